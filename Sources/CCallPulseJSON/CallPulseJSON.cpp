@@ -1,0 +1,269 @@
+// simdjson's DOM parser validates the whole value strictly (UTF-8, escapes,
+// surrogates, depth); number texts are read back with the On-Demand API,
+// which keeps a number's exact text (events.md: "its text is taken as written").
+#include "CCallPulseJSON.h"
+
+#include <simdjson.h>
+
+#include <cstring>
+#include <string>
+#include <string_view>
+
+using namespace simdjson;
+
+struct CallPulseJSONParser {
+    dom::parser dom;
+    ondemand::parser onDemand;
+    padded_string scratch;
+    size_t maxDepth;
+};
+
+namespace {
+
+constexpr size_t kMaxPath = 4;
+
+struct Path {
+    std::string_view keys[kMaxPath];
+    size_t count = 0;
+    Path with(std::string_view key) const {
+        Path next = *this;
+        next.keys[next.count++] = key;
+        return next;
+    }
+};
+
+bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/// A key holding null counts as absent when finding the call (events.md).
+bool lookup(dom::object object, std::string_view key, dom::element &out) {
+    auto result = object.at_key(key);
+    if (result.error()) { return false; }
+    out = result.value_unsafe();
+    return !out.is_null();
+}
+
+int32_t kind_of(dom::element element) {
+    switch (element.type()) {
+    case dom::element_type::NULL_VALUE: return CALLPULSE_JSON_NULL;
+    case dom::element_type::STRING: return CALLPULSE_JSON_STRING;
+    case dom::element_type::INT64:
+    case dom::element_type::UINT64:
+    case dom::element_type::DOUBLE: return CALLPULSE_JSON_NUMBER;
+    case dom::element_type::BOOL: return CALLPULSE_JSON_BOOL;
+    case dom::element_type::OBJECT: return CALLPULSE_JSON_OBJECT;
+    case dom::element_type::ARRAY: return CALLPULSE_JSON_ARRAY;
+    }
+    return CALLPULSE_JSON_NULL;
+}
+
+/// The exact text of the number at `path`, read with On-Demand from the original bytes.
+bool raw_number(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length, const Path &path,
+                CallPulseJSONField &field) {
+    auto document = parser->onDemand.iterate(reinterpret_cast<const char *>(bytes), length,
+                                             length + SIMDJSON_PADDING);
+    if (document.error()) { return false; }
+    ondemand::value value;
+    {
+        auto object = document.get_object();
+        if (object.error()) { return false; }
+        auto next = object.find_field_unordered(path.keys[0]);
+        if (next.error()) { return false; }
+        value = next.value_unsafe();
+    }
+    for (size_t i = 1; i < path.count; i++) {
+        auto object = value.get_object();
+        if (object.error()) { return false; }
+        auto next = object.find_field_unordered(path.keys[i]);
+        if (next.error()) { return false; }
+        value = next.value_unsafe();
+    }
+    std::string_view token = value.raw_json_token();
+    while (!token.empty() && is_json_space(token.back())) { token.remove_suffix(1); }
+    field.bytes = reinterpret_cast<const uint8_t *>(token.data());
+    field.length = token.size();
+    return true;
+}
+
+/// Checks one number token against JSON's grammar: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?
+bool is_json_number(const char *p, size_t n) {
+    size_t i = 0;
+    if (i < n && p[i] == '-') { i++; }
+    if (i >= n) { return false; }
+    if (p[i] == '0') {
+        i++;
+    } else if (p[i] >= '1' && p[i] <= '9') {
+        while (i < n && p[i] >= '0' && p[i] <= '9') { i++; }
+    } else {
+        return false;
+    }
+    if (i < n && p[i] == '.') {
+        i++;
+        size_t start = i;
+        while (i < n && p[i] >= '0' && p[i] <= '9') { i++; }
+        if (i == start) { return false; }
+    }
+    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+        i++;
+        if (i < n && (p[i] == '+' || p[i] == '-')) { i++; }
+        size_t start = i;
+        while (i < n && p[i] >= '0' && p[i] <= '9') { i++; }
+        if (i == start) { return false; }
+    }
+    return i == n;
+}
+
+/// DOM cannot hold numbers beyond 64 bits (1e400, 30-digit integers), yet they are valid JSON.
+/// Copies the text with every valid number token replaced by `0` and spaces, so DOM can
+/// validate the rest; returns false when a token breaks the number grammar.
+bool neutralise_numbers(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length) {
+    parser->scratch = padded_string(reinterpret_cast<const char *>(bytes), length);
+    char *text = parser->scratch.data();
+    bool inString = false;
+    for (size_t i = 0; i < length; i++) {
+        char c = text[i];
+        if (inString) {
+            if (c == '\\') { i++; } else if (c == '"') { inString = false; }
+            continue;
+        }
+        if (c == '"') { inString = true; continue; }
+        if (c == '-' || (c >= '0' && c <= '9')) {
+            size_t end = i;
+            while (end < length && (text[end] == '-' || text[end] == '+' || text[end] == '.' ||
+                                    text[end] == 'e' || text[end] == 'E' ||
+                                    (text[end] >= '0' && text[end] <= '9'))) {
+                end++;
+            }
+            if (!is_json_number(text + i, end - i)) { return false; }
+            text[i] = '0';
+            std::memset(text + i + 1, ' ', end - i - 1);
+            i = end - 1;
+        }
+    }
+    return true;
+}
+
+void set_field(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length, dom::object object,
+               std::string_view key, const Path &path, CallPulseJSONField &field) {
+    auto result = object.at_key(key);
+    if (result.error()) { return; }
+    dom::element element = result.value_unsafe();
+    field.kind = kind_of(element);
+    if (field.kind == CALLPULSE_JSON_STRING) {
+        std::string_view text = element.get_string().value_unsafe();
+        field.bytes = reinterpret_cast<const uint8_t *>(text.data());
+        field.length = text.size();
+    } else if (field.kind == CALLPULSE_JSON_NUMBER) {
+        if (!raw_number(parser, bytes, length, path.with(key), field)) { field.kind = CALLPULSE_JSON_BOOL; }
+    }
+}
+
+void extract(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length, dom::element root,
+             CallPulseJSONEvent *out) {
+    out->rootKind = kind_of(root);
+    if (out->rootKind != CALLPULSE_JSON_OBJECT) {
+        out->status = CALLPULSE_JSON_NOT_OBJECT;
+        return;
+    }
+    // Finding the call (events.md): message.call, else call, else a bare call object.
+    dom::object top = root.get_object().value_unsafe();
+    dom::element found;
+    Path path;
+    if (lookup(top, "message", found)) {
+        dom::element call;
+        if (!found.is_object() || !lookup(found.get_object().value_unsafe(), "call", call) || !call.is_object()) {
+            out->status = CALLPULSE_JSON_MISSING_CALL;
+            return;
+        }
+        found = call;
+        path = path.with("message").with("call");
+    } else if (lookup(top, "call", found)) {
+        if (!found.is_object()) {
+            out->status = CALLPULSE_JSON_MISSING_CALL;
+            return;
+        }
+        path = path.with("call");
+    } else {
+        dom::element ignored;
+        if (!lookup(top, "id", ignored) && !lookup(top, "event", ignored)) {
+            out->status = CALLPULSE_JSON_MISSING_CALL;
+            return;
+        }
+        found = root;
+    }
+    dom::object call = found.get_object().value_unsafe();
+    set_field(parser, bytes, length, call, "id", path, out->fields[CALLPULSE_FIELD_ID]);
+    set_field(parser, bytes, length, call, "event", path, out->fields[CALLPULSE_FIELD_EVENT]);
+    set_field(parser, bytes, length, call, "CallType", path, out->fields[CALLPULSE_FIELD_CALL_TYPE]);
+
+    dom::element element;
+    if (!lookup(call, "ResponseFields", element) || !element.is_object()) { return; }
+    dom::object responseFields = element.get_object().value_unsafe();
+    Path rfPath = path.with("ResponseFields");
+    set_field(parser, bytes, length, responseFields, "CallState", rfPath, out->fields[CALLPULSE_FIELD_RF_CALL_STATE]);
+    set_field(parser, bytes, length, responseFields, "Type", rfPath, out->fields[CALLPULSE_FIELD_RF_TYPE]);
+    set_field(parser, bytes, length, responseFields, "DN", rfPath, out->fields[CALLPULSE_FIELD_RF_DN]);
+    set_field(parser, bytes, length, responseFields, "CurrentStateTime", rfPath,
+              out->fields[CALLPULSE_FIELD_RF_CURRENT_STATE_TIME]);
+
+    if (!lookup(responseFields, "MediaProperties", element) || !element.is_object()) { return; }
+    dom::object media = element.get_object().value_unsafe();
+    Path mpPath = rfPath.with("MediaProperties");
+    set_field(parser, bytes, length, media, "callType", mpPath, out->fields[CALLPULSE_FIELD_MP_CALL_TYPE]);
+    set_field(parser, bytes, length, media, "queueName", mpPath, out->fields[CALLPULSE_FIELD_MP_QUEUE_NAME]);
+    set_field(parser, bytes, length, media, "queueTimestamp", mpPath,
+              out->fields[CALLPULSE_FIELD_MP_QUEUE_TIMESTAMP]);
+}
+
+} // namespace
+
+extern "C" {
+
+size_t callpulse_json_padding(void) { return SIMDJSON_PADDING; }
+
+CallPulseJSONParser *callpulse_json_parser_create(size_t maxDepth) {
+    auto *parser = new CallPulseJSONParser();
+    parser->maxDepth = maxDepth;
+    if (parser->dom.allocate(4096, maxDepth) != SUCCESS) {
+        delete parser;
+        return nullptr;
+    }
+    return parser;
+}
+
+void callpulse_json_parser_destroy(CallPulseJSONParser *parser) { delete parser; }
+
+int32_t callpulse_json_validate(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length) {
+    auto result = parser->dom.parse(bytes, length, false);
+    error_code error = result.error();
+    if (error == NUMBER_ERROR) {
+        if (!neutralise_numbers(parser, bytes, length)) { return NUMBER_ERROR; }
+        error = parser->dom.parse(parser->scratch).error();
+    }
+    return error;
+}
+
+int32_t callpulse_json_read_event(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length,
+                                  CallPulseJSONEvent *out) {
+    std::memset(out, 0, sizeof(*out));
+    auto result = parser->dom.parse(bytes, length, false);
+    error_code error = result.error();
+    if (error == NUMBER_ERROR) {
+        if (neutralise_numbers(parser, bytes, length)) {
+            result = parser->dom.parse(parser->scratch);
+            error = result.error();
+        }
+    }
+    if (error != SUCCESS) {
+        out->status = CALLPULSE_JSON_MALFORMED;
+        out->errorCode = error;
+        return out->status;
+    }
+    extract(parser, bytes, length, result.value_unsafe(), out);
+    return out->status;
+}
+
+const char *callpulse_json_error_message(int32_t code) {
+    return error_message(static_cast<error_code>(code));
+}
+
+} // extern "C"

@@ -1,0 +1,30 @@
+/// One call's record: everything the state machine needs, times in ms.
+struct CallRecord {
+    var id: ByteString
+    var queue: Int32
+    var callType: CallType
+    var state: CallState
+    var entryKnown: Bool
+    /// Bit per `EventName` applied at `lastTime`, to recognise duplicates.
+    var namesAtLast: UInt8
+    var queueEntry: EpochMillis
+    var talkSince: EpochMillis = 0
+    var holdSince: EpochMillis = 0
+    var holdAccum: EpochMillis = 0
+    var acwSince: EpochMillis = 0
+    var lastTime: EpochMillis
+    /// Bumped on every change of `lastTime` or state so stale expiry entries can be told apart.
+    var generation: UInt32 = 0
+    /// False for a free slot.
+    var live: Bool = true
+}
+
+/// A pending expiry check: the record in `slot` expires once `now > deadline`, if still at `generation`.
+struct ExpiryEntry: Comparable {
+    var deadline: EpochMillis
+    var slot: Int32
+    var generation: UInt32
+
+    static func < (a: ExpiryEntry, b: ExpiryEntry) -> Bool { a.deadline < b.deadline }
+}
+

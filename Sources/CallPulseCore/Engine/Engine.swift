@@ -1,0 +1,324 @@
+/// The state of every call and queue, driven one event at a time (semantics.md).
+/// A value type with one owner; every time it needs is passed in.
+public struct Engine {
+    public enum SetupError: Error, Equatable, CustomStringConvertible {
+        case unknownTimeZone(String)
+        public var description: String {
+            switch self {
+            case .unknownTimeZone(let name): "timezone '\(name)' is not a known IANA time zone"
+            }
+        }
+    }
+
+    public let settings: Settings
+    /// The event clock's `now`; nil before any timed event (and always nil on the live clock).
+    public private(set) var eventClockNow: EpochMillis?
+    public private(set) var ingest = IngestCounts()
+
+    private let calendar: DayCalendar
+    private var day = DayRange(start: Int64.min, end: Int64.min)
+    var queues: [QueueStats] = []
+    private var queueIndex: [ByteString: Int32] = [:]
+    var records: [CallRecord] = []
+    private var freeSlots: [Int32] = []
+    private var callIndex: [ByteString: Int32] = [:]
+    private var expiryHeap = MinHeap<ExpiryEntry>()
+    /// Records not `closed`: what `max_active_calls` limits.
+    public private(set) var activeCalls = 0
+    /// Live records, `closed` included.
+    public var recordCount: Int { callIndex.count }
+    private let defaultQueue: ByteString
+    private let expiryLimits: [EpochMillis]
+
+    public init(settings: Settings) throws(SetupError) {
+        guard let calendar = DayCalendar(timeZone: settings.timezone) else {
+            throw .unknownTimeZone(settings.timezone)
+        }
+        self.settings = settings
+        self.calendar = calendar
+        self.defaultQueue = ByteString(settings.defaultQueue)
+        let expiry = settings.expiry
+        self.expiryLimits = [expiry.ringing, expiry.connected, expiry.acw, expiry.finished]
+        for name in settings.queues where queueIndex[ByteString(name)] == nil {
+            _ = createQueue(ByteString(name))
+        }
+    }
+
+    // MARK: Processing
+
+    /// Counts a decode outcome: applies an event or records its rejection.
+    @discardableResult
+    public mutating func process(_ outcome: DecodeOutcome, receivedAt: EpochMillis) -> EventResult {
+        switch outcome {
+        case .event(let event):
+            return apply(event, receivedAt: receivedAt)
+        case .rejected(let rejection):
+            ingest.count(.rejected(rejection), event: nil)
+            return .rejected(rejection)
+        }
+    }
+
+    /// Processes one valid event received at `receivedAt` (the live clock's `now`).
+    @discardableResult
+    public mutating func apply(_ event: CallEvent, receivedAt: EpochMillis) -> EventResult {
+        let result = applyUncounted(event, receivedAt: receivedAt)
+        ingest.count(result, event: event.name)
+        return result
+    }
+
+    private mutating func applyUncounted(_ event: CallEvent, receivedAt: EpochMillis) -> EventResult {
+        // Steps 2–3: the event's time and the clock.
+        let time: EpochMillis
+        let now: EpochMillis
+        switch settings.clock {
+        case .live:
+            time = event.stateTime ?? receivedAt
+            now = receivedAt
+        case .event:
+            guard let stamped = event.stateTime ?? eventClockNow else {
+                return .rejected(Rejection(.badTimestamp,
+                    "ResponseFields.CurrentStateTime is missing and the event clock has no time yet"))
+            }
+            time = stamped
+            now = max(eventClockNow ?? time, time)
+            eventClockNow = now
+        }
+        // Step 4: expiry.
+        expire(at: now)
+        // Step 5: duplicate, out of order, too late.
+        let existing = callIndex[event.id]
+        if let slot = existing {
+            let record = records[Int(slot)]
+            if time == record.lastTime && record.namesAtLast & event.name.bit != 0 { return .ignored(.duplicate) }
+            if time < record.lastTime { return .ignored(.outOfOrder) }
+        } else if now - time > settings.expiry.shortest {
+            return .ignored(.tooLate)
+        }
+        let transition = TransitionTable.transition(from: existing.map { records[Int($0)].state }, on: event.name)
+        switch transition {
+        case .invalid:
+            return .ignored(.invalidTransition)
+        case .unknownCall:
+            return .ignored(.unknownCall)
+        case .same:
+            let slot = Int(existing!)
+            touch(slot, time: time, event: event.name)
+            updateLastEvent(Int(records[slot].queue), time)
+            return .accepted
+        case .to(let next, let effects):
+            let slot: Int
+            if let existing {
+                slot = Int(existing)
+            } else {
+                // Step 6: limits, before anything is created.
+                switch createRecord(for: event, time: time) {
+                case .success(let created): slot = created
+                case .failure(let rejection): return .rejected(rejection)
+                }
+            }
+            transitionRecord(slot, isNew: existing == nil, to: next, effects: effects, time: time, now: now,
+                             event: event.name)
+            return .accepted
+        }
+    }
+
+    private mutating func createRecord(for event: CallEvent, time: EpochMillis) -> Result<Int, Rejection> {
+        let queueName = event.queue ?? defaultQueue
+        var queue = queueIndex[queueName]
+        if queue == nil && queues.count >= settings.maxQueues {
+            return .failure(Rejection(.limit,
+                "queue \(FieldRules.shown(queueName)) would exceed max_queues (\(settings.maxQueues))"))
+        }
+        if activeCalls >= settings.maxActiveCalls {
+            return .failure(Rejection(.limit,
+                "call \(FieldRules.shown(event.id)) would exceed max_active_calls (\(settings.maxActiveCalls))"))
+        }
+        if queue == nil { queue = createQueue(queueName) }
+        let entryKnown = event.queueEntry != nil || event.name == .connecting || event.name == .missed
+            || event.name == .rejected
+        let record = CallRecord(id: event.id, queue: queue!, callType: event.callType, state: .closed,
+                                entryKnown: entryKnown, namesAtLast: 0, queueEntry: event.queueEntry ?? time,
+                                lastTime: time)
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = Int(free)
+            records[slot] = record
+        } else {
+            slot = records.count
+            records.append(record)
+        }
+        callIndex[event.id] = Int32(slot)
+        return .success(slot)
+    }
+
+    private mutating func createQueue(_ name: ByteString) -> Int32 {
+        let index = Int32(queues.count)
+        queues.append(QueueStats(name: name, policy: settings.policy(forQueue: name.string), settings: settings))
+        queueIndex[name] = index
+        return index
+    }
+
+    /// Moves the latest state time (and the names applied at it) forward.
+    private mutating func touch(_ slot: Int, time: EpochMillis, event: EventName) {
+        if time > records[slot].lastTime {
+            records[slot].lastTime = time
+            records[slot].namesAtLast = event.bit
+            scheduleExpiry(slot)
+        } else {
+            records[slot].namesAtLast |= event.bit
+        }
+    }
+
+    private mutating func transitionRecord(_ slot: Int, isNew: Bool, to next: CallState, effects: Effects,
+                                           time: EpochMillis, now: EpochMillis, event: EventName) {
+        var record = records[slot]
+        let queueSlot = Int(record.queue)
+        let policy = queues[queueSlot].policy
+        let previous = isNew ? nil : record.state
+        let inbound = record.callType == .inbound
+        var delta = Counters()
+
+        if inbound {
+            if effects.contains(.offered) { delta.offered = 1 }
+            if effects.contains(.missed) { delta.missed = 1 }
+            if effects.contains(.rejected) { delta.rejected = 1 }
+            if effects.contains(.answered) {
+                delta.answered = 1
+                if record.entryKnown {
+                    let wait = max(0, time - record.queueEntry)
+                    delta.waitCount = 1
+                    delta.waitMillis = wait
+                    if wait <= policy.serviceLevel { delta.answeredWithinSL = 1 }
+                    queues[queueSlot].wait.observe(wait)
+                }
+            }
+            if effects.contains(.abandoned) {
+                delta.abandoned = 1
+                let abandonedAfter = time - record.queueEntry
+                if abandonedAfter < policy.shortAbandon { delta.shortAbandoned = 1 }
+                if abandonedAfter <= policy.serviceLevel { delta.abandonedWithinSL = 1 }
+            }
+        }
+        if effects.contains(.holds) { delta.holds = 1 }
+        if effects.contains(.holdEnds) {
+            let hold = time - record.holdSince
+            record.holdAccum += hold
+            delta.holdMillis = hold
+        }
+        if effects.contains(.talkEnds) {
+            let talk = time - record.talkSince - record.holdAccum
+            delta.talkMillis = talk
+            delta.completed = 1
+            queues[queueSlot].talk.observe(talk)
+        }
+        if effects.contains(.acwEnds) {
+            let acw = time - record.acwSince
+            delta.acwMillis = acw
+            delta.acwCompleted = 1
+            queues[queueSlot].acw.observe(acw)
+        }
+        let wasConnected = previous?.isConnected ?? false
+        if next.isConnected && !wasConnected {
+            record.talkSince = time
+            record.holdAccum = 0
+        }
+        if next == .held && previous != .held { record.holdSince = time }
+        if next == .acw && previous != .acw { record.acwSince = time }
+
+        // Gauges: move the record between state tallies.
+        if let previous { queues[queueSlot].stateCounts[Int(previous.rawValue)] -= 1 }
+        queues[queueSlot].stateCounts[Int(next.rawValue)] += 1
+        if inbound && previous != next {
+            if previous == .ringing { queues[queueSlot].ringingInbound.remove(Int32(slot)) }
+            if next == .ringing { queues[queueSlot].ringingInbound.insert(Int32(slot)) }
+        }
+        let wasActive = previous.map { $0 != .closed } ?? false
+        let isActive = next != .closed
+        if wasActive != isActive { activeCalls += isActive ? 1 : -1 }
+
+        record.state = next
+        if time > record.lastTime || isNew {
+            record.lastTime = time
+            record.namesAtLast = event.bit
+        } else {
+            record.namesAtLast |= event.bit
+        }
+        records[slot] = record
+        scheduleExpiry(slot)
+        updateLastEvent(queueSlot, time)
+        if delta != .zero {
+            queues[queueSlot].count(delta, at: min(time, now), now: now, day: dayHolding(now))
+        }
+    }
+
+    private mutating func updateLastEvent(_ queue: Int, _ time: EpochMillis) {
+        if queues[queue].lastEventAt.map({ time > $0 }) ?? true { queues[queue].lastEventAt = time }
+    }
+
+    mutating func dayHolding(_ now: EpochMillis) -> DayRange {
+        if !day.contains(now) { day = calendar.day(containing: now) }
+        return day
+    }
+
+    // MARK: Expiry
+
+    private mutating func scheduleExpiry(_ slot: Int) {
+        records[slot].generation &+= 1
+        let record = records[slot]
+        let limit = expiryLimits[record.state.expiryClass.rawValue]
+        expiryHeap.push(ExpiryEntry(deadline: record.lastTime + limit, slot: Int32(slot), generation: record.generation))
+        if expiryHeap.count > 2 * callIndex.count + 4096 { compactExpiryHeap() }
+    }
+
+    private mutating func compactExpiryHeap() {
+        var entries: [ExpiryEntry] = []
+        entries.reserveCapacity(callIndex.count)
+        for (slot, record) in records.enumerated() where record.live {
+            let limit = expiryLimits[record.state.expiryClass.rawValue]
+            entries.append(ExpiryEntry(deadline: record.lastTime + limit, slot: Int32(slot), generation: record.generation))
+        }
+        expiryHeap.rebuild(entries)
+    }
+
+    /// Expires or forgets every record silent for longer than its state's limit at `now`.
+    mutating func expire(at now: EpochMillis) {
+        while let entry = expiryHeap.first, entry.deadline < now {
+            _ = expiryHeap.popFirst()
+            let slot = Int(entry.slot)
+            let record = records[slot]
+            guard record.live, record.generation == entry.generation else { continue }
+            let queue = Int(record.queue)
+            queues[queue].stateCounts[Int(record.state.rawValue)] -= 1
+            if record.state == .ringing && record.callType == .inbound { queues[queue].ringingInbound.remove(entry.slot) }
+            let expiryClass = record.state.expiryClass
+            if expiryClass != .finished { queues[queue].expired[expiryClass.rawValue] += 1 }
+            if record.state != .closed { activeCalls -= 1 }
+            callIndex.removeValue(forKey: record.id)
+            records[slot].live = false
+            records[slot].id = ""
+            freeSlots.append(entry.slot)
+        }
+    }
+
+    /// Brings the clock to `wallNow` for a snapshot: expiry on the live clock; the event clock keeps its own `now`.
+    public mutating func advance(to wallNow: EpochMillis) -> EpochMillis {
+        switch settings.clock {
+        case .live:
+            expire(at: wallNow)
+            return wallNow
+        case .event:
+            return eventClockNow ?? wallNow
+        }
+    }
+}
+
+extension EventName {
+    @inline(__always)
+    var bit: UInt8 { 1 << rawValue }
+}
+
+extension FieldRules {
+    static func shown(_ text: ByteString) -> String {
+        text.withBytes { shown($0) }
+    }
+}

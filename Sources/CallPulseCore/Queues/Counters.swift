@@ -1,0 +1,95 @@
+/// The per-queue counters that windows and `today` hold (all but `expired`); durations in ms.
+public struct Counters: Sendable, Equatable {
+    public var offered: Int64 = 0
+    public var answered: Int64 = 0
+    public var answeredWithinSL: Int64 = 0
+    public var missed: Int64 = 0
+    public var rejected: Int64 = 0
+    public var abandoned: Int64 = 0
+    public var shortAbandoned: Int64 = 0
+    public var abandonedWithinSL: Int64 = 0
+    public var completed: Int64 = 0
+    public var acwCompleted: Int64 = 0
+    public var holds: Int64 = 0
+    public var waitCount: Int64 = 0
+    public var waitMillis: Int64 = 0
+    public var talkMillis: Int64 = 0
+    public var holdMillis: Int64 = 0
+    public var acwMillis: Int64 = 0
+
+    public init() {}
+
+    public static let zero = Counters()
+
+    @inline(__always)
+    public mutating func add(_ other: Counters) {
+        offered &+= other.offered
+        answered &+= other.answered
+        answeredWithinSL &+= other.answeredWithinSL
+        missed &+= other.missed
+        rejected &+= other.rejected
+        abandoned &+= other.abandoned
+        shortAbandoned &+= other.shortAbandoned
+        abandonedWithinSL &+= other.abandonedWithinSL
+        completed &+= other.completed
+        acwCompleted &+= other.acwCompleted
+        holds &+= other.holds
+        waitCount &+= other.waitCount
+        waitMillis &+= other.waitMillis
+        talkMillis &+= other.talkMillis
+        holdMillis &+= other.holdMillis
+        acwMillis &+= other.acwMillis
+    }
+
+    /// The counters as (snapshot key, value, is a duration) in the spec's order.
+    public var fields: [(key: String, value: Int64, isDuration: Bool)] {
+        [("offered", offered, false), ("answered", answered, false),
+         ("answered_within_sl", answeredWithinSL, false), ("missed", missed, false),
+         ("rejected", rejected, false), ("abandoned", abandoned, false),
+         ("short_abandoned", shortAbandoned, false), ("abandoned_within_sl", abandonedWithinSL, false),
+         ("completed", completed, false), ("acw_completed", acwCompleted, false), ("holds", holds, false),
+         ("wait_count", waitCount, false), ("wait_seconds_sum", waitMillis, true),
+         ("talk_seconds_sum", talkMillis, true), ("hold_seconds_sum", holdMillis, true),
+         ("acw_seconds_sum", acwMillis, true)]
+    }
+}
+
+/// Values derived from counters (semantics.md, "Derived values"); nil when a denominator is 0.
+public struct DerivedValues: Sendable, Equatable {
+    public var serviceLevel: Double?
+    public var abandonRate: Double?
+    /// Averages in ms, rounded half away from zero.
+    public var avgWaitMillis: Int64?
+    public var avgTalkMillis: Int64?
+    public var avgAcwMillis: Int64?
+    public var avgHandleMillis: Int64?
+
+    public init(_ c: Counters, formula: ServiceLevelFormula) {
+        switch formula {
+        case .standard:
+            serviceLevel = ratio(c.answeredWithinSL, c.waitCount + c.abandoned - c.shortAbandoned)
+        case .answered:
+            serviceLevel = ratio(c.answeredWithinSL, c.waitCount)
+        case .removedWithin:
+            serviceLevel = ratio(c.answeredWithinSL + c.abandonedWithinSL, c.waitCount + c.abandoned)
+        }
+        abandonRate = ratio(c.abandoned - c.shortAbandoned, c.answered + c.abandoned - c.shortAbandoned)
+        avgWaitMillis = roundedQuotient(c.waitMillis, c.waitCount)
+        avgTalkMillis = roundedQuotient(c.talkMillis, c.completed)
+        avgAcwMillis = roundedQuotient(c.acwMillis, c.acwCompleted)
+        avgHandleMillis = roundedQuotient(c.talkMillis + c.holdMillis + c.acwMillis, c.completed)
+    }
+}
+
+private func ratio(_ numerator: Int64, _ denominator: Int64) -> Double? {
+    denominator == 0 ? nil : Double(numerator) / Double(denominator)
+}
+
+/// `numerator / denominator` rounded to the nearest integer, half away from zero.
+func roundedQuotient(_ numerator: Int64, _ denominator: Int64) -> Int64? {
+    guard denominator != 0 else { return nil }
+    let negative = (numerator < 0) != (denominator < 0)
+    let n = numerator.magnitude, d = denominator.magnitude
+    let q = (2 * n + d) / (2 * d)
+    return negative ? -Int64(q) : Int64(q)
+}

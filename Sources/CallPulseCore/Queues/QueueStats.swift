@@ -1,0 +1,44 @@
+/// Everything CallPulse keeps about one queue: gauges, counters, histograms, windows and `today`.
+struct QueueStats {
+    let name: ByteString
+    let policy: QueuePolicy
+    var totals = Counters()
+    var expired = [Int64](repeating: 0, count: 3)  // by ExpiryClass: ringing, connected, acw
+    var wait: Histogram
+    var talk: Histogram
+    var acw: Histogram
+    var windows: [RollingWindow]
+    var today = Counters()
+    /// The day start `today` belongs to.
+    var todayStart: EpochMillis = Int64.min
+    /// Records by state, all call types.
+    var stateCounts = [Int](repeating: 0, count: CallState.allCases.count)
+    /// Slots of inbound records in `ringing`: `waiting`, `oldest_waiting_seconds`.
+    var ringingInbound = Set<Int32>()
+    var lastEventAt: EpochMillis?
+
+    init(name: ByteString, policy: QueuePolicy, settings: Settings) {
+        self.name = name
+        self.policy = policy
+        wait = Histogram(bounds: settings.buckets.wait)
+        talk = Histogram(bounds: settings.buckets.talk)
+        acw = Histogram(bounds: settings.buckets.acw)
+        windows = settings.windowMinutes.map { RollingWindow(minutes: $0) }
+    }
+
+    /// Adds counted effects to totals, every window and `today`, attributed at `time` ≤ `now`.
+    mutating func count(_ delta: Counters, at time: EpochMillis, now: EpochMillis, day: DayRange) {
+        totals.add(delta)
+        for index in windows.indices { windows[index].add(delta, at: time, now: now) }
+        rollToday(day)
+        if time >= day.start { today.add(delta) }
+    }
+
+    /// Starts `today` again from zero when the day holding `now` has changed.
+    mutating func rollToday(_ day: DayRange) {
+        if todayStart != day.start {
+            todayStart = day.start
+            today = .zero
+        }
+    }
+}

@@ -1,0 +1,79 @@
+/// A consistent, immutable view of every queue at one instant: what the JSON API,
+/// `replay` and the Prometheus exposition render.
+public struct Snapshot: Sendable {
+    public var generatedAt: EpochMillis
+    public var clock: ClockMode
+    public var timezone: String
+    /// Sorted by name in UTF-8 byte order.
+    public var queues: [QueueSnapshot]
+    public var ingest: IngestCounts
+    /// Records by state, all queues.
+    public var activeCallsByState: [Int]
+}
+
+/// One queue in a snapshot.
+public struct QueueSnapshot: Sendable {
+    public var name: ByteString
+    public var waiting: Int
+    public var waitingOverSL: Int
+    public var oldestWaitingMillis: EpochMillis
+    public var connected: Int
+    public var onHold: Int
+    public var inAcw: Int
+    public var lastEventAt: EpochMillis?
+    public var policy: QueuePolicy
+    public var totals: Counters
+    /// Expired records by `ExpiryClass` (ringing, connected, acw).
+    public var expired: [Int64]
+    public var windows: [(name: String, counters: Counters)]
+    public var today: Counters
+    public var wait: Histogram
+    public var talk: Histogram
+    public var acw: Histogram
+
+    public var expiredTotal: Int64 { expired.reduce(0, +) }
+}
+
+extension Engine {
+    /// Takes a snapshot at `wallNow` (the live clock's `now`; the event clock uses its own).
+    public mutating func snapshot(wallNow: EpochMillis) -> Snapshot {
+        let now = advance(to: wallNow)
+        let calendarDay = dayHolding(now)
+        var queueSnapshots: [QueueSnapshot] = []
+        queueSnapshots.reserveCapacity(queues.count)
+        var byState = [Int](repeating: 0, count: CallState.allCases.count)
+        for queue in queues {
+            for (state, count) in queue.stateCounts.enumerated() { byState[state] += count }
+            queueSnapshots.append(snapshot(of: queue, now: now, day: calendarDay))
+        }
+        queueSnapshots.sort { $0.name < $1.name }
+        return Snapshot(generatedAt: now, clock: settings.clock, timezone: settings.timezone, queues: queueSnapshots,
+                        ingest: ingest, activeCallsByState: byState)
+    }
+
+    private func snapshot(of queue: QueueStats, now: EpochMillis, day: DayRange) -> QueueSnapshot {
+        var overSL = 0
+        var oldest: EpochMillis = 0
+        for slot in queue.ringingInbound {
+            let waited = max(0, now - records[Int(slot)].queueEntry)
+            oldest = max(oldest, waited)
+            if now - records[Int(slot)].queueEntry > queue.policy.serviceLevel { overSL += 1 }
+        }
+        let counts = queue.stateCounts
+        return QueueSnapshot(
+            name: queue.name,
+            waiting: queue.ringingInbound.count,
+            waitingOverSL: overSL,
+            oldestWaitingMillis: oldest,
+            connected: counts[Int(CallState.talking.rawValue)] + counts[Int(CallState.held.rawValue)],
+            onHold: counts[Int(CallState.held.rawValue)],
+            inAcw: counts[Int(CallState.acw.rawValue)],
+            lastEventAt: queue.lastEventAt,
+            policy: queue.policy,
+            totals: queue.totals,
+            expired: queue.expired,
+            windows: queue.windows.map { (canonicalWindowName(minutes: $0.minutes), $0.value(at: now)) },
+            today: queue.todayStart == day.start ? queue.today : .zero,
+            wait: queue.wait, talk: queue.talk, acw: queue.acw)
+    }
+}

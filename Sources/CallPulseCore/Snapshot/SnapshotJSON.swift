@@ -1,0 +1,85 @@
+/// Renders a snapshot as the JSON of interfaces.md: fixed key order, `null` for undefined
+/// derived values, seconds rounded to the millisecond.
+public enum SnapshotJSON {
+    /// The whole snapshot, pretty-printed with two-space indentation.
+    public static func render(_ snapshot: Snapshot) -> String {
+        var out = JSONWriter()
+        out.beginObject()
+        out.key("generated_at"); out.string(Timestamp.format(snapshot.generatedAt))
+        out.key("clock"); out.string(snapshot.clock.rawValue)
+        out.key("timezone"); out.string(snapshot.timezone)
+        out.key("queues")
+        out.beginArray()
+        for queue in snapshot.queues { render(queue, into: &out) }
+        out.endArray()
+        out.key("ingest")
+        renderIngest(snapshot.ingest, into: &out)
+        out.endObject()
+        return out.text + "\n"
+    }
+
+    /// One queue object, as `GET /api/v1/queues/{queue}` serves it.
+    public static func render(_ queue: QueueSnapshot, into out: inout JSONWriter) {
+        out.beginObject()
+        out.key("queue"); out.string(queue.name.string)
+        out.key("waiting"); out.integer(Int64(queue.waiting))
+        out.key("waiting_over_sl"); out.integer(Int64(queue.waitingOverSL))
+        out.key("oldest_waiting_seconds"); out.seconds(queue.oldestWaitingMillis)
+        out.key("connected"); out.integer(Int64(queue.connected))
+        out.key("on_hold"); out.integer(Int64(queue.onHold))
+        out.key("in_acw"); out.integer(Int64(queue.inAcw))
+        out.key("last_event_at")
+        if let last = queue.lastEventAt { out.string(Timestamp.format(last)) } else { out.null() }
+        out.key("service_level_seconds"); out.thresholdSeconds(queue.policy.serviceLevel)
+        out.key("short_abandon_seconds"); out.thresholdSeconds(queue.policy.shortAbandon)
+        out.key("service_level_formula"); out.string(queue.policy.formula.rawValue)
+        out.key("totals")
+        renderCounters(queue.totals, expired: queue.expiredTotal, formula: queue.policy.formula, into: &out)
+        out.key("windows")
+        out.beginObject()
+        for window in queue.windows {
+            out.key(window.name)
+            renderCounters(window.counters, expired: nil, formula: queue.policy.formula, into: &out)
+        }
+        out.endObject()
+        out.key("today")
+        renderCounters(queue.today, expired: nil, formula: queue.policy.formula, into: &out)
+        out.endObject()
+    }
+
+    static func renderCounters(_ counters: Counters, expired: Int64?, formula: ServiceLevelFormula,
+                               into out: inout JSONWriter) {
+        out.beginObject()
+        for field in counters.fields {
+            out.key(field.key)
+            if field.isDuration { out.seconds(field.value) } else { out.integer(field.value) }
+        }
+        if let expired { out.key("expired"); out.integer(expired) }
+        let derived = DerivedValues(counters, formula: formula)
+        out.key("service_level"); out.ratio(derived.serviceLevel)
+        out.key("abandon_rate"); out.ratio(derived.abandonRate)
+        out.key("avg_wait_seconds"); out.optionalSeconds(derived.avgWaitMillis)
+        out.key("avg_talk_seconds"); out.optionalSeconds(derived.avgTalkMillis)
+        out.key("avg_acw_seconds"); out.optionalSeconds(derived.avgAcwMillis)
+        out.key("avg_handle_seconds"); out.optionalSeconds(derived.avgHandleMillis)
+        out.endObject()
+    }
+
+    static func renderIngest(_ ingest: IngestCounts, into out: inout JSONWriter) {
+        out.beginObject()
+        out.key("accepted"); out.integer(ingest.accepted)
+        out.key("ignored")
+        out.beginObject()
+        for (index, reason) in IgnoreReason.allCases.enumerated() {
+            out.key(reason.rawValue); out.integer(ingest.ignored[index])
+        }
+        out.endObject()
+        out.key("rejected")
+        out.beginObject()
+        for (index, reason) in RejectionReason.allCases.enumerated() {
+            out.key(reason.rawValue); out.integer(ingest.rejected[index])
+        }
+        out.endObject()
+        out.endObject()
+    }
+}

@@ -1,0 +1,146 @@
+import Yams
+
+/// Walks a YAML node tree, reporting each problem as `FILE:LINE: message`.
+struct YAMLReader {
+    let file: String
+    private(set) var problems: [String] = []
+
+    init(file: String) { self.file = file }
+
+    static func describe(_ error: Error) -> String {
+        if let yaml = error as? YamlError {
+            switch yaml {
+            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
+                return "\(mark.line): YAML syntax error: \(problem)"
+            default:
+                return "YAML error: \(yaml)"
+            }
+        }
+        return "YAML error: \(error)"
+    }
+
+    mutating func problem(_ node: Node, _ message: String) {
+        let line = node.mark.map { ":\($0.line)" } ?? ""
+        problems.append("\(file)\(line): \(message)")
+    }
+
+    /// Visits each key of a mapping; `visit` returns false for an unknown key.
+    mutating func mapping(_ node: Node, path: String,
+                          _ visit: (String, Node, inout YAMLReader) -> Bool) {
+        guard let mapping = node.mapping else {
+            problem(node, "\(path.isEmpty ? "the config" : path) must be a mapping of keys to values")
+            return
+        }
+        var seen = Set<String>()
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.scalar?.string else {
+                problem(keyNode, "keys must be plain strings")
+                continue
+            }
+            let full = path.isEmpty ? key : "\(path).\(key)"
+            if !seen.insert(key).inserted { problem(keyNode, "\(full) is set twice") }
+            if !visit(key, value, &self) { problem(keyNode, "unknown key '\(full)'") }
+        }
+    }
+
+    mutating func sequence(_ node: Node, _ key: String, _ visit: (Node, inout YAMLReader) -> Void) {
+        guard let sequence = node.sequence else {
+            problem(node, "\(key) must be a list")
+            return
+        }
+        for item in sequence { visit(item, &self) }
+    }
+
+    mutating func string(_ node: Node, _ key: String) -> String? {
+        guard let scalar = node.scalar, scalar.style != .plain || isPlainString(node) else {
+            problem(node, "\(key) must be a string")
+            return nil
+        }
+        return scalar.string
+    }
+
+    private func isPlainString(_ node: Node) -> Bool {
+        node.scalar != nil && node.int == nil && node.float == nil && node.bool == nil && node.null == nil
+    }
+
+    mutating func stringList(_ node: Node, _ key: String) -> [String]? {
+        guard let sequence = node.sequence else {
+            problem(node, "\(key) must be a list of strings")
+            return nil
+        }
+        var values: [String] = []
+        for item in sequence {
+            guard let scalar = item.scalar else {
+                problem(item, "\(key) must be a list of strings")
+                return nil
+            }
+            values.append(scalar.string)
+        }
+        return values
+    }
+
+    mutating func numberList(_ node: Node, _ key: String) -> [Double]? {
+        guard let sequence = node.sequence else {
+            problem(node, "\(key) must be a list of numbers")
+            return nil
+        }
+        var values: [Double] = []
+        for item in sequence {
+            guard let number = item.float ?? item.int.map(Double.init) else {
+                problem(item, "\(key) must be a list of numbers")
+                return nil
+            }
+            values.append(number)
+        }
+        return values
+    }
+
+    mutating func choice(_ node: Node, _ key: String, _ allowed: [String]) -> String? {
+        guard let value = node.scalar?.string, allowed.contains(value) else {
+            problem(node, "\(key) must be one of \(allowed.joined(separator: ", ")), not '\(node.scalar?.string ?? "a collection")'")
+            return nil
+        }
+        return value
+    }
+
+    mutating func bool(_ node: Node, _ key: String) -> Bool? {
+        guard let value = node.bool else {
+            problem(node, "\(key) must be true or false")
+            return nil
+        }
+        return value
+    }
+
+    mutating func positiveInt(_ node: Node, _ key: String) -> Int? {
+        guard let value = node.int, value > 0 else {
+            problem(node, "\(key) must be a whole number above 0")
+            return nil
+        }
+        return value
+    }
+
+    /// A number of seconds (integer or decimal, ≥ 0), kept in ms.
+    mutating func seconds(_ node: Node, _ key: String) -> Int64? {
+        guard let value = node.float ?? node.int.map(Double.init), value.isFinite, value >= 0, value < 1e9 else {
+            problem(node, "\(key) must be a number of seconds, 0 or more")
+            return nil
+        }
+        return Int64((value * 1000).rounded())
+    }
+
+    mutating func duration(_ node: Node, _ key: String) -> Int64? {
+        guard let text = node.scalar?.string, let millis = ValueParsers.duration(text), millis > 0 else {
+            problem(node, "\(key) must be a duration such as 500ms, 30s, 5m or 1h30m, not '\(node.scalar?.string ?? "a collection")'")
+            return nil
+        }
+        return millis
+    }
+
+    mutating func size(_ node: Node, _ key: String) -> Int? {
+        guard let text = node.scalar?.string, let bytes = ValueParsers.size(text), bytes > 0 else {
+            problem(node, "\(key) must be a size in bytes or with KiB, MiB or GiB, such as 8MiB")
+            return nil
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import CallPulseCore
+import CallPulseServer
+import Foundation
+
+/// `callpulse replay`: events from files or stdin, on the event clock, to a final snapshot.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay events (NDJSON, a JSON array or single objects) and print the final snapshot.",
+        discussion: "Inputs are read in order under one event clock. Rejected events go to stderr as FILE:LINE: REASON: detail."
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case json }
+
+    @Argument(help: "Event files; '-' or none reads stdin.")
+    var files: [String] = []
+
+    @Option(help: "The YAML config file.")
+    var config: String?
+
+    @Option(help: "Output format.")
+    var format: Format = .json
+
+    @Flag(help: "Exit 1 when any event is rejected.")
+    var strict = false
+
+    func run() throws {
+        var settings = Settings()
+        if let config {
+            do {
+                settings = try ConfigLoader.load(path: config).core
+            } catch {
+                StandardError.write(error.description)
+                throw ExitCode.failure
+            }
+        }
+        var session: ReplaySession
+        do {
+            session = try ReplaySession(settings: settings)
+        } catch {
+            StandardError.write("callpulse: \(error.description)")
+            throw ExitCode.failure
+        }
+        for name in files.isEmpty ? ["-"] : files {
+            let handle: FileHandle
+            if name == "-" {
+                handle = .standardInput
+            } else {
+                guard let opened = FileHandle(forReadingAtPath: name) else {
+                    StandardError.write("callpulse: cannot open input file '\(name)'")
+                    throw ExitCode.failure
+                }
+                handle = opened
+            }
+            do {
+                try session.replay(handle: handle, name: name) { StandardError.write($0) }
+            } catch {
+                StandardError.write("callpulse: reading '\(name)' failed: \(error.localizedDescription)")
+                throw ExitCode.failure
+            }
+        }
+        let snapshot = session.snapshot(wallNow: wallClockMillis())
+        FileHandle.standardOutput.write(Data(SnapshotJSON.render(snapshot).utf8))
+        if strict && session.rejections > 0 { throw ExitCode.failure }
+    }
+}
