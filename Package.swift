@@ -52,6 +52,13 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // `make bench`: throughput of the core and of replay, printed beside the targets.
+        .executableTarget(
+            name: "callpulse-bench",
+            dependencies: ["CallPulseCore", "CallPulseServer"],
+            path: "Benchmarks/CallPulseBenchmarks",
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "CallPulseCoreTests",
             dependencies: ["CallPulseCore"],

@@ -142,11 +142,10 @@ bool neutralise_numbers(CallPulseJSONParser *parser, const uint8_t *bytes, size_
     return true;
 }
 
-void set_field(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length, dom::object object,
-               std::string_view key, const Path &path, CallPulseJSONField &field) {
-    auto result = object.at_key(key);
-    if (result.error()) { return; }
-    dom::element element = result.value_unsafe();
+/// Fills `field` from one JSON value (numbers are read back as written).
+void fill(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length, dom::element element,
+          const Path &path, std::string_view key, CallPulseJSONField &field) {
+    if (field.kind != CALLPULSE_JSON_ABSENT) { return; }  // a repeated key: the first one counts
     field.kind = kind_of(element);
     if (field.kind == CALLPULSE_JSON_STRING) {
         std::string_view text = element.get_string().value_unsafe();
@@ -154,6 +153,54 @@ void set_field(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length,
         field.length = text.size();
     } else if (field.kind == CALLPULSE_JSON_NUMBER) {
         if (!raw_number(parser, bytes, length, path.with(key), field)) { field.kind = CALLPULSE_JSON_BOOL; }
+    }
+}
+
+/// One pass over an object's fields: the keys wanted, each with the slot it fills
+/// (a negative slot marks a nested object to descend into).
+struct Wanted {
+    std::string_view key;
+    int slot;
+};
+
+constexpr int kResponseFields = -1;
+constexpr int kMediaProperties = -2;
+
+const Wanted kCallKeys[] = {
+    {"id", CALLPULSE_FIELD_ID}, {"event", CALLPULSE_FIELD_EVENT}, {"CallType", CALLPULSE_FIELD_CALL_TYPE},
+    {"ResponseFields", kResponseFields},
+};
+const Wanted kResponseFieldKeys[] = {
+    {"CallState", CALLPULSE_FIELD_RF_CALL_STATE}, {"Type", CALLPULSE_FIELD_RF_TYPE}, {"DN", CALLPULSE_FIELD_RF_DN},
+    {"CurrentStateTime", CALLPULSE_FIELD_RF_CURRENT_STATE_TIME}, {"MediaProperties", kMediaProperties},
+};
+const Wanted kMediaKeys[] = {
+    {"callType", CALLPULSE_FIELD_MP_CALL_TYPE}, {"queueName", CALLPULSE_FIELD_MP_QUEUE_NAME},
+    {"queueTimestamp", CALLPULSE_FIELD_MP_QUEUE_TIMESTAMP},
+};
+
+template <size_t N>
+void read_fields(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length, dom::object object,
+                 const Path &path, const Wanted (&wanted)[N], CallPulseJSONEvent *out) {
+    bool nestedSeen[2] = {false, false};
+    for (dom::key_value_pair field : object) {
+        for (const Wanted &want : wanted) {
+            if (field.key != want.key) { continue; }
+            if (want.slot >= 0) {
+                fill(parser, bytes, length, field.value, path, want.key, out->fields[want.slot]);
+            } else if (!nestedSeen[-want.slot - 1]) {
+                // ResponseFields and MediaProperties read as absent when null or not objects.
+                nestedSeen[-want.slot - 1] = true;
+                if (!field.value.is_object()) { break; }
+                dom::object nested = field.value.get_object().value_unsafe();
+                if (want.slot == kResponseFields) {
+                    read_fields(parser, bytes, length, nested, path.with(want.key), kResponseFieldKeys, out);
+                } else {
+                    read_fields(parser, bytes, length, nested, path.with(want.key), kMediaKeys, out);
+                }
+            }
+            break;
+        }
     }
 }
 
@@ -190,28 +237,7 @@ void extract(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length, d
         }
         found = root;
     }
-    dom::object call = found.get_object().value_unsafe();
-    set_field(parser, bytes, length, call, "id", path, out->fields[CALLPULSE_FIELD_ID]);
-    set_field(parser, bytes, length, call, "event", path, out->fields[CALLPULSE_FIELD_EVENT]);
-    set_field(parser, bytes, length, call, "CallType", path, out->fields[CALLPULSE_FIELD_CALL_TYPE]);
-
-    dom::element element;
-    if (!lookup(call, "ResponseFields", element) || !element.is_object()) { return; }
-    dom::object responseFields = element.get_object().value_unsafe();
-    Path rfPath = path.with("ResponseFields");
-    set_field(parser, bytes, length, responseFields, "CallState", rfPath, out->fields[CALLPULSE_FIELD_RF_CALL_STATE]);
-    set_field(parser, bytes, length, responseFields, "Type", rfPath, out->fields[CALLPULSE_FIELD_RF_TYPE]);
-    set_field(parser, bytes, length, responseFields, "DN", rfPath, out->fields[CALLPULSE_FIELD_RF_DN]);
-    set_field(parser, bytes, length, responseFields, "CurrentStateTime", rfPath,
-              out->fields[CALLPULSE_FIELD_RF_CURRENT_STATE_TIME]);
-
-    if (!lookup(responseFields, "MediaProperties", element) || !element.is_object()) { return; }
-    dom::object media = element.get_object().value_unsafe();
-    Path mpPath = rfPath.with("MediaProperties");
-    set_field(parser, bytes, length, media, "callType", mpPath, out->fields[CALLPULSE_FIELD_MP_CALL_TYPE]);
-    set_field(parser, bytes, length, media, "queueName", mpPath, out->fields[CALLPULSE_FIELD_MP_QUEUE_NAME]);
-    set_field(parser, bytes, length, media, "queueTimestamp", mpPath,
-              out->fields[CALLPULSE_FIELD_MP_QUEUE_TIMESTAMP]);
+    read_fields(parser, bytes, length, found.get_object().value_unsafe(), path, kCallKeys, out);
 }
 
 } // namespace

@@ -43,20 +43,16 @@ struct ReplayCommand: ParsableCommand {
             throw ExitCode.failure
         }
         for name in files.isEmpty ? ["-"] : files {
-            let handle: FileHandle
-            if name == "-" {
-                handle = .standardInput
-            } else {
-                guard let opened = FileHandle(forReadingAtPath: name) else {
-                    StandardError.write("callpulse: cannot open input file '\(name)'")
-                    throw ExitCode.failure
-                }
-                handle = opened
+            let fd = name == "-" ? STDIN_FILENO : open(name, O_RDONLY)
+            guard fd >= 0 else {
+                StandardError.write("callpulse: cannot open input file '\(name)': \(String(cString: strerror(errno)))")
+                throw ExitCode.failure
             }
+            defer { if fd != STDIN_FILENO { close(fd) } }
             do {
-                try session.replay(handle: handle, name: name) { StandardError.write($0) }
+                try session.replay(fd: fd, name: name) { StandardError.write($0) }
             } catch {
-                StandardError.write("callpulse: reading '\(name)' failed: \(error.localizedDescription)")
+                StandardError.write("callpulse: reading '\(name)' failed: \(error)")
                 throw ExitCode.failure
             }
         }

@@ -1,6 +1,6 @@
 /// One call's record: everything the state machine needs, times in ms.
 struct CallRecord {
-    var id: ByteString
+    var id: CallID
     var queue: Int32
     var callType: CallType
     var state: CallState

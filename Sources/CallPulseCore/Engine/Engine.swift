@@ -21,7 +21,7 @@ public struct Engine {
     private var queueIndex: [ByteString: Int32] = [:]
     var records: [CallRecord] = []
     private var freeSlots: [Int32] = []
-    private var callIndex: [ByteString: Int32] = [:]
+    private var callIndex: [CallID: Int32] = [:]
     private var expiryHeap = MinHeap<ExpiryEntry>()
     /// Records not `closed`: what `max_active_calls` limits.
     public private(set) var activeCalls = 0
@@ -131,7 +131,7 @@ public struct Engine {
         }
         if activeCalls >= settings.maxActiveCalls {
             return .failure(Rejection(.limit,
-                "call \(FieldRules.shown(event.id)) would exceed max_active_calls (\(settings.maxActiveCalls))"))
+                "call \(FieldRules.shown(ByteString(event.id.string))) would exceed max_active_calls (\(settings.maxActiveCalls))"))
         }
         if queue == nil { queue = createQueue(queueName) }
         let entryKnown = event.queueEntry != nil || event.name == .connecting || event.name == .missed
@@ -295,7 +295,6 @@ public struct Engine {
             if record.state != .closed { activeCalls -= 1 }
             callIndex.removeValue(forKey: record.id)
             records[slot].live = false
-            records[slot].id = ""
             freeSlots.append(entry.slot)
         }
     }

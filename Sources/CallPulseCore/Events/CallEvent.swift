@@ -1,7 +1,7 @@
 /// One validated call state-change event, as the state machine consumes it.
 public struct CallEvent: Sendable, Equatable {
     /// The call id (exact bytes).
-    public var id: ByteString
+    public var id: CallID
     public var name: EventName
     /// Absent in the input means inbound.
     public var callType: CallType
@@ -12,7 +12,7 @@ public struct CallEvent: Sendable, Equatable {
     /// `ResponseFields.CurrentStateTime`; nil for an untimed event (see "the clock").
     public var stateTime: EpochMillis?
 
-    public init(id: ByteString, name: EventName, callType: CallType = .inbound, queue: ByteString? = nil,
+    public init(id: CallID, name: EventName, callType: CallType = .inbound, queue: ByteString? = nil,
                 queueEntry: EpochMillis? = nil, stateTime: EpochMillis? = nil) {
         self.id = id
         self.name = name

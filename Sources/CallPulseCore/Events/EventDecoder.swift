@@ -49,7 +49,7 @@ enum EventDecoder {
         guard let idCandidate = FieldRules.firstOf(idField, nil) else {
             throw Rejection(.missingID, "call.id is missing")
         }
-        let id = try name(idCandidate, reason: .badID)
+        let id = try name(idCandidate, reason: .badID) { CallID(bytes: $0) }
 
         guard let eventCandidate = FieldRules.firstOf(event, callState) else {
             throw Rejection(.missingEvent, "call.event and ResponseFields.CallState are both missing")
@@ -76,7 +76,7 @@ enum EventDecoder {
 
         var queue: ByteString?
         if let queueCandidate = FieldRules.firstOf(queueName, dn) {
-            queue = try name(queueCandidate, reason: .badQueue)
+            queue = try name(queueCandidate, reason: .badQueue) { ByteString(bytes: $0) }
         }
 
         let time = try timestamp(stateTime)
@@ -85,7 +85,8 @@ enum EventDecoder {
     }
 
     /// Ids and queue names: a string or an integer literal's text; trimmed; ≤ 256 bytes; no Cc.
-    private static func name(_ candidate: Candidate, reason: RejectionReason) throws(Rejection) -> ByteString {
+    private static func name<Name>(_ candidate: Candidate, reason: RejectionReason,
+                                   _ make: (UnsafeBufferPointer<UInt8>) -> Name) throws(Rejection) -> Name {
         let text: UnsafeBufferPointer<UInt8>
         switch candidate.kind {
         case CALLPULSE_JSON_STRING:
@@ -104,7 +105,7 @@ enum EventDecoder {
         guard !FieldRules.containsControl(text) else {
             throw Rejection(reason, "\(candidate.label) \(FieldRules.shown(text)) contains a control character")
         }
-        return ByteString(bytes: text)
+        return make(text)
     }
 
     /// An optional timestamp: absent or null is nil; anything present must read.

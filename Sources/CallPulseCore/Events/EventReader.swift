@@ -123,15 +123,10 @@ public enum InputScan {
     }
 
     public static func indexOfNewline(_ input: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        var i = from
-        while i < input.count {
-            if input[i] == 0x0A { return i }
-            i += 1
-        }
-        return nil
+        ByteScan.firstIndex(of: 0x0A, in: input, from: from)
     }
 
-    static func isBlank(_ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+    public static func isBlank(_ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
         for i in range where !isJSONSpace(input[i]) { return false }
         return true
     }

@@ -1,40 +1,36 @@
 import CallPulseCore
-import Foundation
 
-/// Streams events from a file or stdin in the input shapes of events.md. NDJSON is read in
-/// chunks, so memory grows with the longest line, not with the input; a JSON array (which
-/// must be valid as a whole before any element counts) and a multi-line single value are
-/// read whole.
-public struct EventStream {
-    /// Read size per system call.
-    static let chunkSize = 4 << 20
+/// Streams events from a file descriptor in the input shapes of events.md. NDJSON is read
+/// in chunks, so memory grows with the longest line, not with the input; a JSON array
+/// (which must be valid as a whole before any element counts) and a multi-line single
+/// value are read whole.
+struct EventStream {
+    /// Bytes asked of each read(2).
+    static let chunkSize = 1 << 20
     /// A line longer than this is rejected as `malformed_json` without being held in memory.
-    public static let maxLineBytes = 64 << 20
+    static let maxLineBytes = 64 << 20
 
-    private let handle: FileHandle
+    private let fd: Int32
     private let reader: EventReader
-    private var buffer = JSONText()
+    private let buffer = ReadBuffer(capacity: 4 << 20)
     private var atEnd = false
 
-    public init(handle: FileHandle, reader: EventReader) {
-        self.handle = handle
+    init(fd: Int32, reader: EventReader) {
+        self.fd = fd
         self.reader = reader
     }
 
     /// Reads the whole input, calling `emit` with each event's outcome in order.
-    public mutating func run(_ emit: (PositionedOutcome) -> Void) throws {
-        try fill(untilNewlineAfterSignificant: true)
-        var start = 0
-        buffer.withContent { content in
-            if content.count >= 3 && content[0] == 0xEF && content[1] == 0xBB && content[2] == 0xBF { start = 3 }
-        }
-        buffer.removeFirst(start)
+    mutating func run(_ emit: (PositionedOutcome) -> Void) throws(ReadError) {
+        try fillUntilFirstLine()
+        let content = buffer.content
+        if content.count >= 3 && content[0] == 0xEF && content[1] == 0xBB && content[2] == 0xBF { buffer.consume(3) }
         guard let shape = firstLineShape() else { return }  // blank input
         switch shape {
         case .array, .needsWholeInput:
-            try readToEnd(limit: shape == .array ? Int.max : Self.maxLineBytes)
-            if shape == .array || atEnd {
-                reader.read(buffer, emit)
+            while !atEnd && (shape == .array || buffer.count <= Self.maxLineBytes) { try readChunk() }
+            if atEnd {
+                reader.read(content: buffer.content, emit)
                 return
             }
             try streamLines(emit)  // too large to be one value: it is NDJSON
@@ -47,44 +43,40 @@ public struct EventStream {
 
     /// Decides the shape from the first non-blank line (events.md, "Input shapes").
     private func firstLineShape() -> Shape? {
-        buffer.withContent { content -> Shape? in
-            guard let first = InputScan.firstSignificant(content, from: 0) else { return nil }
-            if content[first] == UInt8(ascii: "[") { return .array }
-            let end = InputScan.indexOfNewline(content, from: first) ?? content.count
-            if case .rejected(let rejection) = reader.decodeValue(UnsafeBufferPointer(rebasing: content[first..<end])),
-               rejection.reason == .malformedJSON {
-                return .needsWholeInput
-            }
-            return .lines
+        let content = buffer.content
+        guard let first = InputScan.firstSignificant(content, from: 0) else { return nil }
+        if content[first] == UInt8(ascii: "[") { return .array }
+        let end = InputScan.indexOfNewline(content, from: first) ?? content.count
+        if case .rejected(let rejection) = reader.decodeValue(UnsafeBufferPointer(rebasing: content[first..<end])),
+           rejection.reason == .malformedJSON {
+            return .needsWholeInput
         }
+        return .lines
     }
 
-    private mutating func streamLines(_ emit: (PositionedOutcome) -> Void) throws {
+    private mutating func streamLines(_ emit: (PositionedOutcome) -> Void) throws(ReadError) {
         var line = 1
         var index = 0
         var skippingLongLine = false
         while true {
-            let (consumed, lines) = buffer.withContent { content -> (Int, Int) in
-                var consumed = 0
-                var lines = 0
-                while let newline = InputScan.indexOfNewline(content, from: consumed) {
-                    if skippingLongLine {
-                        skippingLongLine = false
-                    } else {
-                        emitLine(content, consumed..<newline, line: line + lines, index: &index, emit)
-                    }
-                    consumed = newline + 1
-                    lines += 1
+            let content = buffer.content
+            var consumed = 0
+            while let newline = InputScan.indexOfNewline(content, from: consumed) {
+                if skippingLongLine {
+                    skippingLongLine = false
+                } else {
+                    emitLine(content, consumed..<newline, line: line, index: &index, emit)
                 }
-                if atEnd && consumed < content.count {
-                    if !skippingLongLine { emitLine(content, consumed..<content.count, line: line + lines, index: &index, emit) }
-                    consumed = content.count
-                }
-                return (consumed, lines)
+                consumed = newline + 1
+                line += 1
             }
-            buffer.removeFirst(consumed)
-            line += lines
-            if atEnd { return }
+            if atEnd {
+                if !skippingLongLine && consumed < content.count {
+                    emitLine(content, consumed..<content.count, line: line, index: &index, emit)
+                }
+                return
+            }
+            buffer.consume(consumed)
             if buffer.count > Self.maxLineBytes && !skippingLongLine {
                 emit(PositionedOutcome(index: index, line: line, outcome: .rejected(Rejection(.malformedJSON,
                     "the line is longer than \(Self.maxLineBytes) bytes"))))
@@ -96,32 +88,27 @@ public struct EventStream {
         }
     }
 
+    @inline(__always)
     private func emitLine(_ content: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, line: Int, index: inout Int,
                           _ emit: (PositionedOutcome) -> Void) {
-        var blank = true
-        for i in range where content[i] != 0x20 && content[i] != 0x09 && content[i] != 0x0D { blank = false; break }
-        if blank { return }
-        emit(PositionedOutcome(index: index, line: line, outcome: reader.decodeValue(UnsafeBufferPointer(rebasing: content[range]))))
+        if InputScan.isBlank(content, range) { return }
+        emit(PositionedOutcome(index: index, line: line,
+                               outcome: reader.decodeValue(UnsafeBufferPointer(rebasing: content[range]))))
         index += 1
     }
 
-    private mutating func readChunk() throws {
-        let data = try handle.read(upToCount: Self.chunkSize) ?? Data()
-        if data.isEmpty { atEnd = true } else { buffer.append(contentsOf: data) }
+    private mutating func readChunk() throws(ReadError) {
+        if try !buffer.fill(from: fd, chunk: Self.chunkSize) { atEnd = true }
     }
 
-    private mutating func fill(untilNewlineAfterSignificant: Bool) throws {
+    private mutating func fillUntilFirstLine() throws(ReadError) {
         while !atEnd {
-            let ready = buffer.withContent { content -> Bool in
-                guard let first = InputScan.firstSignificant(content, from: 0) else { return false }
-                return InputScan.indexOfNewline(content, from: first) != nil
+            let content = buffer.content
+            if let first = InputScan.firstSignificant(content, from: 0),
+               InputScan.indexOfNewline(content, from: first) != nil {
+                return
             }
-            if ready { return }
             try readChunk()
         }
-    }
-
-    private mutating func readToEnd(limit: Int) throws {
-        while !atEnd && buffer.count <= limit { try readChunk() }
     }
 }

@@ -1,5 +1,4 @@
 import CallPulseCore
-import Foundation
 
 /// `callpulse replay`: feeds inputs in order through one engine on the event clock.
 public struct ReplaySession {
@@ -14,9 +13,9 @@ public struct ReplaySession {
         engine = try Engine(settings: settings)
     }
 
-    /// Replays one input; rejected events are reported as `NAME:LINE: REASON: detail`.
-    public mutating func replay(handle: FileHandle, name: String, reportRejection: (String) -> Void) throws {
-        var stream = EventStream(handle: handle, reader: reader)
+    /// Replays one input from a file descriptor; rejected events are reported as `NAME:LINE: REASON: detail`.
+    public mutating func replay(fd: Int32, name: String, reportRejection: (String) -> Void) throws {
+        var stream = EventStream(fd: fd, reader: reader)
         try stream.run { positioned in
             if case .rejected(let rejection) = engine.process(positioned.outcome, receivedAt: 0) {
                 rejections += 1

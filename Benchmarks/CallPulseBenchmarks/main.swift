@@ -1,0 +1,114 @@
+import CallPulseCore
+import CallPulseServer
+import Foundation
+
+// Throughput of the core on generated traffic, printed beside spec/quality.md's targets.
+// Figures are best of several runs on one thread; nothing here asserts on time.
+
+let arguments = CommandLine.arguments
+let eventCount = arguments.firstIndex(of: "--events").map { Int(arguments[$0 + 1])! } ?? 1_000_000
+let runs = arguments.firstIndex(of: "--runs").map { Int(arguments[$0 + 1])! } ?? 3
+/// Run one part only (for profiling): decode, apply or replay.
+let only = arguments.firstIndex(of: "--only").map { arguments[$0 + 1] }
+func enabled(_ part: String) -> Bool { only == nil || only == part }
+
+func seconds(_ body: () -> Void) -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+func best(_ body: () -> Void) -> Double { (0..<runs).map { _ in seconds(body) }.min()! }
+
+func peakRSSMiB() -> Double {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? "VmHWM: 0 kB"
+    return Double(line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0) / 1024
+}
+
+func row(_ what: String, _ figure: String, _ target: String, met: Bool?) {
+    let mark = met.map { $0 ? "yes" : "NO" } ?? "-"
+    print(what.padding(toLength: 36, withPad: " ", startingAt: 0)
+          + figure.padding(toLength: 28, withPad: " ", startingAt: 0)
+          + target.padding(toLength: 20, withPad: " ", startingAt: 0) + mark)
+}
+
+func cpuModel() -> String {
+    let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    return info.split(separator: "\n").first { $0.hasPrefix("model name") }
+        .map { String($0.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)) } ?? "unknown"
+}
+
+print("CallPulse core benchmark: \(eventCount) generated events, best of \(runs) runs, one thread")
+print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpuModel())")
+
+// The input: the simulator's traffic in the connector's full envelope, as NDJSON.
+var generator = TrafficGenerator(queues: 20, eventsPerSecond: 300, start: 1_795_507_200_000, seed: 42)
+var ndjson: [UInt8] = []
+ndjson.reserveCapacity(eventCount * 800)
+for _ in 0..<eventCount {
+    ndjson.append(contentsOf: generator.next().ndjson().utf8)
+    ndjson.append(0x0A)
+}
+let text = JSONText(ndjson)
+ndjson = []
+let megabytes = Double(text.count) / 1e6
+print(String(format: "input: %.1f MB, %.0f bytes per event", megabytes, Double(text.count) / Double(eventCount)))
+print("")
+
+let reader = EventReader()
+var decoded: [CallEvent] = []
+decoded.reserveCapacity(eventCount)
+text.withContent { content in
+    reader.forEachLine(content, startingAt: 0, line: 1) { range, _ in
+        if case .event(let event) = reader.decodeValue(UnsafeBufferPointer(rebasing: content[range])) {
+            decoded.append(event)
+        }
+    }
+}
+
+var settings = Settings()
+settings.clock = .event
+
+let decodeTime = !enabled("decode") ? 1 : best {
+    var events = 0
+    text.withContent { content in
+        reader.forEachLine(content, startingAt: 0, line: 1) { range, _ in
+            if case .event = reader.decodeValue(UnsafeBufferPointer(rebasing: content[range])) { events += 1 }
+        }
+    }
+    precondition(events == decoded.count)
+}
+
+let applyTime = !enabled("apply") ? 1 : best {
+    var engine = try! Engine(settings: settings)
+    for event in decoded { engine.apply(event, receivedAt: 0) }
+    precondition(engine.ingest.accepted > 0)
+}
+
+let replayTime = !enabled("replay") ? 1 : best {
+    var engine = try! Engine(settings: settings)
+    reader.read(text) { engine.process($0.outcome, receivedAt: 0) }
+    precondition(engine.ingest.accepted > 0)
+}
+
+var engine = try! Engine(settings: settings)
+for event in decoded { engine.apply(event, receivedAt: 0) }
+var snapshot = engine.snapshot(wallNow: 0)
+let snapshotTime = best { snapshot = engine.snapshot(wallNow: 0) }
+var rendered = ""
+let renderTime = best { rendered = SnapshotJSON.render(snapshot) }
+
+let n = Double(eventCount)
+row("what", "measured", "target", met: nil)
+row("core: apply decoded events", String(format: "%.2fM events/s", n / applyTime / 1e6), "≥ 5M events/s",
+    met: n / applyTime >= 5e6)
+row("decode only (simdjson + rules)", String(format: "%.2fM events/s", n / decodeTime / 1e6), "", met: nil)
+row("replay: decode + apply", String(format: "%.2fM/s, %.0f MB/s", n / replayTime / 1e6, megabytes / replayTime),
+    "≥ 1M events/s", met: n / replayTime >= 1e6)
+row("snapshot (\(snapshot.queues.count) queues)", String(format: "%.2f ms", snapshotTime * 1000), "", met: nil)
+row("snapshot JSON render", String(format: "%.2f ms, %d KB", renderTime * 1000, rendered.utf8.count / 1000), "",
+    met: nil)
+row("peak RSS (input held in memory)", String(format: "%.0f MiB", peakRSSMiB()), "", met: nil)
+print("")
+print("active records at the end: \(engine.recordCount), queues: \(snapshot.queues.count)")
