@@ -1,20 +1,22 @@
-/// One call's record: everything the state machine needs, times in ms.
+/// One call's record: everything the state machine needs, times in ms. Plain data.
 struct CallRecord {
-    var id: CallID
-    var queue: Int32
-    var callType: CallType
-    var state: CallState
-    var entryKnown: Bool
-    /// Bit per `EventName` applied at `lastTime`, to recognise duplicates.
-    var namesAtLast: UInt8
+    var key: CallKey
     var queueEntry: EpochMillis
     var talkSince: EpochMillis = 0
     var holdSince: EpochMillis = 0
     var holdAccum: EpochMillis = 0
     var acwSince: EpochMillis = 0
     var lastTime: EpochMillis
-    /// Bumped on every change of `lastTime` or state so stale expiry entries can be told apart.
+    var queue: Int32
+    /// Bumped on every reschedule so stale expiry entries can be told apart.
     var generation: UInt32 = 0
+    /// Position in the queue's list of ringing inbound calls, or −1.
+    var ringingIndex: Int32 = -1
+    var callType: CallType
+    var state: CallState
+    var entryKnown: Bool
+    /// Bit per `EventName` applied at `lastTime`, to recognise duplicates.
+    var namesAtLast: UInt8 = 0
     /// False for a free slot.
     var live: Bool = true
 }
@@ -27,4 +29,3 @@ struct ExpiryEntry: Comparable {
 
     static func < (a: ExpiryEntry, b: ExpiryEntry) -> Bool { a.deadline < b.deadline }
 }
-

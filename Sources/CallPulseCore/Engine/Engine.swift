@@ -19,14 +19,12 @@ public struct Engine {
     private var day = DayRange(start: Int64.min, end: Int64.min)
     var queues: [QueueStats] = []
     private var queueIndex: [ByteString: Int32] = [:]
-    var records: [CallRecord] = []
-    private var freeSlots: [Int32] = []
-    private var callIndex: [CallID: Int32] = [:]
+    var calls = CallStore()
     private var expiryHeap = MinHeap<ExpiryEntry>()
     /// Records not `closed`: what `max_active_calls` limits.
     public private(set) var activeCalls = 0
     /// Live records, `closed` included.
-    public var recordCount: Int { callIndex.count }
+    public var recordCount: Int { calls.count }
     private let defaultQueue: ByteString
     private let expiryLimits: [EpochMillis]
 
@@ -86,29 +84,29 @@ public struct Engine {
         // Step 4: expiry.
         expire(at: now)
         // Step 5: duplicate, out of order, too late.
-        let existing = callIndex[event.id]
+        let existing = calls.find(event.id)
         if let slot = existing {
-            let record = records[Int(slot)]
-            if time == record.lastTime && record.namesAtLast & event.name.bit != 0 { return .ignored(.duplicate) }
-            if time < record.lastTime { return .ignored(.outOfOrder) }
+            let lastTime = calls[slot].lastTime
+            if time == lastTime && calls[slot].namesAtLast & event.name.bit != 0 { return .ignored(.duplicate) }
+            if time < lastTime { return .ignored(.outOfOrder) }
         } else if now - time > settings.expiry.shortest {
             return .ignored(.tooLate)
         }
-        let transition = TransitionTable.transition(from: existing.map { records[Int($0)].state }, on: event.name)
+        let transition = TransitionTable.transition(from: existing.map { calls[$0].state }, on: event.name)
         switch transition {
         case .invalid:
             return .ignored(.invalidTransition)
         case .unknownCall:
             return .ignored(.unknownCall)
         case .same:
-            let slot = Int(existing!)
+            let slot = existing!
             touch(slot, time: time, event: event.name)
-            updateLastEvent(Int(records[slot].queue), time)
+            updateLastEvent(Int(calls[slot].queue), time)
             return .accepted
         case .to(let next, let effects):
             let slot: Int
             if let existing {
-                slot = Int(existing)
+                slot = existing
             } else {
                 // Step 6: limits, before anything is created.
                 switch createRecord(for: event, time: time) {
@@ -136,19 +134,9 @@ public struct Engine {
         if queue == nil { queue = createQueue(queueName) }
         let entryKnown = event.queueEntry != nil || event.name == .connecting || event.name == .missed
             || event.name == .rejected
-        let record = CallRecord(id: event.id, queue: queue!, callType: event.callType, state: .closed,
-                                entryKnown: entryKnown, namesAtLast: 0, queueEntry: event.queueEntry ?? time,
-                                lastTime: time)
-        let slot: Int
-        if let free = freeSlots.popLast() {
-            slot = Int(free)
-            records[slot] = record
-        } else {
-            slot = records.count
-            records.append(record)
-        }
-        callIndex[event.id] = Int32(slot)
-        return .success(slot)
+        let record = CallRecord(key: event.id.key, queueEntry: event.queueEntry ?? time, lastTime: time,
+                                queue: queue!, callType: event.callType, state: .closed, entryKnown: entryKnown)
+        return .success(calls.insert(record, id: event.id))
     }
 
     private mutating func createQueue(_ name: ByteString) -> Int32 {
@@ -160,25 +148,28 @@ public struct Engine {
 
     /// Moves the latest state time (and the names applied at it) forward.
     private mutating func touch(_ slot: Int, time: EpochMillis, event: EventName) {
-        if time > records[slot].lastTime {
-            records[slot].lastTime = time
-            records[slot].namesAtLast = event.bit
+        if time > calls[slot].lastTime {
+            calls[slot].lastTime = time
+            calls[slot].namesAtLast = event.bit
             scheduleExpiry(slot)
         } else {
-            records[slot].namesAtLast |= event.bit
+            calls[slot].namesAtLast |= event.bit
         }
     }
 
     private mutating func transitionRecord(_ slot: Int, isNew: Bool, to next: CallState, effects: Effects,
                                            time: EpochMillis, now: EpochMillis, event: EventName) {
-        var record = records[slot]
+        var record = calls[slot]
         let queueSlot = Int(record.queue)
         let policy = queues[queueSlot].policy
         let previous = isNew ? nil : record.state
         let inbound = record.callType == .inbound
         var delta = Counters()
+        var counted = effects.contains(.holds) || effects.contains(.holdEnds) || effects.contains(.talkEnds)
+            || effects.contains(.acwEnds)
 
         if inbound {
+            counted = counted || !effects.isEmpty
             if effects.contains(.offered) { delta.offered = 1 }
             if effects.contains(.missed) { delta.missed = 1 }
             if effects.contains(.rejected) { delta.rejected = 1 }
@@ -229,8 +220,11 @@ public struct Engine {
         if let previous { queues[queueSlot].stateCounts[Int(previous.rawValue)] -= 1 }
         queues[queueSlot].stateCounts[Int(next.rawValue)] += 1
         if inbound && previous != next {
-            if previous == .ringing { queues[queueSlot].ringingInbound.remove(Int32(slot)) }
-            if next == .ringing { queues[queueSlot].ringingInbound.insert(Int32(slot)) }
+            if previous == .ringing { removeRinging(&record, queue: queueSlot) }
+            if next == .ringing {
+                record.ringingIndex = Int32(queues[queueSlot].ringingInbound.count)
+                queues[queueSlot].ringingInbound.append(Int32(slot))
+            }
         }
         let wasActive = previous.map { $0 != .closed } ?? false
         let isActive = next != .closed
@@ -243,12 +237,23 @@ public struct Engine {
         } else {
             record.namesAtLast |= event.bit
         }
-        records[slot] = record
+        calls[slot] = record
         scheduleExpiry(slot)
         updateLastEvent(queueSlot, time)
-        if delta != .zero {
+        if counted {
             queues[queueSlot].count(delta, at: min(time, now), now: now, day: dayHolding(now))
         }
+    }
+
+    /// Takes a record off its queue's ringing list by moving the last entry into its place.
+    private mutating func removeRinging(_ record: inout CallRecord, queue: Int) {
+        let position = Int(record.ringingIndex)
+        let moved = queues[queue].ringingInbound.removeLast()
+        if position < queues[queue].ringingInbound.count {
+            queues[queue].ringingInbound[position] = moved
+            calls[Int(moved)].ringingIndex = Int32(position)
+        }
+        record.ringingIndex = -1
     }
 
     private mutating func updateLastEvent(_ queue: Int, _ time: EpochMillis) {
@@ -263,17 +268,17 @@ public struct Engine {
     // MARK: Expiry
 
     private mutating func scheduleExpiry(_ slot: Int) {
-        records[slot].generation &+= 1
-        let record = records[slot]
+        calls[slot].generation &+= 1
+        let record = calls[slot]
         let limit = expiryLimits[record.state.expiryClass.rawValue]
         expiryHeap.push(ExpiryEntry(deadline: record.lastTime + limit, slot: Int32(slot), generation: record.generation))
-        if expiryHeap.count > 2 * callIndex.count + 4096 { compactExpiryHeap() }
+        if expiryHeap.count > 2 * calls.count + 4096 { compactExpiryHeap() }
     }
 
     private mutating func compactExpiryHeap() {
         var entries: [ExpiryEntry] = []
-        entries.reserveCapacity(callIndex.count)
-        for (slot, record) in records.enumerated() where record.live {
+        entries.reserveCapacity(calls.count)
+        for (slot, record) in calls.records.enumerated() where record.live {
             let limit = expiryLimits[record.state.expiryClass.rawValue]
             entries.append(ExpiryEntry(deadline: record.lastTime + limit, slot: Int32(slot), generation: record.generation))
         }
@@ -285,17 +290,15 @@ public struct Engine {
         while let entry = expiryHeap.first, entry.deadline < now {
             _ = expiryHeap.popFirst()
             let slot = Int(entry.slot)
-            let record = records[slot]
+            var record = calls[slot]
             guard record.live, record.generation == entry.generation else { continue }
             let queue = Int(record.queue)
             queues[queue].stateCounts[Int(record.state.rawValue)] -= 1
-            if record.state == .ringing && record.callType == .inbound { queues[queue].ringingInbound.remove(entry.slot) }
+            if record.ringingIndex >= 0 { removeRinging(&record, queue: queue) }
             let expiryClass = record.state.expiryClass
             if expiryClass != .finished { queues[queue].expired[expiryClass.rawValue] += 1 }
             if record.state != .closed { activeCalls -= 1 }
-            callIndex.removeValue(forKey: record.id)
-            records[slot].live = false
-            freeSlots.append(entry.slot)
+            calls.remove(slot)
         }
     }
 

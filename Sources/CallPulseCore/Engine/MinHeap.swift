@@ -1,13 +1,13 @@
 /// A binary min-heap: the engine's expiry schedule and the simulator's event queue.
 public struct MinHeap<Element: Comparable> {
-    public private(set) var elements: [Element] = []
+    @usableFromInline var elements: [Element] = []
 
-    public init() {}
+    @inlinable public init() {}
 
-    public var count: Int { elements.count }
-    public var first: Element? { elements.first }
+    @inlinable public var count: Int { elements.count }
+    @inlinable public var first: Element? { elements.first }
 
-    public mutating func push(_ element: Element) {
+    @inlinable public mutating func push(_ element: Element) {
         elements.append(element)
         var child = elements.count - 1
         while child > 0 {
@@ -18,29 +18,38 @@ public struct MinHeap<Element: Comparable> {
         }
     }
 
-    public mutating func popFirst() -> Element? {
+    @inlinable public mutating func popFirst() -> Element? {
         guard !elements.isEmpty else { return nil }
         let top = elements[0]
         let last = elements.removeLast()
         if !elements.isEmpty {
             elements[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1, right = left + 1
-                var smallest = parent
-                if left < elements.count && elements[left] < elements[smallest] { smallest = left }
-                if right < elements.count && elements[right] < elements[smallest] { smallest = right }
-                if smallest == parent { break }
-                elements.swapAt(parent, smallest)
-                parent = smallest
-            }
+            siftDown(from: 0)
         }
         return top
     }
 
-    /// Replaces the contents in one O(n log n) pass (used to drop stale entries).
-    public mutating func rebuild(_ newElements: [Element]) {
-        elements = newElements.sorted()
+    /// Replaces the contents, heapifying in O(n) (used to drop stale entries).
+    @inlinable public mutating func rebuild(_ newElements: [Element]) {
+        elements = newElements
+        var parent = elements.count / 2 - 1
+        while parent >= 0 {
+            siftDown(from: parent)
+            parent -= 1
+        }
+    }
+
+    @usableFromInline mutating func siftDown(from start: Int) {
+        var parent = start
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < elements.count && elements[left] < elements[smallest] { smallest = left }
+            if right < elements.count && elements[right] < elements[smallest] { smallest = right }
+            if smallest == parent { return }
+            elements.swapAt(parent, smallest)
+            parent = smallest
+        }
     }
 }
 

@@ -30,7 +30,16 @@ enum FieldRules {
     }
 
     /// Removes Unicode white space (the White_Space property) at both ends.
+    @inline(__always)
     static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        // Common case: printable ASCII at both ends, nothing to trim.
+        if let first = bytes.first, let last = bytes.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80 {
+            return bytes
+        }
+        return trimmedSlow(bytes)
+    }
+
+    private static func trimmedSlow(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
         var start = 0, end = bytes.count
         while start < end {
             let width = leadingWhiteSpaceWidth(bytes, from: start, to: end)

@@ -8,8 +8,8 @@ public enum Timestamp {
 
     /// Reads a trimmed timestamp string: RFC 3339 (lenient as events.md allows) or epoch digits.
     public static func parse(_ text: UnsafeBufferPointer<UInt8>) -> EpochMillis? {
-        if let epoch = parseEpochString(text) { return epoch }
-        return parseRFC3339(text)
+        if text.count >= 19 && text[4] == UInt8(ascii: "-") { return parseRFC3339(text) }
+        return parseEpochString(text)
     }
 
     /// Reads a JSON number's text as Unix epoch seconds (below 1e11) or milliseconds.

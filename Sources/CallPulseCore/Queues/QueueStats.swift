@@ -7,14 +7,15 @@ struct QueueStats {
     var wait: Histogram
     var talk: Histogram
     var acw: Histogram
-    var windows: [RollingWindow]
+    var windows: RollingWindows
     var today = Counters()
     /// The day start `today` belongs to.
     var todayStart: EpochMillis = Int64.min
     /// Records by state, all call types.
     var stateCounts = [Int](repeating: 0, count: CallState.allCases.count)
-    /// Slots of inbound records in `ringing`: `waiting`, `oldest_waiting_seconds`.
-    var ringingInbound = Set<Int32>()
+    /// Slots of inbound records in `ringing` (`waiting`, `oldest_waiting_seconds`);
+    /// each record knows its position, so removal is a swap.
+    var ringingInbound: [Int32] = []
     var lastEventAt: EpochMillis?
 
     init(name: ByteString, policy: QueuePolicy, settings: Settings) {
@@ -23,13 +24,13 @@ struct QueueStats {
         wait = Histogram(bounds: settings.buckets.wait)
         talk = Histogram(bounds: settings.buckets.talk)
         acw = Histogram(bounds: settings.buckets.acw)
-        windows = settings.windowMinutes.map { RollingWindow(minutes: $0) }
+        windows = RollingWindows(minutes: settings.windowMinutes)
     }
 
     /// Adds counted effects to totals, every window and `today`, attributed at `time` ≤ `now`.
     mutating func count(_ delta: Counters, at time: EpochMillis, now: EpochMillis, day: DayRange) {
         totals.add(delta)
-        for index in windows.indices { windows[index].add(delta, at: time, now: now) }
+        windows.add(delta, at: time, now: now)
         rollToday(day)
         if time >= day.start { today.add(delta) }
     }

@@ -1,40 +1,49 @@
-/// A window of length W as 60 buckets of W/60, aligned to the Unix epoch (semantics.md).
-public struct RollingWindow: Sendable {
-    public static let bucketCount: Int64 = 60
+/// A queue's rolling windows: each of length W is 60 buckets of W/60, aligned to the Unix
+/// epoch (semantics.md). All windows share two flat arrays, so adding an effect touches
+/// no nested storage.
+public struct RollingWindows: Sendable {
+    public static let bucketCount = 60
 
-    public let minutes: Int
-    /// Bucket length in ms.
-    public let granularity: Int64
-    private var bucketIndex: [Int64]
+    /// Window lengths in minutes, in configured order.
+    public let minutes: [Int]
+    /// Bucket length in ms, per window.
+    private let granularity: [Int64]
+    /// For each window, 60 slots: the bucket number a slot holds, and its counters.
+    private var bucketNumber: [Int64]
     private var buckets: [Counters]
 
-    public init(minutes: Int) {
+    public init(minutes: [Int]) {
         self.minutes = minutes
-        self.granularity = Int64(minutes) * 60_000 / Self.bucketCount
-        self.bucketIndex = [Int64](repeating: Int64.min, count: Int(Self.bucketCount))
-        self.buckets = [Counters](repeating: .zero, count: Int(Self.bucketCount))
+        self.granularity = minutes.map { Int64($0) * 60_000 / Int64(Self.bucketCount) }
+        bucketNumber = [Int64](repeating: Int64.min, count: minutes.count * Self.bucketCount)
+        buckets = [Counters](repeating: .zero, count: minutes.count * Self.bucketCount)
     }
 
-    /// Adds effects attributed at `time` (≤ `now`); effects already outside the window are dropped.
+    /// Adds effects attributed at `time` (≤ `now`) to every window; effects already outside
+    /// a window are dropped from it.
     @inline(__always)
     public mutating func add(_ delta: Counters, at time: EpochMillis, now: EpochMillis) {
-        let bucket = floorDiv(time, granularity)
-        guard bucket > floorDiv(now, granularity) - Self.bucketCount else { return }
-        let slot = Int(bucket - floorDiv(bucket, Self.bucketCount) * Self.bucketCount)
-        if bucketIndex[slot] != bucket {
-            bucketIndex[slot] = bucket
-            buckets[slot] = .zero
+        let count = Int64(Self.bucketCount)
+        for window in granularity.indices {
+            let g = granularity[window]
+            let bucket = floorDiv(time, g)
+            guard bucket > floorDiv(now, g) - count else { continue }
+            let slot = window * Self.bucketCount + Int(bucket - floorDiv(bucket, count) * count)
+            if bucketNumber[slot] != bucket {
+                bucketNumber[slot] = bucket
+                buckets[slot] = .zero
+            }
+            buckets[slot].add(delta)
         }
-        buckets[slot].add(delta)
     }
 
-    /// The sum of buckets `floor(now/g) − 59 … floor(now/g)`.
-    public func value(at now: EpochMillis) -> Counters {
-        let current = floorDiv(now, granularity)
+    /// Window `window`'s value at `now`: the sum of buckets `floor(now/g) − 59 … floor(now/g)`.
+    public func value(_ window: Int, at now: EpochMillis) -> Counters {
+        let current = floorDiv(now, granularity[window])
         var total = Counters.zero
-        for slot in 0..<Int(Self.bucketCount) {
-            let index = bucketIndex[slot]
-            if index <= current && index > current - Self.bucketCount { total.add(buckets[slot]) }
+        for slot in (window * Self.bucketCount)..<((window + 1) * Self.bucketCount) {
+            let number = bucketNumber[slot]
+            if number <= current && number > current - Int64(Self.bucketCount) { total.add(buckets[slot]) }
         }
         return total
     }

@@ -55,9 +55,9 @@ extension Engine {
         var overSL = 0
         var oldest: EpochMillis = 0
         for slot in queue.ringingInbound {
-            let waited = max(0, now - records[Int(slot)].queueEntry)
-            oldest = max(oldest, waited)
-            if now - records[Int(slot)].queueEntry > queue.policy.serviceLevel { overSL += 1 }
+            let entry = calls[Int(slot)].queueEntry
+            oldest = max(oldest, max(0, now - entry))
+            if now - entry > queue.policy.serviceLevel { overSL += 1 }
         }
         let counts = queue.stateCounts
         return QueueSnapshot(
@@ -72,7 +72,9 @@ extension Engine {
             policy: queue.policy,
             totals: queue.totals,
             expired: queue.expired,
-            windows: queue.windows.map { (canonicalWindowName(minutes: $0.minutes), $0.value(at: now)) },
+            windows: queue.windows.minutes.indices.map {
+                (canonicalWindowName(minutes: queue.windows.minutes[$0]), queue.windows.value($0, at: now))
+            },
             today: queue.todayStart == day.start ? queue.today : .zero,
             wait: queue.wait, talk: queue.talk, acw: queue.acw)
     }
