@@ -90,7 +90,15 @@ enum FieldRules {
     }
 
     /// Control characters of category Cc: U+0000–U+001F, U+007F, U+0080–U+009F.
+    @inline(__always)
     static func containsControl(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Most names are printable ASCII: one cheap test per byte, the exact check only on a hit.
+        var suspicious = false
+        for byte in bytes where byte < 0x20 || byte >= 0x7F { suspicious = true; break }
+        return suspicious && containsControlSlow(bytes)
+    }
+
+    private static func containsControlSlow(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         while i < bytes.count {
             let byte = bytes[i]

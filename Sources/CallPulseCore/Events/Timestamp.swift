@@ -38,12 +38,16 @@ public enum Timestamp {
     /// RFC 3339 date-time with `t`/`z` in either case, a space for `T`, any fraction digits,
     /// `Z`, `±hh:mm` or `±hhmm`, and no offset meaning UTC.
     static func parseRFC3339(_ s: UnsafeBufferPointer<UInt8>) -> EpochMillis? {
-        func digits(_ at: Int, _ count: Int) -> Int? {
+        @inline(__always) func digit(_ at: Int) -> Int? {
+            let value = Int(s[at]) &- 0x30
+            return value >= 0 && value <= 9 ? value : nil
+        }
+        @inline(__always) func digits(_ at: Int, _ count: Int) -> Int? {
             guard at + count <= s.count else { return nil }
             var value = 0
             for i in at..<(at + count) {
-                guard ASCII.isDigit(s[i]) else { return nil }
-                value = value * 10 + Int(s[i] - 0x30)
+                guard let d = digit(i) else { return nil }
+                value = value &* 10 &+ d
             }
             return value
         }

@@ -11,12 +11,16 @@ public struct RollingWindows: Sendable {
     /// For each window, 60 slots: the bucket number a slot holds, and its counters.
     private var bucketNumber: [Int64]
     private var buckets: [Counters]
+    /// The bucket number holding `cachedNow`, per window: events mostly share one `now`.
+    private var currentBucket: [Int64]
+    private var cachedNow = Int64.min
 
     public init(minutes: [Int]) {
         self.minutes = minutes
         self.granularity = minutes.map { Int64($0) * 60_000 / Int64(Self.bucketCount) }
         bucketNumber = [Int64](repeating: Int64.min, count: minutes.count * Self.bucketCount)
         buckets = [Counters](repeating: .zero, count: minutes.count * Self.bucketCount)
+        currentBucket = [Int64](repeating: 0, count: minutes.count)
     }
 
     /// Adds effects attributed at `time` (≤ `now`) to every window; effects already outside
@@ -24,11 +28,15 @@ public struct RollingWindows: Sendable {
     @inline(__always)
     public mutating func add(_ delta: Counters, at time: EpochMillis, now: EpochMillis) {
         let count = Int64(Self.bucketCount)
+        if now != cachedNow {
+            for window in granularity.indices { currentBucket[window] = floorDiv(now, granularity[window]) }
+            cachedNow = now
+        }
         for window in granularity.indices {
-            let g = granularity[window]
-            let bucket = floorDiv(time, g)
-            guard bucket > floorDiv(now, g) - count else { continue }
-            let slot = window * Self.bucketCount + Int(bucket - floorDiv(bucket, count) * count)
+            let bucket = time == now ? currentBucket[window] : floorDiv(time, granularity[window])
+            guard bucket > currentBucket[window] - count else { continue }
+            // Times are never negative (validation keeps them in 1970 … 9999), so `%` is floor-mod.
+            let slot = window * Self.bucketCount + Int(bucket % count)
             if bucketNumber[slot] != bucket {
                 bucketNumber[slot] = bucket
                 buckets[slot] = .zero
