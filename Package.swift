@@ -1,8 +1,10 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
+/// Swift 6 mode with complete concurrency checking; any warning fails the build.
 let strictSwift: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
+    .treatAllWarnings(as: .error),
 ]
 
 let package = Package(
@@ -24,6 +26,7 @@ let package = Package(
             cxxSettings: [
                 // Debian builds libsimdjson with threads; SwiftPM drops pkg-config's -D flags.
                 .define("SIMDJSON_THREADS_ENABLED", to: "1"),
+                .treatAllWarnings(as: .error),
             ],
             linkerSettings: [.linkedLibrary("simdjson")]
         ),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `callpulse` command line.
 @main
@@ -9,4 +10,19 @@ struct CallPulseCommand: ParsableCommand {
         version: Version.string,
         subcommands: [ReplayCommand.self, CheckCommand.self, SimulateCommand.self, VersionCommand.self]
     )
+
+    /// Exit codes are the product's contract: 0 success, 1 failure, 2 usage error
+    /// (ArgumentParser's own usage code is 64).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                StandardError.write(fullMessage(for: error))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

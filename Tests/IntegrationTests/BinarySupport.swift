@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+/// Runs the built `callpulse` binary, as a user would.
+struct CLI {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The binary next to the test bundle (`swift build --build-tests` builds both).
+    static let binary: URL = {
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [bundleDirectory, bundleDirectory.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("callpulse")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/callpulse")
+        return fallback
+    }()
+
+    /// Runs `callpulse ARGS`, feeding `stdin`; output goes through files so large outputs cannot block.
+    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callpulse-cli-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("out"), err = directory.appendingPathComponent("err")
+        try Data().write(to: out)
+        try Data().write(to: err)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        if let stdin {
+            let input = directory.appendingPathComponent("in")
+            try stdin.write(to: input)
+            process.standardInput = try FileHandle(forReadingFrom: input)
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        try process.run()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: try String(contentsOf: out, encoding: .utf8),
+                      stderr: try String(contentsOf: err, encoding: .utf8))
+    }
+}
+
+/// Shared fixtures (copies of ../shared/examples and ../shared/samples).
+func fixturePath(_ name: String) -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures").appendingPathComponent(name).path
+}
+
+/// A scratch file with `contents`, removed by the caller.
+func temporaryFile(_ contents: String, suffix: String = ".ndjson") throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("callpulse-\(UUID())\(suffix)").path
+    try contents.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// The `queues` part of a snapshot as parsed JSON, for comparisons that ignore `ingest`.
+func queuesJSON(_ snapshot: String) throws -> NSArray {
+    let object = try JSONSerialization.jsonObject(with: Data(snapshot.utf8)) as! NSDictionary
+    return object["queues"] as! NSArray
+}
