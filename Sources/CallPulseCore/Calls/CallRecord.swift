@@ -7,8 +7,10 @@ struct CallRecord {
     var holdAccum: EpochMillis = 0
     var acwSince: EpochMillis = 0
     var lastTime: EpochMillis
+    /// The deadline of this record's live expiry entry (`Int64.max`: none yet).
+    var scheduledDeadline: EpochMillis = .max
     var queue: Int32
-    /// Bumped on every reschedule so stale expiry entries can be told apart.
+    /// Bumped when an earlier expiry entry is pushed, so the superseded one can be told apart.
     var generation: UInt32 = 0
     /// Position in the queue's list of ringing inbound calls, or −1.
     var ringingIndex: Int32 = -1

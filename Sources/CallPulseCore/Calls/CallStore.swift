@@ -33,6 +33,19 @@ struct CallStore {
         }
     }
 
+    /// Loads the index entries and records that lookups of `keys` will touch, all before
+    /// using any: independent loads overlap, so a batch pays about one memory latency.
+    /// Returns a value derived from the loads so they cannot be optimised away.
+    func warm(_ keys: WarmKeys) -> UInt64 {
+        var sink: UInt64 = 0
+        for i in 0..<keys.count { sink &+= index[Int(truncatingIfNeeded: keys[i]) & mask] }
+        for i in 0..<keys.count {
+            let entry = index[Int(truncatingIfNeeded: keys[i]) & mask]
+            if entry != 0 { sink &+= UInt64(bitPattern: records[Int(entry & 0xFFFF_FFFF) - 1].lastTime) }
+        }
+        return sink
+    }
+
     subscript(slot: Int) -> CallRecord {
         get { records[slot] }
         _modify { yield &records[slot] }
@@ -92,5 +105,23 @@ struct CallStore {
         index = [UInt64](repeating: 0, count: index.count * 2)
         mask = index.count - 1
         for (slot, record) in records.enumerated() where record.live { place(mix: record.key.mix, slot: slot) }
+    }
+}
+
+/// Up to 16 call-key mixes, stored inline (no allocation per batch).
+struct WarmKeys {
+    static let capacity = 16
+    private var mixes: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                        UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    private(set) var count = 0
+
+    mutating func append(_ key: CallKey) {
+        withUnsafeMutableBytes(of: &mixes) { $0.storeBytes(of: key.mix, toByteOffset: count * 8, as: UInt64.self) }
+        count += 1
+    }
+
+    subscript(index: Int) -> UInt64 {
+        withUnsafeBytes(of: mixes) { $0.load(fromByteOffset: index * 8, as: UInt64.self) }
     }
 }

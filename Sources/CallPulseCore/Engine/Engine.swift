@@ -27,6 +27,8 @@ public struct Engine {
     public var recordCount: Int { calls.count }
     private let defaultQueue: ByteString
     private let expiryLimits: [EpochMillis]
+    /// Keeps `CallStore.warm`'s loads observable.
+    private var warmSink: UInt64 = 0
 
     public init(settings: Settings) throws(SetupError) {
         guard let calendar = DayCalendar(timeZone: settings.timezone) else {
@@ -55,6 +57,32 @@ public struct Engine {
             return .rejected(rejection)
         }
     }
+
+    /// Processes decode outcomes in order, warming the call table a batch ahead.
+    public mutating func process(contentsOf outcomes: [DecodeOutcome], receivedAt: EpochMillis,
+                                 _ result: (EventResult) -> Void = { _ in }) {
+        for batch in stride(from: 0, to: outcomes.count, by: Self.warmBatch) {
+            let end = min(batch + Self.warmBatch, outcomes.count)
+            var keys = WarmKeys()
+            for index in batch..<end { if case .event(let event) = outcomes[index] { keys.append(event.id.key) } }
+            warmSink &+= calls.warm(keys)
+            for index in batch..<end { result(process(outcomes[index], receivedAt: receivedAt)) }
+        }
+    }
+
+    /// Applies valid events in order, warming the call table a batch ahead.
+    public mutating func apply(contentsOf events: [CallEvent], receivedAt: EpochMillis) {
+        for batch in stride(from: 0, to: events.count, by: Self.warmBatch) {
+            let end = min(batch + Self.warmBatch, events.count)
+            var keys = WarmKeys()
+            for index in batch..<end { keys.append(events[index].id.key) }
+            warmSink &+= calls.warm(keys)
+            for index in batch..<end { apply(events[index], receivedAt: receivedAt) }
+        }
+    }
+
+    /// How many lookups `CallStore.warm` overlaps.
+    static let warmBatch = WarmKeys.capacity
 
     /// Processes one valid event received at `receivedAt` (the live clock's `now`).
     @discardableResult
@@ -267,11 +295,15 @@ public struct Engine {
 
     // MARK: Expiry
 
+    /// Keeps one expiry entry per record, no later than its deadline. Events that only move
+    /// the deadline later push nothing: the entry is re-pushed when it comes due (`expire`).
     private mutating func scheduleExpiry(_ slot: Int) {
-        calls[slot].generation &+= 1
         let record = calls[slot]
-        let limit = expiryLimits[record.state.expiryClass.rawValue]
-        expiryHeap.push(ExpiryEntry(deadline: record.lastTime + limit, slot: Int32(slot), generation: record.generation))
+        let deadline = record.lastTime + expiryLimits[record.state.expiryClass.rawValue]
+        guard deadline < record.scheduledDeadline else { return }
+        calls[slot].generation &+= 1
+        calls[slot].scheduledDeadline = deadline
+        expiryHeap.push(ExpiryEntry(deadline: deadline, slot: Int32(slot), generation: record.generation &+ 1))
         if expiryHeap.count > 2 * calls.count + 4096 { compactExpiryHeap() }
     }
 
@@ -279,8 +311,7 @@ public struct Engine {
         var entries: [ExpiryEntry] = []
         entries.reserveCapacity(calls.count)
         for (slot, record) in calls.records.enumerated() where record.live {
-            let limit = expiryLimits[record.state.expiryClass.rawValue]
-            entries.append(ExpiryEntry(deadline: record.lastTime + limit, slot: Int32(slot), generation: record.generation))
+            entries.append(ExpiryEntry(deadline: record.scheduledDeadline, slot: Int32(slot), generation: record.generation))
         }
         expiryHeap.rebuild(entries)
     }
@@ -292,6 +323,12 @@ public struct Engine {
             let slot = Int(entry.slot)
             var record = calls[slot]
             guard record.live, record.generation == entry.generation else { continue }
+            let deadline = record.lastTime + expiryLimits[record.state.expiryClass.rawValue]
+            if deadline >= now {  // the record heard from the call since: not due yet
+                calls[slot].scheduledDeadline = deadline
+                expiryHeap.push(ExpiryEntry(deadline: deadline, slot: entry.slot, generation: entry.generation))
+                continue
+            }
             let queue = Int(record.queue)
             queues[queue].stateCounts[Int(record.state.rawValue)] -= 1
             if record.ringingIndex >= 0 { removeRinging(&record, queue: queue) }

@@ -4,6 +4,7 @@ import CallPulseCore
 public struct ReplaySession {
     public private(set) var engine: Engine
     private let reader = EventReader()
+    static let batchSize = 16
     /// Rejected events seen so far.
     public private(set) var rejections = 0
 
@@ -16,12 +17,28 @@ public struct ReplaySession {
     /// Replays one input from a file descriptor; rejected events are reported as `NAME:LINE: REASON: detail`.
     public mutating func replay(fd: Int32, name: String, reportRejection: (String) -> Void) throws {
         var stream = EventStream(fd: fd, reader: reader)
-        try stream.run { positioned in
-            if case .rejected(let rejection) = engine.process(positioned.outcome, receivedAt: 0) {
-                rejections += 1
-                reportRejection("\(name):\(positioned.line): \(rejection.reason.rawValue): \(rejection.detail)")
+        // Events are applied in small batches so the engine can overlap their memory lookups.
+        var outcomes: [DecodeOutcome] = [], lines: [Int] = []
+        outcomes.reserveCapacity(Self.batchSize)
+        lines.reserveCapacity(Self.batchSize)
+        func flush() {
+            var position = 0
+            engine.process(contentsOf: outcomes, receivedAt: 0) { result in
+                if case .rejected(let rejection) = result {
+                    rejections += 1
+                    reportRejection("\(name):\(lines[position]): \(rejection.reason.rawValue): \(rejection.detail)")
+                }
+                position += 1
             }
+            outcomes.removeAll(keepingCapacity: true)
+            lines.removeAll(keepingCapacity: true)
         }
+        try stream.run { positioned in
+            outcomes.append(positioned.outcome)
+            lines.append(positioned.line)
+            if outcomes.count == Self.batchSize { flush() }
+        }
+        flush()
     }
 
     /// The final snapshot; `wallNow` is used only if no event had a time.
