@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // simdjson behind a tiny C ABI: the only C++ in the tree (see notes/engineering.md).
@@ -30,6 +31,20 @@ let package = Package(
             ],
             linkerSettings: [.linkedLibrary("simdjson")]
         ),
+        // libmicrohttpd (Debian's libmicrohttpd-dev) with a typed start function and a log formatter.
+        .target(
+            name: "CMicroHTTPD",
+            cSettings: [.treatAllWarnings(as: .error)],
+            linkerSettings: [.linkedLibrary("microhttpd")]
+        ),
+        // zlib for gzip request and response bodies.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // The HTTP adapter: the one place that calls libmicrohttpd.
+        .target(
+            name: "CallPulseHTTP",
+            dependencies: ["CMicroHTTPD", "CZlib", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSwift
+        ),
         // The pure domain: events, calls, queues, windows, snapshot. No I/O; clocks are passed in.
         .target(
             name: "CallPulseCore",
@@ -41,7 +56,9 @@ let package = Package(
             name: "CallPulseServer",
             dependencies: [
                 "CallPulseCore",
+                "CallPulseHTTP",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),
@@ -69,7 +86,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["CallPulseCore", "CallPulseServer"],
+            dependencies: ["CallPulseCore", "CallPulseServer", "CallPulseHTTP"],
             swiftSettings: strictSwift
         ),
     ],

@@ -2,7 +2,7 @@
 # Installs the Debian packages CallPulse builds against, only when one is missing.
 set -euo pipefail
 
-packages=(pkg-config libsimdjson-dev libmicrohttpd-dev)
+packages=(pkg-config libsimdjson-dev libmicrohttpd-dev zlib1g-dev)
 
 missing=()
 for package in "${packages[@]}"; do

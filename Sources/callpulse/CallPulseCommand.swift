@@ -8,7 +8,7 @@ struct CallPulseCommand: ParsableCommand {
         commandName: "callpulse",
         abstract: "Real-time metrics and alerting for contact-center call queues.",
         version: Version.string,
-        subcommands: [ReplayCommand.self, CheckCommand.self, SimulateCommand.self, VersionCommand.self]
+        subcommands: [ServeCommand.self, ReplayCommand.self, CheckCommand.self, SimulateCommand.self, VersionCommand.self]
     )
 
     /// Exit codes are the product's contract: 0 success, 1 failure, 2 usage error

@@ -1,0 +1,51 @@
+/// One HTTP request as the handler sees it: the body complete and decompressed.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    /// The path, percent-decoded by libmicrohttpd, without the query string.
+    public var path: String
+    /// Query arguments in order; a key may repeat (`?queue=a&queue=b`).
+    public var query: [(name: String, value: String)]
+    /// Header names lower-cased.
+    public var headers: [String: String]
+    public var body: [UInt8]
+    /// True when the client connected from a loopback address.
+    public var fromLoopback: Bool
+
+    public init(method: String, path: String, query: [(name: String, value: String)] = [],
+                headers: [String: String] = [:], body: [UInt8] = [], fromLoopback: Bool = true) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.fromLoopback = fromLoopback
+    }
+
+    /// Every value of query argument `name`.
+    public func queryValues(_ name: String) -> [String] { query.filter { $0.name == name }.map(\.value) }
+
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+}
+
+/// A complete response.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+    /// Whether the server may gzip the body when the client accepts it.
+    public var compressible: Bool
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
+                compressible: Bool = false) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.compressible = compressible
+    }
+
+    /// A response with a text body of `contentType`.
+    public init(status: Int, contentType: String, text: String, compressible: Bool = false) {
+        self.init(status: status, headers: [("Content-Type", contentType)], body: Array(text.utf8),
+                  compressible: compressible)
+    }
+}

@@ -1,0 +1,28 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A value guarded by a pthread mutex: the one lock type of CallPulse. ThreadSanitizer
+/// understands pthread mutexes (it reports false races on `Synchronization.Mutex`, which
+/// is futex-based on Linux), so every shared mutable value sits in one of these.
+public final class LockedBox<Value>: @unchecked Sendable {
+    // @unchecked Sendable is sound: `value` is only read or written inside `withLock`,
+    // which holds `mutex` for the whole access, so no two threads touch it at once.
+    private var mutex = pthread_mutex_t()
+    private var value: Value
+
+    public init(_ value: Value) {
+        self.value = value
+        pthread_mutex_init(&mutex, nil)
+    }
+
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    /// Runs `body` with exclusive access to the value.
+    @inline(__always)
+    public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return try body(&value)
+    }
+}

@@ -1,0 +1,30 @@
+import CallPulseCore
+import CallPulseHTTP
+
+/// The body of an ingest response (interfaces.md, "Ingest").
+enum IngestResponse {
+    static func render(status: Int, report: EngineHost.IngestReport, error: (reason: String, sentence: String)?) -> HTTPResponse {
+        var out = JSONWriter()
+        out.beginObject()
+        if let error {
+            out.key("error"); out.string(error.sentence)
+            out.key("reason"); out.string(error.reason)
+        }
+        out.key("accepted"); out.integer(Int64(report.accepted))
+        out.key("ignored"); out.integer(Int64(report.ignored))
+        out.key("rejected"); out.integer(Int64(report.rejected))
+        out.key("errors")
+        out.beginArray()
+        for item in report.errors {
+            out.beginObject()
+            out.key("index"); out.integer(Int64(item.index))
+            out.key("line"); out.integer(Int64(item.line))
+            out.key("reason"); out.string(item.rejection.reason.rawValue)
+            out.key("detail"); out.string(item.rejection.detail)
+            out.endObject()
+        }
+        out.endArray()
+        out.endObject()
+        return HTTPResponse(status: status, contentType: "application/json", text: out.text + "\n")
+    }
+}

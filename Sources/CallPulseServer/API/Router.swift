@@ -1,0 +1,185 @@
+import CallPulseCore
+import CallPulseHTTP
+import Foundation
+
+/// Maps requests to handlers (interfaces.md, "HTTP"), enforcing methods and access rules.
+struct Router: Sendable {
+    let host: EngineHost
+    let stats: LockedBox<DaemonStats>
+    let status: StatusInfo
+    let access: AccessPolicy
+    let renderer: MetricsRenderer
+    let ready: LockedBox<Bool>
+    let clock: @Sendable () -> EpochMillis
+
+    func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let (handler, response) = route(request)
+        let micros = Int64((DispatchTime.now().uptimeNanoseconds - started) / 1000)
+        stats.withLock { $0.record(handler: handler, code: response.status, micros: micros) }
+        return response
+    }
+
+    private func route(_ request: HTTPRequest) -> (String, HTTPResponse) {
+        let path = request.path
+        switch path {
+        case "/api/v1/events":
+            return ("/api/v1/events", only("POST", request) ?? access.ingest(request) ?? ingest(request))
+        case "/metrics":
+            return ("/metrics", only("GET", request) ?? access.read(request) ?? metrics(request))
+        case "/api/v1/queues":
+            return ("/api/v1/queues", only("GET", request) ?? access.read(request) ?? queues(request))
+        case "/api/v1/calls":
+            return ("/api/v1/calls", only("GET", request) ?? access.read(request) ?? calls(request))
+        case "/api/v1/status":
+            return ("/api/v1/status", only("GET", request) ?? access.read(request) ?? statusResponse())
+        case "/-/healthy":
+            return ("/-/healthy", only("GET", request) ?? HTTPResponse(status: 200, contentType: "text/plain", text: "OK\n"))
+        case "/-/ready":
+            let isReady = ready.withLock { $0 }
+            return ("/-/ready", only("GET", request) ?? (isReady
+                ? HTTPResponse(status: 200, contentType: "text/plain", text: "ready\n")
+                : HTTPServer.error(503, "not_ready", "state is still being restored")))
+        case "/-/reload":
+            return ("/-/reload", only("POST", request) ?? access.admin(request) ?? reload())
+        case "/":
+            return ("/", only("GET", request) ?? HTTPResponse(status: 200, contentType: "text/html; charset=utf-8",
+                                                             text: LandingPage.html(status), compressible: true))
+        default:
+            if path.hasPrefix("/api/v1/queues/") {
+                let name = String(path.dropFirst("/api/v1/queues/".count))
+                return ("/api/v1/queues/{queue}", only("GET", request) ?? access.read(request) ?? queue(named: name))
+            }
+            return ("other", HTTPServer.error(404, "not_found", "there is no endpoint at \(path); see / for the list"))
+        }
+    }
+
+    private func only(_ method: String, _ request: HTTPRequest) -> HTTPResponse? {
+        if request.method == method || (method == "GET" && request.method == "HEAD") { return nil }
+        var response = HTTPServer.error(405, "method_not_allowed", "\(request.path) accepts \(method) only, not \(request.method)")
+        response.headers.append(("Allow", method))
+        return response
+    }
+
+    // MARK: Ingest
+
+    private static let ingestTypes: Set<String> = ["application/json", "application/x-ndjson", "application/jsonl"]
+
+    private func ingest(_ request: HTTPRequest) -> HTTPResponse {
+        if let type = request.header("content-type") {
+            let media = type.split(separator: ";", maxSplits: 1).first.map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            } ?? ""
+            if !media.isEmpty && !Self.ingestTypes.contains(media) {
+                return HTTPServer.error(415, "unsupported_media_type",
+                    "Content-Type '\(type)' is not accepted; send application/json, application/x-ndjson or application/jsonl")
+            }
+        }
+        if request.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            return IngestResponse.render(status: 400, report: .init(), error: ("empty_body", "the request body holds no events"))
+        }
+        let receivedAt = clock()
+        let report = host.ingest(request.body, receivedAt: receivedAt)
+        if !report.delays.isEmpty {
+            stats.withLock { stats in for delay in report.delays { stats.eventDelay.observe(max(0, delay)) } }
+        }
+        if report.accepted + report.ignored > 0 { return IngestResponse.render(status: 200, report: report, error: nil) }
+        if report.total == 1, let only = report.errors.first {
+            return IngestResponse.render(status: 400, report: report,
+                                         error: (only.rejection.reason.rawValue, only.rejection.detail))
+        }
+        return IngestResponse.render(status: 400, report: report,
+                                     error: ("all_rejected", "every one of the \(report.total) events was rejected"))
+    }
+
+    // MARK: Reads
+
+    private func metrics(_ request: HTTPRequest) -> HTTPResponse {
+        let format: ExpositionWriter.Format = Self.prefersOpenMetrics(request.header("accept")) ? .openMetrics : .text
+        let snapshot = host.snapshot(now: clock())
+        let statsCopy = stats.withLock { $0 }
+        let body = renderer.render(snapshot, stats: statsCopy, process: ProcessMetrics.read(), format: format)
+        return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType)], body: body, compressible: true)
+    }
+
+    /// True when the Accept header ranks OpenMetrics above the 0.0.4 text format.
+    static func prefersOpenMetrics(_ accept: String?) -> Bool {
+        guard let accept else { return false }
+        var openMetrics = -1.0, text = -1.0
+        for part in accept.split(separator: ",") {
+            let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let media = fields.first?.lowercased() else { continue }
+            let quality = fields.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            if media == "application/openmetrics-text" { openMetrics = max(openMetrics, quality) }
+            if media == "text/plain" { text = max(text, quality) }
+        }
+        return openMetrics > 0 && openMetrics >= text
+    }
+
+    private func queues(_ request: HTTPRequest) -> HTTPResponse {
+        var snapshot = host.snapshot(now: clock())
+        let wanted = request.queryValues("queue")
+        if !wanted.isEmpty {
+            let names = Set(wanted.map { ByteString($0) })
+            snapshot.queues = snapshot.queues.filter { names.contains($0.name) }
+        }
+        return HTTPResponse(status: 200, contentType: "application/json", text: SnapshotJSON.render(snapshot),
+                            compressible: true)
+    }
+
+    private func queue(named name: String) -> HTTPResponse {
+        let snapshot = host.snapshot(now: clock())
+        guard let queue = snapshot.queues.first(where: { $0.name == ByteString(name) }) else {
+            return HTTPServer.error(404, "unknown_queue", "there is no queue named '\(name)'")
+        }
+        var writer = JSONWriter()
+        SnapshotJSON.render(queue, into: &writer)
+        return HTTPResponse(status: 200, contentType: "application/json", text: writer.text + "\n")
+    }
+
+    private func calls(_ request: HTTPRequest) -> HTTPResponse {
+        let limitText = request.queryValues("limit").first
+        guard let limit = limitText.map({ Int($0) }) ?? 1000, limit >= 0 else {
+            return HTTPServer.error(400, "bad_limit", "limit '\(limitText ?? "")' must be a whole number, 0 or more")
+        }
+        let state = request.queryValues("state").first
+        if let state, !CallState.allCases.contains(where: { $0.name == state }) || state == "closed" {
+            return HTTPServer.error(400, "bad_state",
+                "state '\(state)' must be one of ringing, unanswered, talking, held, ended, acw")
+        }
+        let views = host.calls(now: clock(), queue: request.queryValues("queue").first, state: state, limit: limit)
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("calls")
+        writer.beginArray()
+        for view in views {
+            writer.beginObject()
+            writer.key("id"); writer.string(view.id)
+            writer.key("queue"); writer.string(view.queue)
+            writer.key("call_type"); writer.string(view.callType.name)
+            writer.key("state"); writer.string(view.state.name)
+            writer.key("queue_entry"); writer.string(Timestamp.format(view.queueEntry))
+            writer.key("last_event_at"); writer.string(Timestamp.format(view.lastEventAt))
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
+        return HTTPResponse(status: 200, contentType: "application/json", text: writer.text + "\n", compressible: true)
+    }
+
+    private func statusResponse() -> HTTPResponse {
+        let snapshot = host.snapshot(now: clock())
+        let statsCopy = stats.withLock { $0 }
+        return HTTPResponse(status: 200, contentType: "application/json",
+                            text: status.render(ingest: snapshot.ingest, queues: snapshot.queues.count, stats: statsCopy))
+    }
+
+    private func reload() -> HTTPResponse {
+        stats.withLock {
+            $0.lastReloadSuccessful = true
+            $0.lastReloadSuccessAt = clock()
+        }
+        return HTTPResponse(status: 200, contentType: "application/json",
+                            text: "{\"status\": \"no rules file is configured; nothing to reload\"}\n")
+    }
+}

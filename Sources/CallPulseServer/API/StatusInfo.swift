@@ -1,0 +1,54 @@
+import CallPulseCore
+import CallPulseHTTP
+
+/// What `/api/v1/status` and the landing page tell about this daemon (no secrets).
+struct StatusInfo: Sendable {
+    var version: String
+    var startedAt: EpochMillis
+    var listen: String
+    var settings: Settings
+    var maxBodyBytes: Int
+    var tokens: (ingest: Bool, admin: Bool, read: Bool)
+    var tls: Bool
+
+    func render(ingest: IngestCounts, queues: Int, stats: DaemonStats) -> String {
+        var out = JSONWriter()
+        out.beginObject()
+        out.key("version"); out.string(version)
+        out.key("started_at"); out.string(Timestamp.format(startedAt))
+        out.key("clock"); out.string(settings.clock.rawValue)
+        out.key("timezone"); out.string(settings.timezone)
+        out.key("listen"); out.string(listen)
+        out.key("config")
+        out.beginObject()
+        out.key("service_level_seconds"); out.thresholdSeconds(settings.policy.serviceLevel)
+        out.key("short_abandon_seconds"); out.thresholdSeconds(settings.policy.shortAbandon)
+        out.key("service_level_formula"); out.string(settings.policy.formula.rawValue)
+        out.key("overrides"); out.integer(Int64(settings.overrides.count))
+        out.key("windows")
+        out.beginArray()
+        for minutes in settings.windowMinutes { out.string(canonicalWindowName(minutes: minutes)) }
+        out.endArray()
+        out.key("default_queue"); out.string(settings.defaultQueue)
+        out.key("max_queues"); out.integer(Int64(settings.maxQueues))
+        out.key("max_active_calls"); out.integer(Int64(settings.maxActiveCalls))
+        out.key("max_body_bytes"); out.integer(Int64(maxBodyBytes))
+        out.key("ingest_token"); out.string(tokens.ingest ? "set" : "unset (loopback only)")
+        out.key("admin_token"); out.string(tokens.admin ? "set" : "unset")
+        out.key("read_token"); out.string(tokens.read ? "set" : "unset")
+        out.key("tls"); out.string(tls ? "on" : "off")
+        out.endObject()
+        out.key("ingest")
+        out.beginObject()
+        out.key("accepted"); out.integer(ingest.accepted)
+        out.key("ignored"); out.integer(ingest.ignored.reduce(0, +))
+        out.key("rejected"); out.integer(ingest.rejected.reduce(0, +))
+        out.key("queues"); out.integer(Int64(queues))
+        out.endObject()
+        out.key("hooks")
+        out.beginArray()
+        out.endArray()
+        out.endObject()
+        return out.text + "\n"
+    }
+}

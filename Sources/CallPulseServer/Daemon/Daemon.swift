@@ -1,0 +1,152 @@
+import CallPulseCore
+import CallPulseHTTP
+import Foundation
+import Logging
+
+/// `callpulse serve`: the engine behind the HTTP server, until a signal stops it.
+public final class Daemon: Sendable {
+    public struct Options: Sendable {
+        public var configuration: Configuration
+        public var demo = false
+        public var version = "0.1.0"
+
+        public init(configuration: Configuration) { self.configuration = configuration }
+    }
+
+    public enum StartError: Error, CustomStringConvertible {
+        case badListenAddress(String)
+        case unreadableToken(String, String)
+        case setup(String)
+
+        public var description: String {
+            switch self {
+            case .badListenAddress(let text):
+                "listen address '\(text)' is not HOST:PORT (for example 127.0.0.1:9478, :9478 or [::1]:9478)"
+            case .unreadableToken(let key, let path): "\(key): cannot read the token file '\(path)'"
+            case .setup(let message): message
+            }
+        }
+    }
+
+    let options: Options
+    let logger: Logger
+    let host: EngineHost
+    let server: HTTPServer
+    let address: SocketAddress
+    private let demoRunning = LockedBox(false)
+
+    public init(options: Options, logger: Logger) throws(StartError) {
+        self.options = options
+        self.logger = logger
+        let config = options.configuration
+        guard let address = SocketAddress(parsing: config.listen) else { throw .badListenAddress(config.listen) }
+        self.address = address
+        do {
+            host = try EngineHost(settings: config.core)
+        } catch {
+            throw .setup(error.description)
+        }
+        func token(_ key: String, _ path: String) throws(StartError) -> String? {
+            guard !path.isEmpty else { return nil }
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .unreadableToken(key, path) }
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let access = AccessPolicy(ingestToken: try token("web.ingest_token_file", config.web.ingestTokenFile),
+                                  adminToken: try token("web.admin_token_file", config.web.adminTokenFile),
+                                  readToken: try token("web.read_token_file", config.web.readTokenFile))
+        var tls: (key: String, certificate: String)?
+        if !config.web.tlsKeyFile.isEmpty {
+            guard let key = try? String(contentsOfFile: config.web.tlsKeyFile, encoding: .utf8),
+                  let certificate = try? String(contentsOfFile: config.web.tlsCertFile, encoding: .utf8) else {
+                throw .setup("web: cannot read tls_key_file '\(config.web.tlsKeyFile)' or tls_cert_file '\(config.web.tlsCertFile)'")
+            }
+            tls = (key, certificate)
+        }
+        let startedAt = Self.wallClock()
+        var stats = DaemonStats()
+        stats.lastReloadSuccessAt = startedAt
+        let status = StatusInfo(version: options.version, startedAt: startedAt, listen: address.description,
+                                settings: config.core, maxBodyBytes: config.limits.maxBodyBytes,
+                                tokens: (access.ingestToken != nil, access.adminToken != nil, access.readToken != nil),
+                                tls: tls != nil)
+        let router = Router(host: host, stats: LockedBox(stats), status: status, access: access,
+                            renderer: MetricsRenderer(exposeWindows: config.exposeWindows, version: options.version),
+                            ready: LockedBox(true), clock: { Daemon.wallClock() })
+        var serverConfig = HTTPServer.Configuration(address: address)
+        serverConfig.connectionLimit = config.limits.maxConnections
+        serverConfig.connectionsPerClient = config.limits.maxConnectionsPerClient
+        serverConfig.connectionTimeoutSeconds = max(1, Int((config.limits.connectionTimeout + 999) / 1000))
+        serverConfig.maxBodyBytes = config.limits.maxBodyBytes
+        serverConfig.tls = tls
+        server = HTTPServer(configuration: serverConfig, logger: logger) { router.handle($0) }
+    }
+
+    /// The wall clock in ms: the live clock's `now`.
+    static func wallClock() -> EpochMillis {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return EpochMillis(spec.tv_sec) * 1000 + EpochMillis(spec.tv_nsec / 1_000_000)
+    }
+
+    /// Serves until SIGTERM or SIGINT; SIGHUP reloads. Returns after a graceful stop.
+    public func run() throws(StartError) {
+        // Block the signals before any thread starts, so only `sigwait` below receives them.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, signal) }
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+        let port: Int
+        do {
+            port = try server.start()
+        } catch {
+            throw .setup(error.description)
+        }
+        let scheme = options.configuration.web.tlsCertFile.isEmpty ? "http" : "https"
+        let shown = SocketAddress(host: address.host, port: port)
+        logger.info("listening on \(scheme)://\(shown)",
+                    metadata: ["clock": "\(host.settings.clock.rawValue)", "version": "\(options.version)"])
+        if options.demo { startDemo() }
+
+        while true {
+            var received: Int32 = 0
+            sigwait(&signals, &received)
+            if received == SIGHUP {
+                logger.info("SIGHUP: no rules file is configured; nothing to reload")
+                continue
+            }
+            logger.info("stopping", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")"])
+            demoRunning.withLock { $0 = false }
+            server.stop()
+            logger.info("stopped")
+            return
+        }
+    }
+
+    /// `--demo`: the simulator feeds this daemon in real time, through the same decoder.
+    private func startDemo() {
+        demoRunning.withLock { $0 = true }
+        logger.info("demo: simulating 6 queues at about 20 events/s")
+        let host = self.host, running = demoRunning, logger = self.logger
+        Thread.detachNewThread {
+            var generator = TrafficGenerator(queues: 6, eventsPerSecond: 20, start: Daemon.wallClock(),
+                                             seed: UInt64(Daemon.wallClock()))
+            var pending: [UInt8] = []
+            var next = generator.next()
+            while running.withLock({ $0 }) {
+                let now = Daemon.wallClock()
+                while next.time <= now {
+                    pending.append(contentsOf: next.ndjson().utf8)
+                    pending.append(0x0A)
+                    next = generator.next()
+                }
+                if !pending.isEmpty {
+                    let report = host.ingest(pending, receivedAt: now)
+                    if report.rejected > 0 { logger.warning("demo: \(report.rejected) events rejected") }
+                    pending.removeAll(keepingCapacity: true)
+                }
+                usleep(100_000)
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import CallPulseCore
+
+/// Renders `/metrics`: every family of interfaces.md from a snapshot plus daemon stats.
+/// `replay --format prometheus` uses it too (without daemon stats).
+public struct MetricsRenderer: Sendable {
+    public var exposeWindows = false
+    public var version = "0.1.0"
+    public var revision = "unknown"
+
+    public init(exposeWindows: Bool = false, version: String = "0.1.0", revision: String = "unknown") {
+        self.exposeWindows = exposeWindows
+        self.version = version
+        self.revision = revision
+    }
+
+    public func render(_ snapshot: Snapshot, stats: DaemonStats?, process: ProcessMetrics?,
+                       format: ExpositionWriter.Format) -> [UInt8] {
+        var out = ExpositionWriter(format: format, capacity: 4096 + snapshot.queues.count * 4096)
+        renderQueues(snapshot, into: &out)
+        renderIngest(snapshot, into: &out)
+        if let stats { renderDaemon(stats, into: &out) }
+        out.family("callpulse_build_info", "gauge", "Always 1; labelled with the version and revision of the build.")
+        out.sample("callpulse_build_info", ["version": version, "revision": revision], "1")
+        if let process { renderProcess(process, into: &out) }
+        out.finish()
+        return out.bytes
+    }
+
+    private typealias Gauge = (name: String, help: String, value: (QueueSnapshot) -> String)
+
+    private func renderQueues(_ snapshot: Snapshot, into out: inout ExpositionWriter) {
+        let queues = snapshot.queues
+        let gauges: [Gauge] = [
+            ("callpulse_queue_waiting_calls", "Inbound calls ringing an agent now.", { String($0.waiting) }),
+            ("callpulse_queue_waiting_over_sl_calls", "Waiting calls that have waited longer than the service-level threshold.",
+             { String($0.waitingOverSL) }),
+            ("callpulse_queue_oldest_waiting_seconds", "How long the longest-waiting ringing call has waited; 0 when none.",
+             { ExpositionWriter.seconds($0.oldestWaitingMillis) }),
+            ("callpulse_queue_connected_calls", "Calls of any type talking or on hold.", { String($0.connected) }),
+            ("callpulse_queue_on_hold_calls", "Calls on hold.", { String($0.onHold) }),
+            ("callpulse_queue_acw_calls", "Calls in after-call work.", { String($0.inAcw) }),
+            ("callpulse_queue_service_level_threshold_seconds", "The queue's service-level threshold.",
+             { ExpositionWriter.seconds($0.policy.serviceLevel) }),
+        ]
+        for gauge in gauges {
+            out.family(gauge.name, "gauge", gauge.help)
+            for queue in queues { out.sample(gauge.name, ["queue": queue.name.string], gauge.value(queue)) }
+        }
+        out.family("callpulse_queue_last_event_timestamp_seconds", "gauge", "Unix time of the latest event applied to the queue.")
+        for queue in queues {
+            if let last = queue.lastEventAt {
+                out.sample("callpulse_queue_last_event_timestamp_seconds", ["queue": queue.name.string],
+                           ExpositionWriter.seconds(last))
+            }
+        }
+        let counters: [(String, String, (Counters) -> Int64)] = [
+            ("callpulse_queue_offered_calls_total", "Inbound calls offered to an agent.", { $0.offered }),
+            ("callpulse_queue_answered_calls_total", "Inbound calls answered.", { $0.answered }),
+            ("callpulse_queue_answered_within_sl_calls_total", "Inbound calls answered within the service-level threshold.",
+             { $0.answeredWithinSL }),
+            ("callpulse_queue_missed_calls_total", "Offers that rang out unanswered.", { $0.missed }),
+            ("callpulse_queue_rejected_calls_total", "Offers rejected by the agent.", { $0.rejected }),
+            ("callpulse_queue_abandoned_calls_total", "Inbound calls the caller hung up while ringing or between offers.",
+             { $0.abandoned }),
+            ("callpulse_queue_short_abandoned_calls_total", "Abandons sooner than short_abandon_seconds.", { $0.shortAbandoned }),
+            ("callpulse_queue_abandoned_within_sl_calls_total", "Abandons within the service-level threshold.",
+             { $0.abandonedWithinSL }),
+            ("callpulse_queue_completed_calls_total", "Conversations that ended (talk time observed).", { $0.completed }),
+            ("callpulse_queue_holds_total", "Times a call was put on hold.", { $0.holds }),
+        ]
+        for (name, help, value) in counters {
+            out.family(name, "counter", help)
+            for queue in queues { out.sample(name, ["queue": queue.name.string], String(value(queue.totals))) }
+        }
+        out.family("callpulse_queue_hold_seconds_total", "counter", "Time calls spent on hold.")
+        for queue in queues {
+            out.sample("callpulse_queue_hold_seconds_total", ["queue": queue.name.string],
+                       ExpositionWriter.seconds(queue.totals.holdMillis))
+        }
+        out.family("callpulse_queue_expired_calls_total", "counter",
+                   "Records expired after going silent, by the state they were in (a ringing call whose Dropped never came).")
+        for queue in queues {
+            for (index, state) in ["ringing", "connected", "acw"].enumerated() {
+                out.sample("callpulse_queue_expired_calls_total", ["queue": queue.name.string, "state": state],
+                           String(queue.expired[index]))
+            }
+        }
+        let histograms: [(String, String, (QueueSnapshot) -> Histogram)] = [
+            ("callpulse_queue_wait_seconds", "Wait from queue entry to answer, for answers with a known wait.", { $0.wait }),
+            ("callpulse_queue_talk_seconds", "Talk time of completed conversations, holds excluded.", { $0.talk }),
+            ("callpulse_queue_acw_seconds", "After-call work time.", { $0.acw }),
+        ]
+        for (name, help, histogram) in histograms {
+            out.family(name, "histogram", help)
+            for queue in queues {
+                let h = histogram(queue)
+                out.histogram(name, labels: [("queue", queue.name.string)], bounds: h.bounds, cumulative: h.cumulativeCounts,
+                              sum: ExpositionWriter.seconds(h.sumMillis), count: h.count)
+            }
+        }
+        if exposeWindows { renderWindows(queues, into: &out) }
+    }
+
+    private func renderWindows(_ queues: [QueueSnapshot], into out: inout ExpositionWriter) {
+        out.family("callpulse_queue_window_calls", "gauge", "Calls in each rolling window, by outcome.")
+        for queue in queues {
+            for window in queue.windows {
+                let c = window.counters
+                for (outcome, value) in [("offered", c.offered), ("answered", c.answered),
+                                         ("answered_within_sl", c.answeredWithinSL), ("missed", c.missed),
+                                         ("rejected", c.rejected), ("abandoned", c.abandoned),
+                                         ("short_abandoned", c.shortAbandoned), ("completed", c.completed)] {
+                    out.sample("callpulse_queue_window_calls",
+                               labels: [("queue", queue.name.string), ("window", window.name), ("outcome", outcome)],
+                               String(value))
+                }
+            }
+        }
+        out.family("callpulse_queue_window_service_level_ratio", "gauge",
+                   "Service level over each rolling window, by the queue's formula; absent when undefined.")
+        for queue in queues {
+            for window in queue.windows {
+                if let level = DerivedValues(window.counters, formula: queue.policy.formula).serviceLevel {
+                    out.sample("callpulse_queue_window_service_level_ratio",
+                               labels: [("queue", queue.name.string), ("window", window.name)], String(level))
+                }
+            }
+        }
+    }
+
+    private func renderIngest(_ snapshot: Snapshot, into out: inout ExpositionWriter) {
+        let ingest = snapshot.ingest
+        out.family("callpulse_events_accepted_total", "counter", "Events applied, by event name.")
+        for event in EventName.allCases {
+            out.sample("callpulse_events_accepted_total", ["event": event.name],
+                       String(ingest.acceptedByEvent[Int(event.rawValue)]))
+        }
+        out.family("callpulse_events_ignored_total", "counter", "Valid events that changed nothing, by reason.")
+        for (index, reason) in IgnoreReason.allCases.enumerated() {
+            out.sample("callpulse_events_ignored_total", ["reason": reason.rawValue], String(ingest.ignored[index]))
+        }
+        out.family("callpulse_events_rejected_total", "counter", "Events rejected whole, by reason.")
+        for (index, reason) in RejectionReason.allCases.enumerated() {
+            out.sample("callpulse_events_rejected_total", ["reason": reason.rawValue], String(ingest.rejected[index]))
+        }
+        out.family("callpulse_active_calls", "gauge", "Call records by state.")
+        for state in CallState.allCases {
+            out.sample("callpulse_active_calls", ["state": state.name], String(snapshot.activeCallsByState[Int(state.rawValue)]))
+        }
+        out.family("callpulse_queues", "gauge", "Known queues.")
+        out.sample("callpulse_queues", [:], String(snapshot.queues.count))
+    }
+
+    private func renderDaemon(_ stats: DaemonStats, into out: inout ExpositionWriter) {
+        out.family("callpulse_event_delay_seconds", "histogram", "Receive time minus state time of accepted events (live clock).")
+        let delay = stats.eventDelay
+        out.histogram("callpulse_event_delay_seconds", labels: [], bounds: delay.bounds, cumulative: delay.cumulativeCounts,
+                      sum: ExpositionWriter.seconds(delay.sumMillis), count: delay.count)
+        out.family("callpulse_alerts", "gauge", "1 per pending or firing alert, like Prometheus's ALERTS.")
+        out.family("callpulse_alert_notifications_total", "counter", "Alert notifications by hook and result.")
+        out.family("callpulse_http_requests_total", "counter", "HTTP requests by handler and status code.")
+        for (key, count) in stats.requests.sorted(by: { ($0.key.handler, $0.key.code) < ($1.key.handler, $1.key.code) }) {
+            out.sample("callpulse_http_requests_total", ["handler": key.handler, "code": String(key.code)], String(count))
+        }
+        out.family("callpulse_http_request_duration_seconds", "histogram", "Time to handle HTTP requests, by handler.")
+        for (handler, histogram) in stats.durations.sorted(by: { $0.key < $1.key }) {
+            out.histogram("callpulse_http_request_duration_seconds", labels: [("handler", handler)], bounds: histogram.bounds,
+                          cumulative: histogram.cumulativeCounts, sum: String(Double(histogram.sumMicros) / 1e6),
+                          count: histogram.count)
+        }
+        out.family("callpulse_config_last_reload_successful", "gauge", "1 when the last rules reload succeeded.")
+        out.sample("callpulse_config_last_reload_successful", [:], stats.lastReloadSuccessful ? "1" : "0")
+        out.family("callpulse_config_last_reload_success_timestamp_seconds", "gauge", "Unix time of the last successful reload.")
+        out.sample("callpulse_config_last_reload_success_timestamp_seconds", [:], ExpositionWriter.seconds(stats.lastReloadSuccessAt))
+    }
+
+    private func renderProcess(_ process: ProcessMetrics, into out: inout ExpositionWriter) {
+        out.family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.")
+        out.sample("process_cpu_seconds_total", [:], String(process.cpuSeconds))
+        out.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.")
+        out.sample("process_resident_memory_bytes", [:], String(process.residentBytes))
+        out.family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.")
+        out.sample("process_virtual_memory_bytes", [:], String(process.virtualBytes))
+        out.family("process_open_fds", "gauge", "Number of open file descriptors.")
+        out.sample("process_open_fds", [:], String(process.openFDs))
+        out.family("process_max_fds", "gauge", "Maximum number of open file descriptors.")
+        out.sample("process_max_fds", [:], String(process.maxFDs))
+        out.family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.")
+        out.sample("process_start_time_seconds", [:], String(process.startTimeSeconds))
+    }
+}
