@@ -20,7 +20,8 @@ release: bootstrap
 	$(SWIFT) build -c release
 
 ## Builds everything (warnings are errors) and runs every test.
-test: bootstrap
+test:
+	@scripts/bootstrap.sh test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -85,6 +85,11 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(
+            name: "CallPulseServerTests",
+            dependencies: ["CallPulseServer"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: ["CallPulseCore", "CallPulseServer", "CallPulseHTTP"],
             swiftSettings: strictSwift

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages CallPulse builds against, only when one is missing.
+# Installs the Debian packages CallPulse needs, only when one is missing.
+#   scripts/bootstrap.sh        what the build needs
+#   scripts/bootstrap.sh test   plus the peers the tests run (Prometheus and promtool)
 set -euo pipefail
 
 packages=(pkg-config libsimdjson-dev libmicrohttpd-dev zlib1g-dev)
+if [ "${1:-}" = "test" ]; then
+  packages+=(prometheus)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -14,4 +19,10 @@ echo "bootstrap: installing ${missing[*]}" >&2
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
+# policy-rc.d keeps Debian from starting the packaged Prometheus service: tests start their own.
+if [ -d /usr/sbin ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -73,15 +73,19 @@ public enum ConfigLoader {
             }
         case "default_queue":
             if let name = r.string(value, key) {
-                let trimmed = name.trimmingCharacters(in: .whitespaces)
-                if trimmed.isEmpty || trimmed.utf8.count > 256 || trimmed != name {
-                    r.problem(value, "default_queue: must be 1 to 256 bytes with no surrounding white space")
+                if !isQueueName(name) {
+                    r.problem(value, "default_queue: must be 1 to 256 bytes with no control characters or surrounding white space")
                 } else {
                     config.core.defaultQueue = name
                 }
             }
         case "queues":
-            if let names = r.stringList(value, key) { config.core.queues = names }
+            if let names = r.stringList(value, key) {
+                for name in names where !isQueueName(name) {
+                    r.problem(value, "queues: '\(name)' must be 1 to 256 bytes with no control characters or surrounding white space")
+                }
+                config.core.queues = names.filter(isQueueName)
+            }
         case "windows":
             if let names = r.stringList(value, key) { config.core.windowMinutes = readWindows(names, value, &r) }
         case "buckets":
@@ -151,6 +155,13 @@ public enum ConfigLoader {
             return false
         }
         return true
+    }
+
+    /// What an event could name as a queue (events.md): trimmed, 1–256 bytes, no Cc characters.
+    private static func isQueueName(_ name: String) -> Bool {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        return !trimmed.isEmpty && trimmed == name && name.utf8.count <= 256
+            && !name.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
     private static func readOverride(_ item: Node, _ r: inout YAMLReader) -> QueueOverride {

@@ -1,0 +1,55 @@
+import Testing
+@testable import CallPulseServer
+
+/// The exposition writer's exact text: escaping, family names per format, float `le`.
+struct ExpositionTests {
+    @Test func textFormat() {
+        var out = ExpositionWriter(format: .text)
+        out.family("x_total", "counter", "Help with \\ and\nnewline.")
+        out.sample("x_total", ["queue": "a\"b\\c\nd"], "3")
+        out.histogram("h", labels: [("queue", "q")], bounds: [5, 0.25], cumulative: [1, 2], sum: "1.5", count: 3)
+        out.finish()
+        #expect(String(decoding: out.bytes, as: UTF8.self) == """
+            # HELP x_total Help with \\\\ and\\nnewline.
+            # TYPE x_total counter
+            x_total{queue="a\\"b\\\\c\\nd"} 3
+            h_bucket{queue="q",le="5.0"} 1
+            h_bucket{queue="q",le="0.25"} 2
+            h_bucket{queue="q",le="+Inf"} 3
+            h_sum{queue="q"} 1.5
+            h_count{queue="q"} 3
+
+            """)
+    }
+
+    @Test func openMetricsNamesCounterFamiliesWithoutTotal() {
+        var out = ExpositionWriter(format: .openMetrics)
+        out.family("x_total", "counter", "Help.")
+        out.sample("x_total", [:], "1")
+        out.finish()
+        #expect(String(decoding: out.bytes, as: UTF8.self) == "# HELP x Help.\n# TYPE x counter\nx_total 1\n# EOF\n")
+    }
+
+    @Test func numbers() {
+        #expect(ExpositionWriter.seconds(62_500) == "62.5")
+        #expect(ExpositionWriter.seconds(330_000) == "330")
+        #expect(ExpositionWriter.seconds(7) == "0.007")
+        #expect(ExpositionWriter.float(600) == "600.0")
+        #expect(ExpositionWriter.float(.infinity) == "+Inf")
+    }
+
+    @Test("Prometheus 2.42's Accept header prefers OpenMetrics; curl's does not")
+    func negotiation() {
+        #expect(Router.prefersOpenMetrics("application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"))
+        #expect(!Router.prefersOpenMetrics("*/*"))
+        #expect(!Router.prefersOpenMetrics(nil))
+        #expect(!Router.prefersOpenMetrics("text/plain;version=0.0.4,application/openmetrics-text;q=0.5"))
+    }
+
+    @Test func constantTimeCompare() {
+        #expect(AccessPolicy.constantTimeEquals(Array("abc".utf8), Array("abc".utf8)))
+        #expect(!AccessPolicy.constantTimeEquals(Array("abc".utf8), Array("abd".utf8)))
+        #expect(!AccessPolicy.constantTimeEquals(Array("abc".utf8), Array("abcd".utf8)))
+        #expect(!AccessPolicy.constantTimeEquals([], Array("a".utf8)))
+    }
+}
