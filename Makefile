@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT ?= swift
 RELEASE_BIN := .build/release/callpulse
 
-.PHONY: all bootstrap build release test run bench clean
+.PHONY: all bootstrap build release test run bench load clean
 
 all: build
 
@@ -25,16 +25,24 @@ test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-## Until the daemon lands: simulates 15 minutes of traffic and replays it into a snapshot.
+LISTEN ?= 127.0.0.1:9478
+
+## Starts the daemon with its demo traffic; Ctrl-C stops it.
 run: release
-	@echo "==> simulating 15 minutes of traffic for 5 queues and replaying it (event clock)"
-	$(RELEASE_BIN) simulate --queues 5 --rate 40 --duration 15m --seed 1 --output .build/demo-events.ndjson
-	$(RELEASE_BIN) replay .build/demo-events.ndjson
-	@echo "==> the snapshot above is what GET /api/v1/queues will serve; try: $(RELEASE_BIN) replay --help"
+	@echo "==> CallPulse on http://$(LISTEN) with simulated traffic for 6 queues"
+	@echo "    landing page  http://$(LISTEN)/"
+	@echo "    live numbers  http://$(LISTEN)/api/v1/queues"
+	@echo "    Prometheus    http://$(LISTEN)/metrics"
+	@echo "    send events   curl --data-binary @events.ndjson http://$(LISTEN)/api/v1/events"
+	$(RELEASE_BIN) serve --demo --listen $(LISTEN)
 
 ## Throughput of the core and of replay, beside the targets of spec/quality.md.
 bench: release
 	scripts/bench.sh
+
+## HTTP figures: ingest throughput, /metrics render and scrape rate, noisy clients.
+load: release
+	scripts/load.py
 
 clean:
 	rm -rf .build

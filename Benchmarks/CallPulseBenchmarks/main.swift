@@ -121,6 +121,23 @@ let snapshotTime = best { snapshot = engine.snapshot(wallNow: 0) }
 var rendered = ""
 let renderTime = best { rendered = SnapshotJSON.render(snapshot) }
 
+// GET /metrics and /api/v1/queues for 1,000 queues: snapshot under the lock, then render.
+var wide = try! Engine(settings: settings)
+var wideGenerator = TrafficGenerator(queues: 1000, eventsPerSecond: 2000, start: 1_795_507_200_000, seed: 9)
+for _ in 0..<300_000 {
+    let line = JSONText(wideGenerator.next().ndjson())
+    wide.process(line.withContent { reader.decodeValue($0) }, receivedAt: 0)
+}
+var wideSnapshot = wide.snapshot(wallNow: 0)
+let wideSnapshotTime = best { wideSnapshot = wide.snapshot(wallNow: 0) }
+let metricsRenderer = MetricsRenderer()
+var exposition: [UInt8] = []
+let metricsTime = best {
+    exposition = metricsRenderer.render(wideSnapshot, stats: DaemonStats(), process: ProcessMetrics.read(), format: .text)
+}
+var wideJSON: [UInt8] = []
+let queuesJSONTime = best { wideJSON = SnapshotJSON.renderBytes(wideSnapshot) }
+
 let n = Double(eventCount)
 row("what", "measured", "target", met: nil)
 row("core: apply decoded events", String(format: "%.2fM events/s", n / applyTime / 1e6), "≥ 5M events/s",
@@ -133,6 +150,13 @@ row("replay: decode + apply", String(format: "%.2fM/s, %.0f MB/s", n / replayTim
 row("snapshot (\(snapshot.queues.count) queues)", String(format: "%.2f ms", snapshotTime * 1000), "", met: nil)
 row("snapshot JSON render", String(format: "%.2f ms, %d KB", renderTime * 1000, rendered.utf8.count / 1000), "",
     met: nil)
+row("snapshot, \(wideSnapshot.queues.count) queues (under lock)", String(format: "%.2f ms", wideSnapshotTime * 1000), "",
+    met: nil)
+row("/metrics render, \(wideSnapshot.queues.count) queues", String(format: "%.2f ms, %d KB", metricsTime * 1000, exposition.count / 1000),
+    "≤ 10 ms", met: (wideSnapshotTime + metricsTime) <= 0.010)
+row("/api/v1/queues render, \(wideSnapshot.queues.count) queues",
+    String(format: "%.2f ms, %d KB", queuesJSONTime * 1000, wideJSON.count / 1000), "≤ 10 ms",
+    met: (wideSnapshotTime + queuesJSONTime) <= 0.010)
 row("peak RSS (input held in memory)", String(format: "%.0f MiB", peakRSSMiB()), "", met: nil)
 print("")
 print("active records at the end: \(engine.recordCount), queues: \(snapshot.queues.count)")

@@ -11,7 +11,7 @@ struct ReplayCommand: ParsableCommand {
         discussion: "Inputs are read in order under one event clock. Rejected events go to stderr as FILE:LINE: REASON: detail."
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case json }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case json, prometheus }
 
     @Argument(help: "Event files; '-' or none reads stdin.")
     var files: [String] = []
@@ -57,7 +57,13 @@ struct ReplayCommand: ParsableCommand {
             }
         }
         let snapshot = session.snapshot(wallNow: wallClockMillis())
-        FileHandle.standardOutput.write(Data(SnapshotJSON.render(snapshot).utf8))
+        switch format {
+        case .json:
+            FileHandle.standardOutput.write(Data(SnapshotJSON.renderBytes(snapshot)))
+        case .prometheus:
+            let renderer = MetricsRenderer(version: Version.string)
+            FileHandle.standardOutput.write(Data(renderer.render(snapshot, stats: nil, process: nil, format: .text)))
+        }
         if strict && session.rejections > 0 { throw ExitCode.failure }
     }
 }

@@ -6,8 +6,9 @@ struct ExpositionTests {
     @Test func textFormat() {
         var out = ExpositionWriter(format: .text)
         out.family("x_total", "counter", "Help with \\ and\nnewline.")
-        out.sample("x_total", ["queue": "a\"b\\c\nd"], "3")
-        out.histogram("h", labels: [("queue", "q")], bounds: [5, 0.25], cumulative: [1, 2], sum: "1.5", count: 3)
+        out.sample("x_total", ExpositionWriter.Labels(["queue": "a\"b\\c\nd"]), 3)
+        out.histogram("h", ExpositionWriter.Labels(["queue": "q"]), buckets: ExpositionWriter.bucketLabels([5, 0.25]),
+                      cumulative: [1, 2], sum: { $0.appendSeconds(1500) }, count: 3)
         out.finish()
         #expect(String(decoding: out.bytes, as: UTF8.self) == """
             # HELP x_total Help with \\\\ and\\nnewline.
@@ -25,7 +26,7 @@ struct ExpositionTests {
     @Test func openMetricsNamesCounterFamiliesWithoutTotal() {
         var out = ExpositionWriter(format: .openMetrics)
         out.family("x_total", "counter", "Help.")
-        out.sample("x_total", [:], "1")
+        out.sample("x_total", ExpositionWriter.Labels(), 1)
         out.finish()
         #expect(String(decoding: out.bytes, as: UTF8.self) == "# HELP x Help.\n# TYPE x counter\nx_total 1\n# EOF\n")
     }
@@ -34,6 +35,10 @@ struct ExpositionTests {
         #expect(ExpositionWriter.seconds(62_500) == "62.5")
         #expect(ExpositionWriter.seconds(330_000) == "330")
         #expect(ExpositionWriter.seconds(7) == "0.007")
+        #expect(ExpositionWriter.seconds(-1_050) == "-1.05")
+        var out = ExpositionWriter(format: .text)
+        for value: Int64 in [0, 7, 10, 12345, -42, .max] { out.appendInteger(value); out.append(" ") }
+        #expect(String(decoding: out.bytes, as: UTF8.self) == "0 7 10 12345 -42 9223372036854775807 ")
         #expect(ExpositionWriter.float(600) == "600.0")
         #expect(ExpositionWriter.float(.infinity) == "+Inf")
     }

@@ -64,6 +64,29 @@ struct ReplayCLITests {
         #expect(try CLI.run(["frobnicate"]).status == 2)
     }
 
+    @Test("replay --format prometheus shares the daemon's exposition, and promtool accepts it")
+    func prometheusFormat() throws {
+        let result = try CLI.run(["replay", "--format", "prometheus", fixturePath("01_lifecycles.ndjson")])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains(#"callpulse_queue_offered_calls_total{queue="Billing"} 4"#))
+        #expect(result.stdout.contains(#"callpulse_queue_talk_seconds_sum{queue="Billing"} 330"#))
+        let path = try temporaryFile(result.stdout, suffix: ".prom")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/bin/sh")
+        check.arguments = ["-c", "promtool check metrics < '\(path)'"]
+        try check.run()
+        check.waitUntilExit()
+        #expect(check.terminationStatus == 0)
+    }
+
+    @Test("the shipped example config is valid")
+    func exampleConfig() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("deploy/callpulse.yml").path
+        #expect(try CLI.run(["check", "config", path]).status == 0)
+    }
+
     @Test func version() throws {
         let result = try CLI.run(["version"])
         #expect(result.status == 0)

@@ -41,16 +41,25 @@ public struct Counters: Sendable, Equatable {
         acwMillis &+= other.acwMillis
     }
 
-    /// The counters as (snapshot key, value, is a duration) in the spec's order.
-    public var fields: [(key: String, value: Int64, isDuration: Bool)] {
-        [("offered", offered, false), ("answered", answered, false),
-         ("answered_within_sl", answeredWithinSL, false), ("missed", missed, false),
-         ("rejected", rejected, false), ("abandoned", abandoned, false),
-         ("short_abandoned", shortAbandoned, false), ("abandoned_within_sl", abandonedWithinSL, false),
-         ("completed", completed, false), ("acw_completed", acwCompleted, false), ("holds", holds, false),
-         ("wait_count", waitCount, false), ("wait_seconds_sum", waitMillis, true),
-         ("talk_seconds_sum", talkMillis, true), ("hold_seconds_sum", holdMillis, true),
-         ("acw_seconds_sum", acwMillis, true)]
+    /// Calls `body` with each counter as (snapshot key, value, is a duration), in the spec's order.
+    @inline(__always)
+    public func forEachField(_ body: (StaticString, Int64, Bool) -> Void) {
+        body("offered", offered, false)
+        body("answered", answered, false)
+        body("answered_within_sl", answeredWithinSL, false)
+        body("missed", missed, false)
+        body("rejected", rejected, false)
+        body("abandoned", abandoned, false)
+        body("short_abandoned", shortAbandoned, false)
+        body("abandoned_within_sl", abandonedWithinSL, false)
+        body("completed", completed, false)
+        body("acw_completed", acwCompleted, false)
+        body("holds", holds, false)
+        body("wait_count", waitCount, false)
+        body("wait_seconds_sum", waitMillis, true)
+        body("talk_seconds_sum", talkMillis, true)
+        body("hold_seconds_sum", holdMillis, true)
+        body("acw_seconds_sum", acwMillis, true)
     }
 }
 

@@ -1,69 +1,113 @@
-/// A small pretty-printing JSON writer with exact control of number forms.
+/// A small pretty-printing JSON writer into bytes, with exact control of number forms.
 public struct JSONWriter {
-    public private(set) var text = ""
+    public private(set) var bytes: [UInt8] = []
     private var depth = 0
-    /// Whether the current container already holds a value (a comma is due).
-    private var hasValue: [Bool] = []
+    /// Bit `d`: whether the open container at depth `d` already holds a value (a comma is due).
+    private var hasValue: UInt64 = 0
     private var afterKey = false
 
-    public init() {}
+    /// "\n" followed by two spaces per level, for levels 0 … 15.
+    private static let newlines: [[UInt8]] = (0..<16).map { [0x0A] + [UInt8](repeating: 0x20, count: $0 * 2) }
 
+    public init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
+
+    /// The document so far as text.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    @inline(__always)
+    private mutating func newline() {
+        if depth < Self.newlines.count {
+            bytes.append(contentsOf: Self.newlines[depth])
+        } else {
+            bytes.append(0x0A)
+            bytes.append(contentsOf: repeatElement(0x20, count: depth * 2))
+        }
+    }
+
+    @inline(__always)
     private mutating func beforeValue() {
         if afterKey {
             afterKey = false
             return
         }
-        if let last = hasValue.last {
-            if last { text += "," }
-            text += "\n" + String(repeating: "  ", count: depth)
-            hasValue[hasValue.count - 1] = true
+        if depth > 0 {
+            let bit: UInt64 = 1 << UInt64((depth - 1) & 63)
+            if hasValue & bit != 0 { bytes.append(UInt8(ascii: ",")) }
+            newline()
+            hasValue |= bit
         }
     }
 
-    public mutating func beginObject() { open("{") }
-    public mutating func endObject() { close("}") }
-    public mutating func beginArray() { open("[") }
-    public mutating func endArray() { close("]") }
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
 
-    private mutating func open(_ bracket: String) {
+    private mutating func open(_ bracket: UInt8) {
         beforeValue()
-        text += bracket
+        bytes.append(bracket)
         depth += 1
-        hasValue.append(false)
+        hasValue &= ~(1 << UInt64((depth - 1) & 63))
     }
 
-    private mutating func close(_ bracket: String) {
+    private mutating func close(_ bracket: UInt8) {
+        let bit: UInt64 = 1 << UInt64((depth - 1) & 63)
         depth -= 1
-        if hasValue.removeLast() { text += "\n" + String(repeating: "  ", count: depth) }
-        text += bracket
+        if hasValue & bit != 0 { newline() }
+        bytes.append(bracket)
+    }
+
+    /// A key known at compile time: ASCII without characters to escape, copied as is.
+    @inline(__always)
+    public mutating func key(_ name: StaticString) {
+        beforeValue()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":"), UInt8(ascii: " ")])
+        afterKey = true
     }
 
     public mutating func key(_ name: String) {
         beforeValue()
-        Self.appendQuoted(name, to: &text)
-        text += ": "
+        appendQuoted(name)
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: " "))
         afterKey = true
     }
 
     public mutating func string(_ value: String) {
         beforeValue()
-        Self.appendQuoted(value, to: &text)
+        appendQuoted(value)
     }
 
     public mutating func integer(_ value: Int64) {
         beforeValue()
-        text += String(value)
+        appendInteger(value)
     }
 
     public mutating func null() {
         beforeValue()
-        text += "null"
+        bytes.append(contentsOf: "null".utf8)
     }
 
     /// Milliseconds as seconds with at least one decimal (`62.5`, `330.0`).
     public mutating func seconds(_ millis: Int64) {
         beforeValue()
-        text += Self.seconds(millis)
+        if millis < 0 { bytes.append(UInt8(ascii: "-")) }
+        let magnitude = millis.magnitude
+        appendInteger(Int64(magnitude / 1000))
+        bytes.append(UInt8(ascii: "."))
+        var fraction = magnitude % 1000
+        if fraction == 0 {
+            bytes.append(UInt8(ascii: "0"))
+            return
+        }
+        var divisor: UInt64 = 100
+        while fraction > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(fraction / divisor))
+            fraction %= divisor
+            divisor /= 10
+        }
     }
 
     public mutating func optionalSeconds(_ millis: Int64?) {
@@ -72,47 +116,64 @@ public struct JSONWriter {
 
     /// A threshold in seconds: an integer when whole (`20`), else a decimal (`7.5`).
     public mutating func thresholdSeconds(_ millis: Int64) {
-        beforeValue()
-        text += millis % 1000 == 0 ? String(millis / 1000) : Self.seconds(millis)
+        if millis % 1000 == 0 { integer(millis / 1000) } else { seconds(millis) }
     }
 
     /// A ratio, unrounded (shortest form that reads back exactly), or null.
     public mutating func ratio(_ value: Double?) {
         beforeValue()
-        text += value.map { $0.isFinite ? String($0) : "null" } ?? "null"
+        if let value, value.isFinite {
+            bytes.append(contentsOf: value.description.utf8)
+        } else {
+            bytes.append(contentsOf: "null".utf8)
+        }
     }
 
     /// `12345` ms → `12.345`; trailing zeros dropped but one decimal kept.
     public static func seconds(_ millis: Int64) -> String {
-        let sign = millis < 0 ? "-" : ""
-        let magnitude = millis.magnitude
-        var fraction = String(magnitude % 1000)
-        fraction = String(repeating: "0", count: 3 - fraction.count) + fraction
-        while fraction.count > 1 && fraction.hasSuffix("0") { fraction.removeLast() }
-        return "\(sign)\(magnitude / 1000).\(fraction)"
+        var writer = JSONWriter(capacity: 24)
+        writer.seconds(millis)
+        return writer.text
     }
 
-    /// Appends `value` as a JSON string literal (control characters escaped, UTF-8 kept).
-    public static func appendQuoted(_ value: String, to out: inout String) {
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
+    private mutating func appendInteger(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        if magnitude < 10 {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude))
+            return
+        }
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &scratch) { digits in
+            var index = 24
+            while magnitude > 0 {
+                index -= 1
+                digits[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            }
+            bytes.append(contentsOf: digits[index...])
+        }
+    }
+
+    /// A JSON string literal: control characters escaped, other UTF-8 kept as is.
+    private mutating func appendQuoted(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: "\\\"".utf8)
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: "\\\\".utf8)
+            case 0x0A: bytes.append(contentsOf: "\\n".utf8)
+            case 0x0D: bytes.append(contentsOf: "\\r".utf8)
+            case 0x09: bytes.append(contentsOf: "\\t".utf8)
+            case 0x00..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: "\\u00".utf8)
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0xF)])
             default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+                bytes.append(byte)
             }
         }
-        out += "\""
+        bytes.append(UInt8(ascii: "\""))
     }
 }

@@ -3,7 +3,12 @@
 public enum SnapshotJSON {
     /// The whole snapshot, pretty-printed with two-space indentation.
     public static func render(_ snapshot: Snapshot) -> String {
-        var out = JSONWriter()
+        String(decoding: renderBytes(snapshot), as: UTF8.self)
+    }
+
+    /// The same as UTF-8 bytes (what HTTP responses and files take, without a String in between).
+    public static func renderBytes(_ snapshot: Snapshot) -> [UInt8] {
+        var out = JSONWriter(capacity: 4096 + snapshot.queues.count * 5000)
         out.beginObject()
         out.key("generated_at"); out.string(Timestamp.format(snapshot.generatedAt))
         out.key("clock"); out.string(snapshot.clock.rawValue)
@@ -15,7 +20,7 @@ public enum SnapshotJSON {
         out.key("ingest")
         renderIngest(snapshot.ingest, into: &out)
         out.endObject()
-        return out.text + "\n"
+        return out.bytes + [0x0A]
     }
 
     /// One queue object, as `GET /api/v1/queues/{queue}` serves it.
@@ -50,9 +55,9 @@ public enum SnapshotJSON {
     static func renderCounters(_ counters: Counters, expired: Int64?, formula: ServiceLevelFormula,
                                into out: inout JSONWriter) {
         out.beginObject()
-        for field in counters.fields {
-            out.key(field.key)
-            if field.isDuration { out.seconds(field.value) } else { out.integer(field.value) }
+        counters.forEachField { key, value, isDuration in
+            out.key(key)
+            if isDuration { out.seconds(value) } else { out.integer(value) }
         }
         if let expired { out.key("expired"); out.integer(expired) }
         let derived = DerivedValues(counters, formula: formula)

@@ -123,8 +123,8 @@ struct Router: Sendable {
             let names = Set(wanted.map { ByteString($0) })
             snapshot.queues = snapshot.queues.filter { names.contains($0.name) }
         }
-        return HTTPResponse(status: 200, contentType: "application/json", text: SnapshotJSON.render(snapshot),
-                            compressible: true)
+        return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")],
+                            body: SnapshotJSON.renderBytes(snapshot), compressible: true)
     }
 
     private func queue(named name: String) -> HTTPResponse {

@@ -1,4 +1,5 @@
 /// Writes the Prometheus text format 0.0.4 or OpenMetrics 1.0.0 into a byte buffer.
+/// Label sets are rendered (and escaped) once and reused for every sample that carries them.
 public struct ExpositionWriter {
     public enum Format: Sendable {
         case text
@@ -9,6 +10,39 @@ public struct ExpositionWriter {
             case .text: "text/plain; version=0.0.4; charset=utf-8"
             case .openMetrics: "application/openmetrics-text; version=1.0.0; charset=utf-8"
             }
+        }
+    }
+
+    /// Labels rendered as `a="x",b="y"`, values escaped for any bytes they hold.
+    public struct Labels: Sendable {
+        public fileprivate(set) var bytes: [UInt8] = []
+
+        public init() {}
+
+        public init(_ pairs: KeyValuePairs<String, String>) {
+            for (key, value) in pairs { append(key, value) }
+        }
+
+        /// These labels plus one more.
+        public func adding(_ key: String, _ value: String) -> Labels {
+            var copy = self
+            copy.append(key, value)
+            return copy
+        }
+
+        public mutating func append(_ key: String, _ value: String) {
+            if !bytes.isEmpty { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: key.utf8)
+            bytes.append(contentsOf: "=\"".utf8)
+            for byte in value.utf8 {
+                switch byte {
+                case UInt8(ascii: "\\"): bytes.append(contentsOf: "\\\\".utf8)
+                case UInt8(ascii: "\""): bytes.append(contentsOf: "\\\"".utf8)
+                case 0x0A: bytes.append(contentsOf: "\\n".utf8)
+                default: bytes.append(byte)
+                }
+            }
+            bytes.append(UInt8(ascii: "\""))
         }
     }
 
@@ -24,66 +58,74 @@ public struct ExpositionWriter {
     public mutating func family(_ name: String, _ type: String, _ help: String) {
         let familyName = format == .openMetrics && type == "counter" && name.hasSuffix("_total")
             ? String(name.dropLast(6)) : name
-        append("# HELP \(familyName) ")
-        for scalar in help.unicodeScalars {
-            switch scalar {
-            case "\\": append("\\\\")
-            case "\n": append("\\n")
-            default: bytes.append(contentsOf: String(scalar).utf8)
+        append("# HELP ")
+        append(familyName)
+        bytes.append(UInt8(ascii: " "))
+        for byte in help.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): append("\\\\")
+            case 0x0A: append("\\n")
+            default: bytes.append(byte)
             }
         }
-        append("\n# TYPE \(familyName) \(type)\n")
+        append("\n# TYPE ")
+        append(familyName)
+        bytes.append(UInt8(ascii: " "))
+        append(type)
+        bytes.append(0x0A)
     }
 
-    /// One sample line; label values are escaped for any bytes they hold.
-    public mutating func sample(_ name: String, _ labels: KeyValuePairs<String, String> = [:], _ value: String) {
+    @inline(__always)
+    private mutating func head(_ name: String, _ labels: Labels, _ extra: [UInt8]?) {
         append(name)
-        if !labels.isEmpty {
+        if !labels.bytes.isEmpty || extra != nil {
             bytes.append(UInt8(ascii: "{"))
-            var first = true
-            for (key, labelValue) in labels {
-                if !first { bytes.append(UInt8(ascii: ",")) }
-                first = false
-                append(key)
-                append("=\"")
-                appendEscaped(labelValue)
-                bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: labels.bytes)
+            if let extra {
+                if !labels.bytes.isEmpty { bytes.append(UInt8(ascii: ",")) }
+                bytes.append(contentsOf: extra)
             }
             bytes.append(UInt8(ascii: "}"))
         }
         bytes.append(UInt8(ascii: " "))
+    }
+
+    /// A sample with an integer value.
+    public mutating func sample(_ name: String, _ labels: Labels = Labels(), _ value: Int64, extra: [UInt8]? = nil) {
+        head(name, labels, extra)
+        appendInteger(value)
+        bytes.append(0x0A)
+    }
+
+    /// A sample of milliseconds written as seconds.
+    public mutating func sample(_ name: String, _ labels: Labels = Labels(), seconds millis: Int64) {
+        head(name, labels, nil)
+        appendSeconds(millis)
+        bytes.append(0x0A)
+    }
+
+    /// A sample with a value already in text form.
+    public mutating func sample(_ name: String, _ labels: Labels = Labels(), text value: String) {
+        head(name, labels, nil)
         append(value)
         bytes.append(0x0A)
     }
 
-    /// A sample with labels given as an array (for label sets built at run time).
-    public mutating func sample(_ name: String, labels: [(String, String)], _ value: String) {
-        append(name)
-        if !labels.isEmpty {
-            bytes.append(UInt8(ascii: "{"))
-            for (index, (key, labelValue)) in labels.enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                append(key)
-                append("=\"")
-                appendEscaped(labelValue)
-                bytes.append(UInt8(ascii: "\""))
-            }
-            bytes.append(UInt8(ascii: "}"))
-        }
-        bytes.append(UInt8(ascii: " "))
-        append(value)
-        bytes.append(0x0A)
+    /// `le="…"` label texts for `bounds` (float form) and `+Inf`, to pass to `histogram`.
+    public static func bucketLabels(_ bounds: [Double]) -> [[UInt8]] {
+        bounds.map { Array("le=\"\(float($0))\"".utf8) } + [Array("le=\"+Inf\"".utf8)]
     }
 
-    /// A histogram's `_bucket` lines (cumulative, `le` in float form, ending `+Inf`), `_sum` and `_count`.
-    public mutating func histogram(_ name: String, labels: [(String, String)], bounds: [Double], cumulative: [Int64],
-                                   sum: String, count: Int64) {
-        for (index, bound) in bounds.enumerated() {
-            sample(name + "_bucket", labels: labels + [("le", Self.float(bound))], String(cumulative[index]))
-        }
-        sample(name + "_bucket", labels: labels + [("le", "+Inf")], String(count))
-        sample(name + "_sum", labels: labels, sum)
-        sample(name + "_count", labels: labels, String(count))
+    /// A histogram's cumulative `_bucket` lines (ending `+Inf` = count), `_sum` and `_count`.
+    public mutating func histogram(_ name: String, _ labels: Labels, buckets: [[UInt8]], cumulative: [Int64],
+                                   sum: (inout ExpositionWriter) -> Void, count: Int64) {
+        let bucketName = name + "_bucket"
+        for index in 0..<(buckets.count - 1) { sample(bucketName, labels, cumulative[index], extra: buckets[index]) }
+        sample(bucketName, labels, count, extra: buckets[buckets.count - 1])
+        head(name + "_sum", labels, nil)
+        sum(&self)
+        bytes.append(0x0A)
+        sample(name + "_count", labels, count)
     }
 
     /// Ends the exposition (`# EOF` for OpenMetrics).
@@ -98,28 +140,51 @@ public struct ExpositionWriter {
         return String(value)
     }
 
-    /// Milliseconds as seconds: `12.345`.
+    /// Milliseconds as seconds: `12.345`, `330`.
     public static func seconds(_ millis: Int64) -> String {
-        let sign = millis < 0 ? "-" : ""
-        let magnitude = millis.magnitude
-        let fraction = magnitude % 1000
-        if fraction == 0 { return "\(sign)\(magnitude / 1000)" }
-        var digits = String(fraction)
-        digits = String(repeating: "0", count: 3 - digits.count) + digits
-        while digits.hasSuffix("0") { digits.removeLast() }
-        return "\(sign)\(magnitude / 1000).\(digits)"
+        var writer = ExpositionWriter(format: .text, capacity: 24)
+        writer.appendSeconds(millis)
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 
-    private mutating func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
+    @inline(__always)
+    mutating func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
 
-    private mutating func appendEscaped(_ value: String) {
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\\"): append("\\\\")
-            case UInt8(ascii: "\""): append("\\\"")
-            case 0x0A: append("\\n")
-            default: bytes.append(byte)
+    /// Decimal digits without allocating a String.
+    public mutating func appendInteger(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        if magnitude < 10 {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude))
+            return
+        }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch
+        let count = withUnsafeMutableBytes(of: &digits) { scratch -> Int in
+            var index = 24
+            while magnitude > 0 {
+                index -= 1
+                scratch[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
             }
+            bytes.append(contentsOf: scratch[index...])
+            return 24 - index
+        }
+        _ = count
+    }
+
+    /// Milliseconds as seconds, trailing zeros dropped.
+    public mutating func appendSeconds(_ millis: Int64) {
+        if millis < 0 { bytes.append(UInt8(ascii: "-")) }
+        let magnitude = millis.magnitude
+        appendInteger(Int64(magnitude / 1000))
+        var fraction = magnitude % 1000
+        guard fraction > 0 else { return }
+        bytes.append(UInt8(ascii: "."))
+        var divisor: UInt64 = 100
+        while fraction > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(fraction / divisor))
+            fraction %= divisor
+            divisor /= 10
         }
     }
 }

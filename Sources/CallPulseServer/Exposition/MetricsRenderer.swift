@@ -15,42 +15,44 @@ public struct MetricsRenderer: Sendable {
 
     public func render(_ snapshot: Snapshot, stats: DaemonStats?, process: ProcessMetrics?,
                        format: ExpositionWriter.Format) -> [UInt8] {
-        var out = ExpositionWriter(format: format, capacity: 4096 + snapshot.queues.count * 4096)
-        renderQueues(snapshot, into: &out)
+        var out = ExpositionWriter(format: format, capacity: 8192 + snapshot.queues.count * 4096)
+        let labels = snapshot.queues.map { ExpositionWriter.Labels(["queue": $0.name.string]) }
+        renderQueues(snapshot.queues, labels, into: &out)
         renderIngest(snapshot, into: &out)
         if let stats { renderDaemon(stats, into: &out) }
         out.family("callpulse_build_info", "gauge", "Always 1; labelled with the version and revision of the build.")
-        out.sample("callpulse_build_info", ["version": version, "revision": revision], "1")
+        out.sample("callpulse_build_info", ExpositionWriter.Labels(["version": version, "revision": revision]), 1)
         if let process { renderProcess(process, into: &out) }
         out.finish()
         return out.bytes
     }
 
-    private typealias Gauge = (name: String, help: String, value: (QueueSnapshot) -> String)
-
-    private func renderQueues(_ snapshot: Snapshot, into out: inout ExpositionWriter) {
-        let queues = snapshot.queues
-        let gauges: [Gauge] = [
-            ("callpulse_queue_waiting_calls", "Inbound calls ringing an agent now.", { String($0.waiting) }),
+    private func renderQueues(_ queues: [QueueSnapshot], _ labels: [ExpositionWriter.Labels],
+                              into out: inout ExpositionWriter) {
+        let gauges: [(String, String, (QueueSnapshot) -> Int64)] = [
+            ("callpulse_queue_waiting_calls", "Inbound calls ringing an agent now.", { Int64($0.waiting) }),
             ("callpulse_queue_waiting_over_sl_calls", "Waiting calls that have waited longer than the service-level threshold.",
-             { String($0.waitingOverSL) }),
-            ("callpulse_queue_oldest_waiting_seconds", "How long the longest-waiting ringing call has waited; 0 when none.",
-             { ExpositionWriter.seconds($0.oldestWaitingMillis) }),
-            ("callpulse_queue_connected_calls", "Calls of any type talking or on hold.", { String($0.connected) }),
-            ("callpulse_queue_on_hold_calls", "Calls on hold.", { String($0.onHold) }),
-            ("callpulse_queue_acw_calls", "Calls in after-call work.", { String($0.inAcw) }),
-            ("callpulse_queue_service_level_threshold_seconds", "The queue's service-level threshold.",
-             { ExpositionWriter.seconds($0.policy.serviceLevel) }),
+             { Int64($0.waitingOverSL) }),
+            ("callpulse_queue_connected_calls", "Calls of any type talking or on hold.", { Int64($0.connected) }),
+            ("callpulse_queue_on_hold_calls", "Calls on hold.", { Int64($0.onHold) }),
+            ("callpulse_queue_acw_calls", "Calls in after-call work.", { Int64($0.inAcw) }),
         ]
-        for gauge in gauges {
-            out.family(gauge.name, "gauge", gauge.help)
-            for queue in queues { out.sample(gauge.name, ["queue": queue.name.string], gauge.value(queue)) }
+        for (name, help, value) in gauges {
+            out.family(name, "gauge", help)
+            for (index, queue) in queues.enumerated() { out.sample(name, labels[index], value(queue)) }
         }
-        out.family("callpulse_queue_last_event_timestamp_seconds", "gauge", "Unix time of the latest event applied to the queue.")
-        for queue in queues {
-            if let last = queue.lastEventAt {
-                out.sample("callpulse_queue_last_event_timestamp_seconds", ["queue": queue.name.string],
-                           ExpositionWriter.seconds(last))
+        let secondsGauges: [(String, String, (QueueSnapshot) -> Int64?)] = [
+            ("callpulse_queue_oldest_waiting_seconds", "How long the longest-waiting ringing call has waited; 0 when none.",
+             { $0.oldestWaitingMillis }),
+            ("callpulse_queue_service_level_threshold_seconds", "The queue's service-level threshold.",
+             { $0.policy.serviceLevel }),
+            ("callpulse_queue_last_event_timestamp_seconds", "Unix time of the latest event applied to the queue.",
+             { $0.lastEventAt }),
+        ]
+        for (name, help, value) in secondsGauges {
+            out.family(name, "gauge", help)
+            for (index, queue) in queues.enumerated() {
+                if let millis = value(queue) { out.sample(name, labels[index], seconds: millis) }
             }
         }
         let counters: [(String, String, (Counters) -> Int64)] = [
@@ -70,19 +72,18 @@ public struct MetricsRenderer: Sendable {
         ]
         for (name, help, value) in counters {
             out.family(name, "counter", help)
-            for queue in queues { out.sample(name, ["queue": queue.name.string], String(value(queue.totals))) }
+            for (index, queue) in queues.enumerated() { out.sample(name, labels[index], value(queue.totals)) }
         }
         out.family("callpulse_queue_hold_seconds_total", "counter", "Time calls spent on hold.")
-        for queue in queues {
-            out.sample("callpulse_queue_hold_seconds_total", ["queue": queue.name.string],
-                       ExpositionWriter.seconds(queue.totals.holdMillis))
+        for (index, queue) in queues.enumerated() {
+            out.sample("callpulse_queue_hold_seconds_total", labels[index], seconds: queue.totals.holdMillis)
         }
         out.family("callpulse_queue_expired_calls_total", "counter",
                    "Records expired after going silent, by the state they were in (a ringing call whose Dropped never came).")
-        for queue in queues {
-            for (index, state) in ["ringing", "connected", "acw"].enumerated() {
-                out.sample("callpulse_queue_expired_calls_total", ["queue": queue.name.string, "state": state],
-                           String(queue.expired[index]))
+        let states = [Array("state=\"ringing\"".utf8), Array("state=\"connected\"".utf8), Array("state=\"acw\"".utf8)]
+        for (index, queue) in queues.enumerated() {
+            for (stateIndex, state) in states.enumerated() {
+                out.sample("callpulse_queue_expired_calls_total", labels[index], queue.expired[stateIndex], extra: state)
             }
         }
         let histograms: [(String, String, (QueueSnapshot) -> Histogram)] = [
@@ -92,37 +93,39 @@ public struct MetricsRenderer: Sendable {
         ]
         for (name, help, histogram) in histograms {
             out.family(name, "histogram", help)
-            for queue in queues {
+            guard let first = queues.first else { continue }
+            let buckets = ExpositionWriter.bucketLabels(histogram(first).bounds)
+            for (index, queue) in queues.enumerated() {
                 let h = histogram(queue)
-                out.histogram(name, labels: [("queue", queue.name.string)], bounds: h.bounds, cumulative: h.cumulativeCounts,
-                              sum: ExpositionWriter.seconds(h.sumMillis), count: h.count)
+                out.histogram(name, labels[index], buckets: buckets, cumulative: h.cumulativeCounts,
+                              sum: { $0.appendSeconds(h.sumMillis) }, count: h.count)
             }
         }
-        if exposeWindows { renderWindows(queues, into: &out) }
+        if exposeWindows { renderWindows(queues, labels, into: &out) }
     }
 
-    private func renderWindows(_ queues: [QueueSnapshot], into out: inout ExpositionWriter) {
+    private func renderWindows(_ queues: [QueueSnapshot], _ labels: [ExpositionWriter.Labels],
+                               into out: inout ExpositionWriter) {
         out.family("callpulse_queue_window_calls", "gauge", "Calls in each rolling window, by outcome.")
-        for queue in queues {
+        for (index, queue) in queues.enumerated() {
             for window in queue.windows {
                 let c = window.counters
+                let windowLabels = labels[index].adding("window", window.name)
                 for (outcome, value) in [("offered", c.offered), ("answered", c.answered),
                                          ("answered_within_sl", c.answeredWithinSL), ("missed", c.missed),
                                          ("rejected", c.rejected), ("abandoned", c.abandoned),
                                          ("short_abandoned", c.shortAbandoned), ("completed", c.completed)] {
-                    out.sample("callpulse_queue_window_calls",
-                               labels: [("queue", queue.name.string), ("window", window.name), ("outcome", outcome)],
-                               String(value))
+                    out.sample("callpulse_queue_window_calls", windowLabels.adding("outcome", outcome), value)
                 }
             }
         }
         out.family("callpulse_queue_window_service_level_ratio", "gauge",
                    "Service level over each rolling window, by the queue's formula; absent when undefined.")
-        for queue in queues {
+        for (index, queue) in queues.enumerated() {
             for window in queue.windows {
                 if let level = DerivedValues(window.counters, formula: queue.policy.formula).serviceLevel {
-                    out.sample("callpulse_queue_window_service_level_ratio",
-                               labels: [("queue", queue.name.string), ("window", window.name)], String(level))
+                    out.sample("callpulse_queue_window_service_level_ratio", labels[index].adding("window", window.name),
+                               text: String(level))
                 }
             }
         }
@@ -132,60 +135,67 @@ public struct MetricsRenderer: Sendable {
         let ingest = snapshot.ingest
         out.family("callpulse_events_accepted_total", "counter", "Events applied, by event name.")
         for event in EventName.allCases {
-            out.sample("callpulse_events_accepted_total", ["event": event.name],
-                       String(ingest.acceptedByEvent[Int(event.rawValue)]))
+            out.sample("callpulse_events_accepted_total", ExpositionWriter.Labels(["event": event.name]),
+                       ingest.acceptedByEvent[Int(event.rawValue)])
         }
         out.family("callpulse_events_ignored_total", "counter", "Valid events that changed nothing, by reason.")
         for (index, reason) in IgnoreReason.allCases.enumerated() {
-            out.sample("callpulse_events_ignored_total", ["reason": reason.rawValue], String(ingest.ignored[index]))
+            out.sample("callpulse_events_ignored_total", ExpositionWriter.Labels(["reason": reason.rawValue]),
+                       ingest.ignored[index])
         }
         out.family("callpulse_events_rejected_total", "counter", "Events rejected whole, by reason.")
         for (index, reason) in RejectionReason.allCases.enumerated() {
-            out.sample("callpulse_events_rejected_total", ["reason": reason.rawValue], String(ingest.rejected[index]))
+            out.sample("callpulse_events_rejected_total", ExpositionWriter.Labels(["reason": reason.rawValue]),
+                       ingest.rejected[index])
         }
         out.family("callpulse_active_calls", "gauge", "Call records by state.")
         for state in CallState.allCases {
-            out.sample("callpulse_active_calls", ["state": state.name], String(snapshot.activeCallsByState[Int(state.rawValue)]))
+            out.sample("callpulse_active_calls", ExpositionWriter.Labels(["state": state.name]),
+                       Int64(snapshot.activeCallsByState[Int(state.rawValue)]))
         }
         out.family("callpulse_queues", "gauge", "Known queues.")
-        out.sample("callpulse_queues", [:], String(snapshot.queues.count))
+        out.sample("callpulse_queues", ExpositionWriter.Labels(), Int64(snapshot.queues.count))
     }
 
     private func renderDaemon(_ stats: DaemonStats, into out: inout ExpositionWriter) {
         out.family("callpulse_event_delay_seconds", "histogram", "Receive time minus state time of accepted events (live clock).")
         let delay = stats.eventDelay
-        out.histogram("callpulse_event_delay_seconds", labels: [], bounds: delay.bounds, cumulative: delay.cumulativeCounts,
-                      sum: ExpositionWriter.seconds(delay.sumMillis), count: delay.count)
+        out.histogram("callpulse_event_delay_seconds", ExpositionWriter.Labels(),
+                      buckets: ExpositionWriter.bucketLabels(delay.bounds), cumulative: delay.cumulativeCounts,
+                      sum: { $0.appendSeconds(delay.sumMillis) }, count: delay.count)
         out.family("callpulse_alerts", "gauge", "1 per pending or firing alert, like Prometheus's ALERTS.")
         out.family("callpulse_alert_notifications_total", "counter", "Alert notifications by hook and result.")
         out.family("callpulse_http_requests_total", "counter", "HTTP requests by handler and status code.")
         for (key, count) in stats.requests.sorted(by: { ($0.key.handler, $0.key.code) < ($1.key.handler, $1.key.code) }) {
-            out.sample("callpulse_http_requests_total", ["handler": key.handler, "code": String(key.code)], String(count))
+            out.sample("callpulse_http_requests_total",
+                       ExpositionWriter.Labels(["handler": key.handler, "code": String(key.code)]), count)
         }
         out.family("callpulse_http_request_duration_seconds", "histogram", "Time to handle HTTP requests, by handler.")
+        let buckets = ExpositionWriter.bucketLabels(DaemonStats.durationBounds)
         for (handler, histogram) in stats.durations.sorted(by: { $0.key < $1.key }) {
-            out.histogram("callpulse_http_request_duration_seconds", labels: [("handler", handler)], bounds: histogram.bounds,
-                          cumulative: histogram.cumulativeCounts, sum: String(Double(histogram.sumMicros) / 1e6),
-                          count: histogram.count)
+            out.histogram("callpulse_http_request_duration_seconds", ExpositionWriter.Labels(["handler": handler]),
+                          buckets: buckets, cumulative: histogram.cumulativeCounts,
+                          sum: { $0.append(String(Double(histogram.sumMicros) / 1e6)) }, count: histogram.count)
         }
         out.family("callpulse_config_last_reload_successful", "gauge", "1 when the last rules reload succeeded.")
-        out.sample("callpulse_config_last_reload_successful", [:], stats.lastReloadSuccessful ? "1" : "0")
+        out.sample("callpulse_config_last_reload_successful", ExpositionWriter.Labels(), stats.lastReloadSuccessful ? 1 : 0)
         out.family("callpulse_config_last_reload_success_timestamp_seconds", "gauge", "Unix time of the last successful reload.")
-        out.sample("callpulse_config_last_reload_success_timestamp_seconds", [:], ExpositionWriter.seconds(stats.lastReloadSuccessAt))
+        out.sample("callpulse_config_last_reload_success_timestamp_seconds", ExpositionWriter.Labels(),
+                   seconds: stats.lastReloadSuccessAt)
     }
 
     private func renderProcess(_ process: ProcessMetrics, into out: inout ExpositionWriter) {
         out.family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.")
-        out.sample("process_cpu_seconds_total", [:], String(process.cpuSeconds))
+        out.sample("process_cpu_seconds_total", text: String(process.cpuSeconds))
         out.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.")
-        out.sample("process_resident_memory_bytes", [:], String(process.residentBytes))
+        out.sample("process_resident_memory_bytes", ExpositionWriter.Labels(), process.residentBytes)
         out.family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.")
-        out.sample("process_virtual_memory_bytes", [:], String(process.virtualBytes))
+        out.sample("process_virtual_memory_bytes", ExpositionWriter.Labels(), process.virtualBytes)
         out.family("process_open_fds", "gauge", "Number of open file descriptors.")
-        out.sample("process_open_fds", [:], String(process.openFDs))
+        out.sample("process_open_fds", ExpositionWriter.Labels(), process.openFDs)
         out.family("process_max_fds", "gauge", "Maximum number of open file descriptors.")
-        out.sample("process_max_fds", [:], String(process.maxFDs))
+        out.sample("process_max_fds", ExpositionWriter.Labels(), process.maxFDs)
         out.family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.")
-        out.sample("process_start_time_seconds", [:], String(process.startTimeSeconds))
+        out.sample("process_start_time_seconds", text: String(process.startTimeSeconds))
     }
 }
