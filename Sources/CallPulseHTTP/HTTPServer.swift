@@ -11,11 +11,13 @@ import Glibc
 ///
 /// Threading: MHD's epoll mode with an internal thread pool of `threads` workers. Measured
 /// here (notes/engineering.md): thread-per-connection was 40–50 % slower on POST and
-/// cannot suspend connections (which the live stream needs).
+/// cannot suspend connections (which the live stream needs). A connection stays on the
+/// worker that accepted it, so four workers on two cores keep a long /metrics render from
+/// stalling an ingest connection that happens to share its worker (scripts/load.py).
 public final class HTTPServer: Sendable {
     public struct Configuration: Sendable {
         public var address: SocketAddress
-        public var threads = 2
+        public var threads = 4
         public var connectionLimit = 1024
         public var connectionsPerClient = 64
         public var connectionTimeoutSeconds = 30
@@ -160,7 +162,7 @@ public final class HTTPServer: Sendable {
         var headers = response.headers
         if response.compressible, body.count > 1024,
            request?.header("accept-encoding")?.contains("gzip") == true {
-            body = Gzip.compress(body)
+            body = Gzip.compress(body, level: 1)  // speed over size: scrapes come often
             headers.append(("Content-Encoding", "gzip"))
             headers.append(("Vary", "Accept-Encoding"))
         }

@@ -18,6 +18,8 @@ public struct Engine {
     private let calendar: DayCalendar
     private var day = DayRange(start: Int64.min, end: Int64.min)
     var queues: [QueueStats] = []
+    /// Queue indices in UTF-8 byte order of their names; rebuilt when a queue is added.
+    private var queueOrder: [Int] = []
     private var queueIndex: [ByteString: Int32] = [:]
     var calls = CallStore()
     private var expiryHeap = MinHeap<ExpiryEntry>()
@@ -165,6 +167,14 @@ public struct Engine {
         let record = CallRecord(key: event.id.key, queueEntry: event.queueEntry ?? time, lastTime: time,
                                 queue: queue!, callType: event.callType, state: .closed, entryKnown: entryKnown)
         return .success(calls.insert(record, id: event.id))
+    }
+
+    /// Queue indices sorted by name (UTF-8 byte order), cached between snapshots.
+    mutating func sortedQueueIndices() -> [Int] {
+        if queueOrder.count != queues.count {
+            queueOrder = queues.indices.sorted { queues[$0].name < queues[$1].name }
+        }
+        return queueOrder
     }
 
     private mutating func createQueue(_ name: ByteString) -> Int32 {

@@ -42,11 +42,11 @@ extension Engine {
         var queueSnapshots: [QueueSnapshot] = []
         queueSnapshots.reserveCapacity(queues.count)
         var byState = [Int](repeating: 0, count: CallState.allCases.count)
-        for queue in queues {
+        for index in sortedQueueIndices() {
+            let queue = queues[index]
             for (state, count) in queue.stateCounts.enumerated() { byState[state] += count }
             queueSnapshots.append(snapshot(of: queue, now: now, day: calendarDay))
         }
-        queueSnapshots.sort { $0.name < $1.name }
         return Snapshot(generatedAt: now, clock: settings.clock, timezone: settings.timezone, queues: queueSnapshots,
                         ingest: ingest, activeCallsByState: byState)
     }

@@ -1,3 +1,5 @@
+import CallPulseCore
+
 /// Writes the Prometheus text format 0.0.4 or OpenMetrics 1.0.0 into a byte buffer.
 /// Label sets are rendered (and escaped) once and reused for every sample that carries them.
 public struct ExpositionWriter {
@@ -126,6 +128,23 @@ public struct ExpositionWriter {
         sum(&self)
         bytes.append(0x0A)
         sample(name + "_count", labels, count)
+    }
+
+    /// A millisecond histogram: cumulative buckets summed as they are written (no array built).
+    public mutating func histogram(_ name: String, _ labels: Labels, buckets: [[UInt8]], histogram: Histogram) {
+        let bucketName = name + "_bucket"
+        var cumulative: Int64 = 0
+        histogram.counts.withUnsafeBufferPointer { counts in
+            for index in 0..<(buckets.count - 1) {
+                cumulative += counts[index]
+                sample(bucketName, labels, cumulative, extra: buckets[index])
+            }
+        }
+        sample(bucketName, labels, histogram.count, extra: buckets[buckets.count - 1])
+        head(name + "_sum", labels, nil)
+        appendSeconds(histogram.sumMillis)
+        bytes.append(0x0A)
+        sample(name + "_count", labels, histogram.count)
     }
 
     /// Ends the exposition (`# EOF` for OpenMetrics).

@@ -27,78 +27,102 @@ public struct MetricsRenderer: Sendable {
         return out.bytes
     }
 
+    /// One queue's plain values, read once: families then write from these rows without
+    /// copying queue snapshots (whose arrays and strings would be retained per access).
+    private struct Row {
+        var gauges: (Int64, Int64, Int64, Int64, Int64)
+        var oldest: Int64
+        var threshold: Int64
+        var lastEvent: Int64?
+        var counters: Counters
+        var expired: (Int64, Int64, Int64)
+    }
+
     private func renderQueues(_ queues: [QueueSnapshot], _ labels: [ExpositionWriter.Labels],
                               into out: inout ExpositionWriter) {
-        let gauges: [(String, String, (QueueSnapshot) -> Int64)] = [
-            ("callpulse_queue_waiting_calls", "Inbound calls ringing an agent now.", { Int64($0.waiting) }),
-            ("callpulse_queue_waiting_over_sl_calls", "Waiting calls that have waited longer than the service-level threshold.",
-             { Int64($0.waitingOverSL) }),
-            ("callpulse_queue_connected_calls", "Calls of any type talking or on hold.", { Int64($0.connected) }),
-            ("callpulse_queue_on_hold_calls", "Calls on hold.", { Int64($0.onHold) }),
-            ("callpulse_queue_acw_calls", "Calls in after-call work.", { Int64($0.inAcw) }),
-        ]
-        for (name, help, value) in gauges {
-            out.family(name, "gauge", help)
-            for (index, queue) in queues.enumerated() { out.sample(name, labels[index], value(queue)) }
+        var rows: [Row] = []
+        rows.reserveCapacity(queues.count)
+        for index in queues.indices {
+            let queue = queues[index]
+            rows.append(Row(gauges: (Int64(queue.waiting), Int64(queue.waitingOverSL), Int64(queue.connected),
+                                     Int64(queue.onHold), Int64(queue.inAcw)),
+                            oldest: queue.oldestWaitingMillis, threshold: queue.policy.serviceLevel,
+                            lastEvent: queue.lastEventAt, counters: queue.totals,
+                            expired: (queue.expired[0], queue.expired[1], queue.expired[2])))
         }
-        let secondsGauges: [(String, String, (QueueSnapshot) -> Int64?)] = [
-            ("callpulse_queue_oldest_waiting_seconds", "How long the longest-waiting ringing call has waited; 0 when none.",
-             { $0.oldestWaitingMillis }),
-            ("callpulse_queue_service_level_threshold_seconds", "The queue's service-level threshold.",
-             { $0.policy.serviceLevel }),
-            ("callpulse_queue_last_event_timestamp_seconds", "Unix time of the latest event applied to the queue.",
-             { $0.lastEventAt }),
+        let gaugeFamilies: [(String, String)] = [
+            ("callpulse_queue_waiting_calls", "Inbound calls ringing an agent now."),
+            ("callpulse_queue_waiting_over_sl_calls", "Waiting calls that have waited longer than the service-level threshold."),
+            ("callpulse_queue_connected_calls", "Calls of any type talking or on hold."),
+            ("callpulse_queue_on_hold_calls", "Calls on hold."),
+            ("callpulse_queue_acw_calls", "Calls in after-call work."),
         ]
-        for (name, help, value) in secondsGauges {
+        for (family, (name, help)) in gaugeFamilies.enumerated() {
             out.family(name, "gauge", help)
-            for (index, queue) in queues.enumerated() {
-                if let millis = value(queue) { out.sample(name, labels[index], seconds: millis) }
+            for index in rows.indices {
+                let g = rows[index].gauges
+                out.sample(name, labels[index], [g.0, g.1, g.2, g.3, g.4][family])
             }
         }
-        let counters: [(String, String, (Counters) -> Int64)] = [
-            ("callpulse_queue_offered_calls_total", "Inbound calls offered to an agent.", { $0.offered }),
-            ("callpulse_queue_answered_calls_total", "Inbound calls answered.", { $0.answered }),
+        out.family("callpulse_queue_oldest_waiting_seconds", "gauge",
+                   "How long the longest-waiting ringing call has waited; 0 when none.")
+        for index in rows.indices {
+            out.sample("callpulse_queue_oldest_waiting_seconds", labels[index], seconds: rows[index].oldest)
+        }
+        out.family("callpulse_queue_service_level_threshold_seconds", "gauge", "The queue's service-level threshold.")
+        for index in rows.indices {
+            out.sample("callpulse_queue_service_level_threshold_seconds", labels[index], seconds: rows[index].threshold)
+        }
+        out.family("callpulse_queue_last_event_timestamp_seconds", "gauge", "Unix time of the latest event applied to the queue.")
+        for index in rows.indices {
+            if let last = rows[index].lastEvent {
+                out.sample("callpulse_queue_last_event_timestamp_seconds", labels[index], seconds: last)
+            }
+        }
+        let counterFamilies: [(String, String, KeyPath<Counters, Int64>)] = [
+            ("callpulse_queue_offered_calls_total", "Inbound calls offered to an agent.", \.offered),
+            ("callpulse_queue_answered_calls_total", "Inbound calls answered.", \.answered),
             ("callpulse_queue_answered_within_sl_calls_total", "Inbound calls answered within the service-level threshold.",
-             { $0.answeredWithinSL }),
-            ("callpulse_queue_missed_calls_total", "Offers that rang out unanswered.", { $0.missed }),
-            ("callpulse_queue_rejected_calls_total", "Offers rejected by the agent.", { $0.rejected }),
+             \.answeredWithinSL),
+            ("callpulse_queue_missed_calls_total", "Offers that rang out unanswered.", \.missed),
+            ("callpulse_queue_rejected_calls_total", "Offers rejected by the agent.", \.rejected),
             ("callpulse_queue_abandoned_calls_total", "Inbound calls the caller hung up while ringing or between offers.",
-             { $0.abandoned }),
-            ("callpulse_queue_short_abandoned_calls_total", "Abandons sooner than short_abandon_seconds.", { $0.shortAbandoned }),
+             \.abandoned),
+            ("callpulse_queue_short_abandoned_calls_total", "Abandons sooner than short_abandon_seconds.", \.shortAbandoned),
             ("callpulse_queue_abandoned_within_sl_calls_total", "Abandons within the service-level threshold.",
-             { $0.abandonedWithinSL }),
-            ("callpulse_queue_completed_calls_total", "Conversations that ended (talk time observed).", { $0.completed }),
-            ("callpulse_queue_holds_total", "Times a call was put on hold.", { $0.holds }),
+             \.abandonedWithinSL),
+            ("callpulse_queue_completed_calls_total", "Conversations that ended (talk time observed).", \.completed),
+            ("callpulse_queue_holds_total", "Times a call was put on hold.", \.holds),
         ]
-        for (name, help, value) in counters {
+        for (name, help, field) in counterFamilies {
             out.family(name, "counter", help)
-            for (index, queue) in queues.enumerated() { out.sample(name, labels[index], value(queue.totals)) }
+            for index in rows.indices { out.sample(name, labels[index], rows[index].counters[keyPath: field]) }
         }
         out.family("callpulse_queue_hold_seconds_total", "counter", "Time calls spent on hold.")
-        for (index, queue) in queues.enumerated() {
-            out.sample("callpulse_queue_hold_seconds_total", labels[index], seconds: queue.totals.holdMillis)
+        for index in rows.indices {
+            out.sample("callpulse_queue_hold_seconds_total", labels[index], seconds: rows[index].counters.holdMillis)
         }
         out.family("callpulse_queue_expired_calls_total", "counter",
                    "Records expired after going silent, by the state they were in (a ringing call whose Dropped never came).")
         let states = [Array("state=\"ringing\"".utf8), Array("state=\"connected\"".utf8), Array("state=\"acw\"".utf8)]
-        for (index, queue) in queues.enumerated() {
-            for (stateIndex, state) in states.enumerated() {
-                out.sample("callpulse_queue_expired_calls_total", labels[index], queue.expired[stateIndex], extra: state)
-            }
+        for index in rows.indices {
+            let expired = rows[index].expired
+            out.sample("callpulse_queue_expired_calls_total", labels[index], expired.0, extra: states[0])
+            out.sample("callpulse_queue_expired_calls_total", labels[index], expired.1, extra: states[1])
+            out.sample("callpulse_queue_expired_calls_total", labels[index], expired.2, extra: states[2])
         }
-        let histograms: [(String, String, (QueueSnapshot) -> Histogram)] = [
-            ("callpulse_queue_wait_seconds", "Wait from queue entry to answer, for answers with a known wait.", { $0.wait }),
-            ("callpulse_queue_talk_seconds", "Talk time of completed conversations, holds excluded.", { $0.talk }),
-            ("callpulse_queue_acw_seconds", "After-call work time.", { $0.acw }),
+        let histograms: [(String, String, KeyPath<QueueSnapshot, Histogram>)] = [
+            ("callpulse_queue_wait_seconds", "Wait from queue entry to answer, for answers with a known wait.", \.wait),
+            ("callpulse_queue_talk_seconds", "Talk time of completed conversations, holds excluded.", \.talk),
+            ("callpulse_queue_acw_seconds", "After-call work time.", \.acw),
         ]
-        for (name, help, histogram) in histograms {
+        for (name, help, path) in histograms {
             out.family(name, "histogram", help)
             guard let first = queues.first else { continue }
-            let buckets = ExpositionWriter.bucketLabels(histogram(first).bounds)
-            for (index, queue) in queues.enumerated() {
-                let h = histogram(queue)
-                out.histogram(name, labels[index], buckets: buckets, cumulative: h.cumulativeCounts,
-                              sum: { $0.appendSeconds(h.sumMillis) }, count: h.count)
+            let buckets = ExpositionWriter.bucketLabels(first[keyPath: path].bounds)
+            for index in queues.indices {
+                let h = queues[index][keyPath: path]
+                out.histogram(name, labels[index], buckets: buckets, histogram: h)
             }
         }
         if exposeWindows { renderWindows(queues, labels, into: &out) }
