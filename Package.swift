@@ -86,7 +86,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CallPulseServerTests",
-            dependencies: ["CallPulseServer"],
+            dependencies: ["CallPulseServer", "CallPulseHTTP"],
             swiftSettings: strictSwift
         ),
         .testTarget(

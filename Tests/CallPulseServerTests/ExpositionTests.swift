@@ -1,4 +1,5 @@
 import Testing
+import CallPulseHTTP
 @testable import CallPulseServer
 
 /// The exposition writer's exact text: escaping, family names per format, float `le`.
@@ -56,5 +57,27 @@ struct ExpositionTests {
         #expect(!AccessPolicy.constantTimeEquals(Array("abc".utf8), Array("abd".utf8)))
         #expect(!AccessPolicy.constantTimeEquals(Array("abc".utf8), Array("abcd".utf8)))
         #expect(!AccessPolicy.constantTimeEquals([], Array("a".utf8)))
+    }
+}
+
+/// Who may ingest: loopback without a token, a bearer token when one is set.
+struct AccessPolicyTests {
+    @Test func loopbackOnlyWithoutToken() {
+        let policy = AccessPolicy(ingestToken: nil, adminToken: nil, readToken: nil)
+        #expect(policy.ingest(HTTPRequest(method: "POST", path: "/api/v1/events", fromLoopback: true)) == nil)
+        #expect(policy.ingest(HTTPRequest(method: "POST", path: "/api/v1/events", fromLoopback: false))?.status == 403)
+        #expect(policy.admin(HTTPRequest(method: "POST", path: "/-/reload", fromLoopback: false))?.status == 403)
+        #expect(policy.read(HTTPRequest(method: "GET", path: "/metrics", fromLoopback: false)) == nil)
+    }
+
+    @Test func tokensApplyFromAnywhere() {
+        let policy = AccessPolicy(ingestToken: "in", adminToken: nil, readToken: "rd")
+        let remote = HTTPRequest(method: "POST", path: "/api/v1/events", headers: ["authorization": "Bearer in"],
+                                 fromLoopback: false)
+        #expect(policy.ingest(remote) == nil)
+        #expect(policy.ingest(HTTPRequest(method: "POST", path: "/api/v1/events", fromLoopback: true))?.status == 401)
+        #expect(policy.admin(remote) == nil)  // without an admin token the ingest token may reload
+        #expect(policy.read(HTTPRequest(method: "GET", path: "/metrics"))?.status == 401)
+        #expect(policy.read(HTTPRequest(method: "GET", path: "/metrics", headers: ["authorization": "Bearer rd"])) == nil)
     }
 }

@@ -10,6 +10,8 @@ struct Router: Sendable {
     let access: AccessPolicy
     let renderer: MetricsRenderer
     let ready: LockedBox<Bool>
+    /// False once shutdown has begun: ingest answers 503 and applies nothing.
+    let accepting: LockedBox<Bool>
     let clock: @Sendable () -> EpochMillis
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
@@ -66,6 +68,9 @@ struct Router: Sendable {
     private static let ingestTypes: Set<String> = ["application/json", "application/x-ndjson", "application/jsonl"]
 
     private func ingest(_ request: HTTPRequest) -> HTTPResponse {
+        guard accepting.withLock({ $0 }) else {
+            return HTTPServer.error(503, "shutting_down", "the daemon is shutting down; nothing was applied, send again later")
+        }
         if let type = request.header("content-type") {
             let media = type.split(separator: ";", maxSplits: 1).first.map {
                 $0.trimmingCharacters(in: .whitespaces).lowercased()

@@ -34,6 +34,7 @@ public final class Daemon: Sendable {
     let server: HTTPServer
     let address: SocketAddress
     private let demoRunning = LockedBox(false)
+    private let accepting = LockedBox(true)
 
     public init(options: Options, logger: Logger) throws(StartError) {
         self.options = options
@@ -71,7 +72,7 @@ public final class Daemon: Sendable {
                                 tls: tls != nil)
         let router = Router(host: host, stats: LockedBox(stats), status: status, access: access,
                             renderer: MetricsRenderer(exposeWindows: config.exposeWindows, version: options.version),
-                            ready: LockedBox(true), clock: { Daemon.wallClock() })
+                            ready: LockedBox(true), accepting: accepting, clock: { Daemon.wallClock() })
         var serverConfig = HTTPServer.Configuration(address: address)
         serverConfig.connectionLimit = config.limits.maxConnections
         serverConfig.connectionsPerClient = config.limits.maxConnectionsPerClient
@@ -117,6 +118,7 @@ public final class Daemon: Sendable {
             }
             logger.info("stopping", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")"])
             demoRunning.withLock { $0 = false }
+            accepting.withLock { $0 = false }
             server.stop()
             logger.info("stopped")
             return
