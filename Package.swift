@@ -51,11 +51,18 @@ let package = Package(
             dependencies: ["CCallPulseJSON"],
             swiftSettings: strictSwift
         ),
+        // Pure alerting: rules, the per-(rule, queue) state machine, notification payloads.
+        .target(
+            name: "CallPulseAlerting",
+            dependencies: ["CallPulseCore"],
+            swiftSettings: strictSwift
+        ),
         // The application: config files, replay driver, traffic simulator.
         .target(
             name: "CallPulseServer",
             dependencies: [
                 "CallPulseCore",
+                "CallPulseAlerting",
                 "CallPulseHTTP",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -82,6 +89,11 @@ let package = Package(
         .testTarget(
             name: "CallPulseCoreTests",
             dependencies: ["CallPulseCore"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "CallPulseAlertingTests",
+            dependencies: ["CallPulseAlerting", "CallPulseCore"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -32,6 +32,28 @@ public struct QueueSnapshot: Sendable {
     public var acw: Histogram
 
     public var expiredTotal: Int64 { expired.reduce(0, +) }
+
+    public init(name: ByteString, waiting: Int, waitingOverSL: Int, oldestWaitingMillis: EpochMillis, connected: Int,
+                onHold: Int, inAcw: Int, lastEventAt: EpochMillis?, policy: QueuePolicy, totals: Counters,
+                expired: [Int64], windows: [(name: String, counters: Counters)], today: Counters,
+                wait: Histogram, talk: Histogram, acw: Histogram) {
+        self.name = name
+        self.waiting = waiting
+        self.waitingOverSL = waitingOverSL
+        self.oldestWaitingMillis = oldestWaitingMillis
+        self.connected = connected
+        self.onHold = onHold
+        self.inAcw = inAcw
+        self.lastEventAt = lastEventAt
+        self.policy = policy
+        self.totals = totals
+        self.expired = expired
+        self.windows = windows
+        self.today = today
+        self.wait = wait
+        self.talk = talk
+        self.acw = acw
+    }
 }
 
 extension Engine {

@@ -1,0 +1,91 @@
+import CallPulseCore
+
+/// What a rule measures on a queue snapshot (interfaces.md, "Rules file").
+public enum RuleMetric: Sendable, Equatable {
+    /// A live gauge: waiting, waiting_over_sl, oldest_waiting_seconds, connected, on_hold, in_acw.
+    case gauge(String)
+    /// A counter of a window (or `today`).
+    case counter(String, window: WindowRef)
+    /// A derived value of a window (or `today`).
+    case derived(String, window: WindowRef)
+    /// `now − last_event_at`, in seconds (infinite before any event).
+    case eventSilence
+
+    public static let gauges = ["waiting", "waiting_over_sl", "oldest_waiting_seconds", "connected", "on_hold", "in_acw"]
+    public static let counters = ["offered", "answered", "answered_within_sl", "missed", "rejected", "abandoned",
+                                  "short_abandoned", "abandoned_within_sl", "completed", "acw_completed", "holds",
+                                  "wait_count", "wait_seconds_sum", "talk_seconds_sum", "hold_seconds_sum",
+                                  "acw_seconds_sum"]
+    public static let derived = ["service_level", "abandon_rate", "avg_wait_seconds", "avg_talk_seconds",
+                                 "avg_acw_seconds", "avg_handle_seconds"]
+}
+
+/// A window a rule reads: a configured rolling window by its canonical name, or `today`.
+public enum WindowRef: Sendable, Equatable {
+    case rolling(String, minutes: Int)
+    case today
+
+    public var name: String {
+        switch self {
+        case .rolling(let name, _): name
+        case .today: "today"
+        }
+    }
+}
+
+/// Comparison operators.
+public enum RuleOperator: String, Sendable, CaseIterable {
+    case greater = ">", greaterOrEqual = ">=", less = "<", lessOrEqual = "<=", equal = "==", notEqual = "!="
+
+    public func holds(_ value: Double, _ threshold: Double) -> Bool {
+        switch self {
+        case .greater: value > threshold
+        case .greaterOrEqual: value >= threshold
+        case .less: value < threshold
+        case .lessOrEqual: value <= threshold
+        case .equal: value == threshold
+        case .notEqual: value != threshold
+        }
+    }
+}
+
+/// A spike condition: the window's value exceeds `factor` × the baseline window's value
+/// scaled to the window's length, and is at least `min`.
+public struct Spike: Sendable, Equatable {
+    public var baseline: WindowRef
+    public var factor: Double
+    public var min: Double
+
+    public init(baseline: WindowRef, factor: Double, min: Double) {
+        self.baseline = baseline
+        self.factor = factor
+        self.min = min
+    }
+}
+
+/// One alerting rule.
+public struct Rule: Sendable, Equatable {
+    public var alert: String
+    public var queues: [String] = ["*"]
+    public var metric: RuleMetric
+    public var op: RuleOperator = .greater
+    public var threshold: Double = 0
+    public var spike: Spike?
+    /// ms the condition must hold before firing.
+    public var forDuration: Int64 = 0
+    /// ms an alert keeps firing after its condition clears.
+    public var keepFiringFor: Int64 = 0
+    /// For ratios: the least denominator for the condition to hold.
+    public var minVolume: Double = 0
+    public var labels: [String: String] = [:]
+    public var annotations: [String: AnnotationTemplate] = [:]
+    public var hooks: [String] = []
+
+    public init(alert: String, metric: RuleMetric) {
+        self.alert = alert
+        self.metric = metric
+    }
+
+    /// Whether the rule watches a queue.
+    public func watches(_ queue: String) -> Bool { queues.contains { Glob.matches($0, queue) } }
+}
