@@ -16,8 +16,10 @@ public enum RuleValue {
             default: return nil
             }
         case .eventSilence:
-            guard let last = queue.lastEventAt else { return (.infinity, .infinity) }
-            return (Double(max(0, now - last)) / 1000, .infinity)
+            // Volume: calls offered today, so `min_volume: 1` means "a queue that had traffic today".
+            let volume = Double(queue.today.offered)
+            guard let last = queue.lastEventAt else { return (.infinity, volume) }
+            return (Double(max(0, now - last)) / 1000, volume)
         case .counter(let name, let window):
             guard let counters = counters(window, queue) else { return nil }
             return (counterValue(name, counters), .infinity)
