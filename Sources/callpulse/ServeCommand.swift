@@ -18,7 +18,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Listen address HOST:PORT, e.g. 127.0.0.1:9478, :9478, [::1]:0 (port 0: any free port).")
     var listen: String?
 
-    @Option(help: "Alert rules file (alerting is not in this build yet).")
+    @Option(help: "Alert rules file (hooks and rules); SIGHUP or POST /-/reload reloads it.")
     var rules: String?
 
     @Option(help: "State directory for the journal and checkpoints (not in this build yet).")
@@ -69,10 +69,6 @@ struct ServeCommand: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "callpulse")
-        if !configuration.rulesFile.isEmpty {
-            logger.warning("rules_file is set, but alerting is not in this build yet: no rules are evaluated",
-                           metadata: ["rules_file": "\(configuration.rulesFile)"])
-        }
         if !configuration.stateDir.isEmpty {
             logger.warning("state_dir is set, but persistence is not in this build yet: state lives in memory only",
                            metadata: ["state_dir": "\(configuration.stateDir)"])

@@ -138,7 +138,7 @@ struct EvaluatorTests {
     @Test("webhook payload v4: firing endsAt is the zero time; fingerprint is FNV-1a of the sorted labels")
     func payload() throws {
         let labels = ["alertname": "MissedCallsHigh", "queue": "Billing", "severity": "page"]
-        let notification = Notification(receiver: "oncall", items: [
+        let notification = AlertNotification(receiver: "oncall", items: [
             .init(status: "firing", labels: labels, annotations: ["summary": "s"], startsAt: 1_795_514_400_000, endsAt: nil),
         ])
         let json = try JSONSerialization.jsonObject(with: Data(notification.webhookPayload(externalURL: "http://h").utf8)) as! NSDictionary

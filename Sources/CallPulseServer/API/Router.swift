@@ -12,6 +12,10 @@ struct Router: Sendable {
     let ready: LockedBox<Bool>
     /// False once shutdown has begun: ingest answers 503 and applies nothing.
     let accepting: LockedBox<Bool>
+    /// The alerting service once started (nil without a rules file).
+    let alerting: LockedBox<AlertService?>
+    /// Reloads the rules file: a message on success, the problems on failure.
+    let reloadRules: @Sendable () -> Result<String, ConfigProblems>
     let clock: @Sendable () -> EpochMillis
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
@@ -33,6 +37,10 @@ struct Router: Sendable {
             return ("/api/v1/queues", only("GET", request) ?? access.read(request) ?? queues(request))
         case "/api/v1/calls":
             return ("/api/v1/calls", only("GET", request) ?? access.read(request) ?? calls(request))
+        case "/api/v1/alerts":
+            return ("/api/v1/alerts", only("GET", request) ?? access.read(request) ?? alertsResponse())
+        case "/api/v1/rules":
+            return ("/api/v1/rules", only("GET", request) ?? access.read(request) ?? rulesResponse())
         case "/api/v1/status":
             return ("/api/v1/status", only("GET", request) ?? access.read(request) ?? statusResponse())
         case "/-/healthy":
@@ -85,6 +93,7 @@ struct Router: Sendable {
         }
         let receivedAt = clock()
         let report = host.ingest(request.body, receivedAt: receivedAt)
+        if report.accepted > 0 { alerting.withLock { $0 }?.poke() }
         if !report.delays.isEmpty {
             stats.withLock { stats in for delay in report.delays { stats.eventDelay.observe(max(0, delay)) } }
         }
@@ -103,7 +112,8 @@ struct Router: Sendable {
         let format: ExpositionWriter.Format = Self.prefersOpenMetrics(request.header("accept")) ? .openMetrics : .text
         let snapshot = host.snapshot(now: clock())
         let statsCopy = stats.withLock { $0 }
-        let body = renderer.render(snapshot, stats: statsCopy, process: ProcessMetrics.read(), format: format)
+        let body = renderer.render(snapshot, stats: statsCopy, process: ProcessMetrics.read(), alerting: alertingView(),
+                                   format: format)
         return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType)], body: body, compressible: true)
     }
 
@@ -176,15 +186,34 @@ struct Router: Sendable {
         let snapshot = host.snapshot(now: clock())
         let statsCopy = stats.withLock { $0 }
         return HTTPResponse(status: 200, contentType: "application/json",
-                            text: status.render(ingest: snapshot.ingest, queues: snapshot.queues.count, stats: statsCopy))
+                            text: status.render(ingest: snapshot.ingest, queues: snapshot.queues.count, stats: statsCopy,
+                                                alerting: alertingView()))
     }
 
     private func reload() -> HTTPResponse {
-        stats.withLock {
-            $0.lastReloadSuccessful = true
-            $0.lastReloadSuccessAt = clock()
+        switch reloadRules() {
+        case .success(let message):
+            var text = "{\"status\": "
+            appendJSONString(message, to: &text)
+            return HTTPResponse(status: 200, contentType: "application/json", text: text + "}\n")
+        case .failure(let problems):
+            return HTTPServer.error(400, "invalid_rules",
+                "the rules file is invalid, the old rules stay in force: " + problems.problems.joined(separator: "; "))
         }
-        return HTTPResponse(status: 200, contentType: "application/json",
-                            text: "{\"status\": \"no rules file is configured; nothing to reload\"}\n")
+    }
+
+    func alertingView() -> AlertingView? {
+        guard let service = alerting.withLock({ $0 }) else { return nil }
+        let (ruleSet, evaluator, hooks) = service.snapshotOfState
+        return AlertingView(ruleSet: ruleSet, alerts: evaluator.alerts, lastEvaluation: evaluator.lastEvaluation,
+                            hooks: hooks)
+    }
+
+    private func alertsResponse() -> HTTPResponse {
+        HTTPResponse(status: 200, contentType: "application/json", text: AlertsJSON.alerts(alertingView()?.alerts ?? []))
+    }
+
+    private func rulesResponse() -> HTTPResponse {
+        HTTPResponse(status: 200, contentType: "application/json", text: AlertsJSON.rules(alertingView()))
     }
 }

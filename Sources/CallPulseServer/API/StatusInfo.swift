@@ -11,7 +11,7 @@ struct StatusInfo: Sendable {
     var tokens: (ingest: Bool, admin: Bool, read: Bool)
     var tls: Bool
 
-    func render(ingest: IngestCounts, queues: Int, stats: DaemonStats) -> String {
+    func render(ingest: IngestCounts, queues: Int, stats: DaemonStats, alerting: AlertingView?) -> String {
         var out = JSONWriter()
         out.beginObject()
         out.key("version"); out.string(version)
@@ -45,8 +45,21 @@ struct StatusInfo: Sendable {
         out.key("rejected"); out.integer(ingest.rejected.reduce(0, +))
         out.key("queues"); out.integer(Int64(queues))
         out.endObject()
+        out.key("rules_file"); out.string(alerting == nil ? "" : "loaded")
+        out.key("last_reload_successful"); out.string(stats.lastReloadSuccessful ? "true" : "false")
         out.key("hooks")
         out.beginArray()
+        for (hook, counts) in alerting?.hooks ?? [] {
+            out.beginObject()
+            out.key("name"); out.string(hook.name)
+            out.key("type"); out.string(hook.kind.rawValue)
+            out.key("sent"); out.integer(counts.sent)
+            out.key("failed"); out.integer(counts.failed)
+            out.key("dropped"); out.integer(counts.dropped)
+            out.key("last_error")
+            if let error = counts.lastError { out.string(error) } else { out.null() }
+            out.endObject()
+        }
         out.endArray()
         out.endObject()
         return out.text + "\n"

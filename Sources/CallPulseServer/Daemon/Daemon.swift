@@ -33,8 +33,13 @@ public final class Daemon: Sendable {
     let host: EngineHost
     let server: HTTPServer
     let address: SocketAddress
+    private let reloadRules: @Sendable () -> Result<String, ConfigProblems>
     private let demoRunning = LockedBox(false)
     private let accepting = LockedBox(true)
+    private let alerting = LockedBox<AlertService?>(nil)
+    private let stats: LockedBox<DaemonStats>
+    /// The rules loaded at start, until the alert service takes them over.
+    private let initialRules: RuleSet?
 
     public init(options: Options, logger: Logger) throws(StartError) {
         self.options = options
@@ -63,16 +68,51 @@ public final class Daemon: Sendable {
             }
             tls = (key, certificate)
         }
+        if config.rulesFile.isEmpty {
+            initialRules = nil
+        } else {
+            do {
+                initialRules = try RulesLoader.load(path: config.rulesFile, windows: config.core.windowMinutes)
+            } catch {
+                throw .setup("the rules file is invalid:\n" + error.description)
+            }
+        }
         let startedAt = Self.wallClock()
-        var stats = DaemonStats()
-        stats.lastReloadSuccessAt = startedAt
+        var initialStats = DaemonStats()
+        initialStats.lastReloadSuccessAt = startedAt
+        let stats = LockedBox(initialStats)
+        self.stats = stats
         let status = StatusInfo(version: options.version, startedAt: startedAt, listen: address.description,
                                 settings: config.core, maxBodyBytes: config.limits.maxBodyBytes,
                                 tokens: (access.ingestToken != nil, access.adminToken != nil, access.readToken != nil),
                                 tls: tls != nil)
-        let router = Router(host: host, stats: LockedBox(stats), status: status, access: access,
+        let alerting = self.alerting
+        let rulesFile = config.rulesFile, windows = config.core.windowMinutes
+        let logger = self.logger
+        let reloadRules: @Sendable () -> Result<String, ConfigProblems> = {
+            guard let service = alerting.withLock({ $0 }) else {
+                return .success(rulesFile.isEmpty ? "no rules file is configured; nothing to reload" : "not started yet")
+            }
+            do throws(ConfigProblems) {
+                let set = try RulesLoader.load(path: rulesFile, windows: windows)
+                service.reload(set)
+                stats.withLock {
+                    $0.lastReloadSuccessful = true
+                    $0.lastReloadSuccessAt = Daemon.wallClock()
+                }
+                logger.info("rules reloaded", metadata: ["rules": "\(set.rules.count)", "hooks": "\(set.hooks.count)"])
+                return .success("reloaded \(set.rules.count) rules and \(set.hooks.count) hooks")
+            } catch {
+                stats.withLock { $0.lastReloadSuccessful = false }
+                logger.error("rules reload failed; the old rules stay in force", metadata: ["problems": "\(error.description)"])
+                return .failure(error)
+            }
+        }
+        let router = Router(host: host, stats: stats, status: status, access: access,
                             renderer: MetricsRenderer(exposeWindows: config.exposeWindows, version: options.version),
-                            ready: LockedBox(true), accepting: accepting, clock: { Daemon.wallClock() })
+                            ready: LockedBox(true), accepting: accepting, alerting: alerting, reloadRules: reloadRules,
+                            clock: { Daemon.wallClock() })
+        self.reloadRules = reloadRules
         var serverConfig = HTTPServer.Configuration(address: address)
         serverConfig.connectionLimit = config.limits.maxConnections
         serverConfig.connectionsPerClient = config.limits.maxConnectionsPerClient
@@ -107,19 +147,27 @@ public final class Daemon: Sendable {
         let shown = SocketAddress(host: address.host, port: port)
         logger.info("listening on \(scheme)://\(shown)",
                     metadata: ["clock": "\(host.settings.clock.rawValue)", "version": "\(options.version)"])
+        if let rules = initialRules {
+            let service = AlertService(rulesFile: options.configuration.rulesFile, ruleSet: rules, host: host,
+                                       externalURL: "\(scheme)://\(shown)", logger: logger, clock: { Daemon.wallClock() })
+            alerting.withLock { $0 = service }
+            logger.info("alerting: \(rules.rules.count) rules, \(rules.hooks.count) hooks",
+                        metadata: ["rules_file": "\(options.configuration.rulesFile)"])
+        }
         if options.demo { startDemo() }
 
         while true {
             var received: Int32 = 0
             sigwait(&signals, &received)
             if received == SIGHUP {
-                logger.info("SIGHUP: no rules file is configured; nothing to reload")
+                if case .success(let message) = reloadRules() { logger.info("SIGHUP: \(message)") }
                 continue
             }
             logger.info("stopping", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")"])
             demoRunning.withLock { $0 = false }
             accepting.withLock { $0 = false }
             server.stop()
+            alerting.withLock { $0 }?.stop()
             logger.info("stopped")
             return
         }
@@ -129,7 +177,7 @@ public final class Daemon: Sendable {
     private func startDemo() {
         demoRunning.withLock { $0 = true }
         logger.info("demo: simulating 6 queues at about 20 events/s")
-        let host = self.host, running = demoRunning, logger = self.logger
+        let host = self.host, running = demoRunning, logger = self.logger, alertingBox = alerting
         Thread.detachNewThread {
             var generator = TrafficGenerator(queues: 6, eventsPerSecond: 20, start: Daemon.wallClock(),
                                              seed: UInt64(Daemon.wallClock()))
@@ -144,6 +192,7 @@ public final class Daemon: Sendable {
                 }
                 if !pending.isEmpty {
                     let report = host.ingest(pending, receivedAt: now)
+                    if report.accepted > 0 { alertingBox.withLock { $0 }?.poke() }
                     if report.rejected > 0 { logger.warning("demo: \(report.rejected) events rejected") }
                     pending.removeAll(keepingCapacity: true)
                 }

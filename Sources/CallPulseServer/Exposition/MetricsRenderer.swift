@@ -15,11 +15,16 @@ public struct MetricsRenderer: Sendable {
 
     public func render(_ snapshot: Snapshot, stats: DaemonStats?, process: ProcessMetrics?,
                        format: ExpositionWriter.Format) -> [UInt8] {
+        render(snapshot, stats: stats, process: process, alerting: nil, format: format)
+    }
+
+    func render(_ snapshot: Snapshot, stats: DaemonStats?, process: ProcessMetrics?, alerting: AlertingView?,
+                format: ExpositionWriter.Format) -> [UInt8] {
         var out = ExpositionWriter(format: format, capacity: 8192 + snapshot.queues.count * 4096)
         let labels = snapshot.queues.map { ExpositionWriter.Labels(["queue": $0.name.string]) }
         renderQueues(snapshot.queues, labels, into: &out)
         renderIngest(snapshot, into: &out)
-        if let stats { renderDaemon(stats, into: &out) }
+        if let stats { renderDaemon(stats, alerting: alerting, into: &out) }
         out.family("callpulse_build_info", "gauge", "Always 1; labelled with the version and revision of the build.")
         out.sample("callpulse_build_info", ExpositionWriter.Labels(["version": version, "revision": revision]), 1)
         if let process { renderProcess(process, into: &out) }
@@ -181,14 +186,24 @@ public struct MetricsRenderer: Sendable {
         out.sample("callpulse_queues", ExpositionWriter.Labels(), Int64(snapshot.queues.count))
     }
 
-    private func renderDaemon(_ stats: DaemonStats, into out: inout ExpositionWriter) {
+    private func renderDaemon(_ stats: DaemonStats, alerting: AlertingView?, into out: inout ExpositionWriter) {
         out.family("callpulse_event_delay_seconds", "histogram", "Receive time minus state time of accepted events (live clock).")
         let delay = stats.eventDelay
         out.histogram("callpulse_event_delay_seconds", ExpositionWriter.Labels(),
                       buckets: ExpositionWriter.bucketLabels(delay.bounds), cumulative: delay.cumulativeCounts,
                       sum: { $0.appendSeconds(delay.sumMillis) }, count: delay.count)
         out.family("callpulse_alerts", "gauge", "1 per pending or firing alert, like Prometheus's ALERTS.")
+        for alert in alerting?.alerts ?? [] {
+            out.sample("callpulse_alerts", ExpositionWriter.Labels(["alertname": alert.rule, "queue": alert.queue,
+                                                                    "state": alert.state.rawValue]), 1)
+        }
         out.family("callpulse_alert_notifications_total", "counter", "Alert notifications by hook and result.")
+        for (hook, counts) in alerting?.hooks ?? [] {
+            for (result, value) in [("sent", counts.sent), ("failed", counts.failed), ("dropped", counts.dropped)] {
+                out.sample("callpulse_alert_notifications_total", ExpositionWriter.Labels(["hook": hook.name, "result": result]),
+                           value)
+            }
+        }
         out.family("callpulse_http_requests_total", "counter", "HTTP requests by handler and status code.")
         for (key, count) in stats.requests.sorted(by: { ($0.key.handler, $0.key.code) < ($1.key.handler, $1.key.code) }) {
             out.sample("callpulse_http_requests_total",

@@ -1,13 +1,22 @@
 import CallPulseCore
 
 /// A notification for one hook: alerts firing or resolved at one instant.
-public struct Notification: Sendable, Equatable {
+public struct AlertNotification: Sendable, Equatable {
     public struct Item: Sendable, Equatable {
         public var status: String  // "firing" or "resolved"
         public var labels: [String: String]
         public var annotations: [String: String]
         public var startsAt: EpochMillis
         public var endsAt: EpochMillis?
+
+        public init(status: String, labels: [String: String], annotations: [String: String], startsAt: EpochMillis,
+                    endsAt: EpochMillis?) {
+            self.status = status
+            self.labels = labels
+            self.annotations = annotations
+            self.startsAt = startsAt
+            self.endsAt = endsAt
+        }
     }
 
     public var receiver: String

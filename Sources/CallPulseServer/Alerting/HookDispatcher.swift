@@ -1,0 +1,153 @@
+import CallPulseAlerting
+import CallPulseHTTP
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+
+/// Delivers one hook's notifications from a bounded queue on its own thread, with a
+/// timeout per attempt and exponential backoff; ingestion never waits for it.
+final class HookDispatcher: Sendable {
+    static let queueLimit = 1000
+
+    struct Counts: Sendable {
+        var sent: Int64 = 0
+        var failed: Int64 = 0
+        var dropped: Int64 = 0
+        var lastError: String?
+    }
+
+    let config: HookConfig
+    private let externalURL: String
+    private let logger: Logger
+    private let pending = LockedBox<[AlertNotification]>([])
+    private let wake = DispatchSemaphore(value: 0)
+    private let running = LockedBox(true)
+    let counts = LockedBox(Counts())
+    private let token: String?
+
+    init(config: HookConfig, externalURL: String, logger: Logger) {
+        self.config = config
+        self.externalURL = externalURL
+        self.logger = logger
+        token = config.bearerTokenFile.isEmpty ? nil
+            : (try? String(contentsOfFile: config.bearerTokenFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        Thread.detachNewThread { [self] in run() }
+    }
+
+    /// Queues a notification; drops it (counted) when the queue is full.
+    func enqueue(_ notification: AlertNotification) {
+        let accepted = pending.withLock { queue -> Bool in
+            guard queue.count < Self.queueLimit else { return false }
+            queue.append(notification)
+            return true
+        }
+        if accepted {
+            wake.signal()
+        } else {
+            counts.withLock { $0.dropped += 1 }
+            logger.warning("hook queue full: notification dropped", metadata: ["hook": "\(config.name)"])
+        }
+    }
+
+    func stop() {
+        running.withLock { $0 = false }
+        wake.signal()
+    }
+
+    private func run() {
+        while running.withLock({ $0 }) {
+            wake.wait()
+            while let notification = pending.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
+                deliver(notification)
+            }
+        }
+    }
+
+    private func deliver(_ notification: AlertNotification) {
+        var delay = 0.25
+        for attempt in 0...config.maxRetries {
+            let error = attemptOnce(notification)
+            guard let error else {
+                counts.withLock { $0.sent += 1 }
+                return
+            }
+            counts.withLock {
+                $0.failed += 1
+                $0.lastError = error
+            }
+            logger.warning("hook delivery failed", metadata: ["hook": "\(config.name)", "attempt": "\(attempt + 1)",
+                                                              "error": "\(error)"])
+            guard attempt < config.maxRetries, running.withLock({ $0 }) else { break }
+            Thread.sleep(forTimeInterval: delay)
+            delay = min(delay * 2, 30)
+        }
+        counts.withLock { $0.dropped += 1 }
+    }
+
+    /// One attempt; nil on success, else the reason.
+    private func attemptOnce(_ notification: AlertNotification) -> String? {
+        switch config.kind {
+        case .webhook:
+            return post(config.url, notification.webhookPayload(externalURL: externalURL))
+        case .alertmanager:
+            let base = config.url.hasSuffix("/") ? String(config.url.dropLast()) : config.url
+            return post(base + "/api/v2/alerts", notification.alertmanagerPayload(externalURL: externalURL))
+        case .exec:
+            return execute(notification.webhookPayload(externalURL: externalURL))
+        }
+    }
+
+    private func post(_ url: String, _ body: String) -> String? {
+        guard let target = URL(string: url) else { return "'\(url)' is not a URL" }
+        var request = URLRequest(url: target, timeoutInterval: Double(config.timeout) / 1000)
+        request.httpMethod = "POST"
+        request.httpBody = Data(body.utf8)
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue("CallPulse", forHTTPHeaderField: "User-Agent")
+        for (name, value) in config.headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let outcome = LockedBox<String?>("no answer")
+        let done = DispatchSemaphore(value: 0)
+        URLSession.shared.dataTask(with: request) { _, response, error in
+            let status = (response as? HTTPURLResponse)?.statusCode
+            outcome.withLock {
+                if let error {
+                    $0 = error.localizedDescription
+                } else if let status, (200..<300).contains(status) {
+                    $0 = nil
+                } else {
+                    $0 = "HTTP \(status ?? 0)"
+                }
+            }
+            done.signal()
+        }.resume()
+        done.wait()
+        return outcome.withLock { $0 }
+    }
+
+    private func execute(_ payload: String) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: config.command[0])
+        process.arguments = Array(config.command.dropFirst())
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            return "cannot run \(config.command[0]): \(error.localizedDescription)"
+        }
+        input.fileHandleForWriting.write(Data(payload.utf8))
+        try? input.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(Double(config.timeout) / 1000)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        if process.isRunning {
+            process.terminate()
+            return "timed out after \(config.timeout) ms"
+        }
+        return process.terminationStatus == 0 ? nil : "exited with status \(process.terminationStatus)"
+    }
+}
