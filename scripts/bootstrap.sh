@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(pkg-config libsimdjson-dev libmicrohttpd-dev zlib1g-dev)
 if [ "${1:-}" = "test" ]; then
-  packages+=(prometheus)
+  packages+=(prometheus prometheus-alertmanager)
 fi
 
 missing=()

@@ -1,0 +1,210 @@
+import CallPulseHTTP
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Rules, hooks and reload through the built daemon, a loopback receiver and a real Alertmanager.
+@Suite(.serialized)
+struct AlertingTests {
+    static func rules(url: String, type: String = "webhook", extra: String = "") -> String {
+        """
+        hooks:
+          - name: oncall
+            type: \(type)
+            url: \(url)
+            timeout: 1s
+            max_retries: 2
+            headers: { X-Team: queues }
+        \(extra)
+        evaluation_interval: 1s
+        rules:
+          - alert: WaitingHigh
+            metric: waiting
+            op: ">="
+            threshold: 2
+            labels: { severity: page }
+            annotations:
+              summary: "{{ $labels.queue }}: {{ $value }} waiting (threshold {{ $threshold }})"
+            hooks: [oncall]
+        """
+    }
+
+    static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+
+    func startDaemon(rules: String) throws -> (DaemonProcess, String) {
+        let path = try temporaryFile(rules, suffix: ".rules.yml")
+        return (try DaemonProcess(["--rules", path]), path)
+    }
+
+    @Test("the default rules pass check rules")
+    func defaultRules() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("alerts/callpulse.rules.yml").path
+        let result = try CLI.run(["check", "rules", path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("5 rules"))
+    }
+
+    @Test("a webhook gets the Alertmanager v4 payload when an alert fires and when it resolves")
+    func webhook() throws {
+        let receiver = try HookReceiver()
+        let (daemon, rulesPath) = try startDaemon(rules: Self.rules(url: "http://127.0.0.1:\(receiver.port)/hook"))
+        defer {
+            _ = daemon.stop()
+            try? FileManager.default.removeItem(atPath: rulesPath)
+        }
+        let t = Self.now()
+        #expect(try daemon.post("/api/v1/events", [envelope("a", "connecting", t), envelope("b", "connecting", t)]
+            .joined(separator: "\n")).status == 200)
+        let firing = receiver.waitFor(1)
+        #expect(firing.count == 1)
+        guard let first = firing.first else { return }
+        #expect(first.path == "/hook")
+        let payload = try JSONSerialization.jsonObject(with: Data(first.body.utf8)) as! NSDictionary
+        #expect(payload["version"] as? String == "4")
+        #expect(payload["status"] as? String == "firing")
+        #expect(payload["receiver"] as? String == "oncall")
+        #expect(payload["groupKey"] as? String == "{}:{alertname=\"WaitingHigh\"}")
+        #expect((payload["groupLabels"] as? NSDictionary) == ["alertname": "WaitingHigh"])
+        #expect((payload["externalURL"] as? String)?.hasPrefix("http://127.0.0.1:") == true)
+        let alert = (payload["alerts"] as! [NSDictionary])[0]
+        #expect(alert["labels"] as? NSDictionary == ["alertname": "WaitingHigh", "queue": "Billing", "severity": "page"])
+        #expect((alert["annotations"] as? NSDictionary)?["summary"] as? String == "Billing: 2 waiting (threshold 2)")
+        #expect(alert["status"] as? String == "firing")
+        #expect(alert["endsAt"] as? String == "0001-01-01T00:00:00Z")
+        #expect((alert["fingerprint"] as? String)?.count == 16)
+        let alerts = try daemon.get("/api/v1/alerts").json()["alerts"] as! [NSDictionary]
+        #expect(alerts.count == 1 && alerts[0]["state"] as? String == "firing")
+        #expect(try daemon.get("/metrics").text.contains(#"callpulse_alerts{alertname="WaitingHigh",queue="Billing",state="firing"} 1"#))
+
+        // One call is answered: waiting drops to 1 and the alert resolves.
+        #expect(try daemon.post("/api/v1/events", envelope("a", "connected", Self.now())).status == 200)
+        let both = receiver.waitFor(2)
+        #expect(both.count == 2)
+        guard both.count == 2 else { return }
+        let resolved = try JSONSerialization.jsonObject(with: Data(both[1].body.utf8)) as! NSDictionary
+        #expect(resolved["status"] as? String == "resolved")
+        let resolvedAlert = (resolved["alerts"] as! [NSDictionary])[0]
+        #expect(resolvedAlert["endsAt"] as? String != "0001-01-01T00:00:00Z")
+        #expect(resolvedAlert["fingerprint"] as? String == alert["fingerprint"] as? String)
+        #expect(try daemon.get("/metrics").text.contains(#"callpulse_alert_notifications_total{hook="oncall",result="sent"} 2"#))
+    }
+
+    @Test("a receiver answering 500 is retried and counted; a dead one too; ingestion goes on")
+    func failingReceivers() throws {
+        let receiver = try HookReceiver()
+        receiver.status.withLock { $0 = 500 }
+        let (daemon, rulesPath) = try startDaemon(rules: Self.rules(url: "http://127.0.0.1:\(receiver.port)/hook"))
+        defer {
+            _ = daemon.stop()
+            try? FileManager.default.removeItem(atPath: rulesPath)
+        }
+        let t = Self.now()
+        #expect(try daemon.post("/api/v1/events", [envelope("a", "connecting", t), envelope("b", "connecting", t)]
+            .joined(separator: "\n")).status == 200)
+        #expect(receiver.waitFor(3).count == 3)  // the first attempt and two retries
+        // Ingestion is not held up by the failing hook.
+        for index in 0..<50 {
+            let start = Date()
+            #expect(try daemon.post("/api/v1/events", envelope("x\(index)", "connected", Self.now(), queue: "Other")).status == 200)
+            #expect(Date().timeIntervalSince(start) < 5)
+        }
+        var metrics = ""
+        for _ in 0..<100 {
+            metrics = try daemon.get("/metrics").text
+            if metrics.contains(#"result="dropped"} 1"#) { break }
+            usleep(50_000)
+        }
+        #expect(metrics.contains(#"callpulse_alert_notifications_total{hook="oncall",result="failed"} 3"#))
+        #expect(metrics.contains(#"callpulse_alert_notifications_total{hook="oncall",result="dropped"} 1"#))
+        let status = try daemon.get("/api/v1/status").json()
+        let hooks = status["hooks"] as! [NSDictionary]
+        #expect(hooks.first?["last_error"] as? String == "HTTP 500")
+    }
+
+    @Test("reload: a broken file answers 400 and keeps the rules; a good one swaps them")
+    func reload() throws {
+        let receiver = try HookReceiver()
+        let (daemon, rulesPath) = try startDaemon(rules: Self.rules(url: "http://127.0.0.1:\(receiver.port)/hook"))
+        defer {
+            _ = daemon.stop()
+            try? FileManager.default.removeItem(atPath: rulesPath)
+        }
+        try "rules:\n  - alert: Broken\n    metric: nonsense\n".write(toFile: rulesPath, atomically: true, encoding: .utf8)
+        var reply = try daemon.post("/-/reload", "")
+        #expect(reply.status == 400)
+        #expect(try reply.json()["error"] as? String == nil || (try reply.json()["error"] as! String).contains("nonsense"))
+        #expect(try daemon.get("/metrics").text.contains("callpulse_config_last_reload_successful 0"))
+        let rules = try daemon.get("/api/v1/rules").json()["rules"] as! [NSDictionary]
+        #expect(rules.map { $0["alert"] as! String } == ["WaitingHigh"])
+        try Self.rules(url: "http://127.0.0.1:\(receiver.port)/hook").replacingOccurrences(of: "WaitingHigh", with: "WaitingVeryHigh")
+            .write(toFile: rulesPath, atomically: true, encoding: .utf8)
+        reply = try daemon.post("/-/reload", "")
+        #expect(reply.status == 200)
+        #expect(try daemon.get("/metrics").text.contains("callpulse_config_last_reload_successful 1"))
+        let reloaded = try daemon.get("/api/v1/rules").json()["rules"] as! [NSDictionary]
+        #expect(reloaded.map { $0["alert"] as! String } == ["WaitingVeryHigh"])
+        // SIGHUP reloads too.
+        kill(daemon.process.processIdentifier, SIGHUP)
+        usleep(300_000)
+        #expect(daemon.log.contains("SIGHUP: reloaded 1 rules"))
+    }
+
+    @Test("a real Alertmanager receives the alert with its labels")
+    func alertmanager() throws {
+        #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/prometheus-alertmanager"),
+                "prometheus-alertmanager is missing: run scripts/bootstrap.sh test")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callpulse-am-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try """
+            route: { receiver: none, group_wait: 0s }
+            receivers: [{ name: none }]
+            """.write(toFile: "\(directory)/am.yml", atomically: true, encoding: .utf8)
+        let port = try HTTPClient.freePort()
+        let cluster = try HTTPClient.freePort()
+        let manager = Process()
+        manager.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus-alertmanager")
+        manager.arguments = ["--config.file=\(directory)/am.yml", "--storage.path=\(directory)/data",
+                             "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address=127.0.0.1:\(cluster)"]
+        manager.standardOutput = FileHandle.nullDevice
+        manager.standardError = FileHandle.nullDevice
+        try manager.run()
+        defer {
+            kill(manager.processIdentifier, SIGTERM)
+            manager.waitUntilExit()
+        }
+        for _ in 0..<100 {
+            if (try? HTTPClient.send(port: port, method: "GET", path: "/-/ready"))?.status == 200 { break }
+            usleep(100_000)
+        }
+        let (daemon, rulesPath) = try startDaemon(rules: Self.rules(url: "http://127.0.0.1:\(port)", type: "alertmanager"))
+        defer {
+            _ = daemon.stop()
+            try? FileManager.default.removeItem(atPath: rulesPath)
+        }
+        let t = Self.now()
+        #expect(try daemon.post("/api/v1/events", [envelope("a", "connecting", t, queue: "Sales"),
+                                                     envelope("b", "connecting", t, queue: "Sales")].joined(separator: "\n")).status == 200)
+        var found: NSDictionary?
+        for _ in 0..<100 {
+            if let reply = try? HTTPClient.send(port: port, method: "GET", path: "/api/v2/alerts"), reply.status == 200,
+               let list = try? JSONSerialization.jsonObject(with: Data(reply.body)) as? [NSDictionary] {
+                found = list.first { ($0["labels"] as? NSDictionary)?["alertname"] as? String == "WaitingHigh" }
+                if found != nil { break }
+            }
+            usleep(100_000)
+        }
+        #expect(found != nil)
+        #expect((found?["labels"] as? NSDictionary) == ["alertname": "WaitingHigh", "queue": "Sales", "severity": "page"])
+        #expect(((found?["status"] as? NSDictionary)?["state"] as? String) == "active")
+        #expect(((found?["annotations"] as? NSDictionary)?["summary"] as? String) == "Sales: 2 waiting (threshold 2)")
+    }
+}
