@@ -19,6 +19,7 @@ struct AlertingTests {
             max_retries: 2
             headers: { X-Team: queues }
         \(extra)
+        
         evaluation_interval: 1s
         rules:
           - alert: WaitingHigh
@@ -127,6 +128,46 @@ struct AlertingTests {
         let status = try daemon.get("/api/v1/status").json()
         let hooks = status["hooks"] as! [NSDictionary]
         #expect(hooks.first?["last_error"] as? String == "HTTP 500")
+    }
+
+    @Test("an exec hook gets the payload on stdin; a hung webhook times out and is counted")
+    func execAndHung() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callpulse-exec-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let script = "\(directory)/page.sh"
+        try "#!/bin/sh\ncat > \(directory)/payload.json\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let hung = try HookReceiver()
+        hung.hang.withLock { $0 = true }
+        let rules = Self.rules(url: "http://127.0.0.1:\(hung.port)/hook", extra: """
+              - name: script
+                type: exec
+                command: [\(script)]
+                timeout: 2s
+            """).replacingOccurrences(of: "hooks: [oncall]", with: "hooks: [oncall, script]")
+            .replacingOccurrences(of: "max_retries: 2", with: "max_retries: 0")
+        let (daemon, rulesPath) = try startDaemon(rules: rules)
+        defer {
+            _ = daemon.stop()
+            try? FileManager.default.removeItem(atPath: rulesPath)
+        }
+        let t = Self.now()
+        #expect(try daemon.post("/api/v1/events", [envelope("a", "connecting", t), envelope("b", "connecting", t)]
+            .joined(separator: "\n")).status == 200)
+        var payload: String?
+        var metrics = ""
+        for _ in 0..<100 {
+            payload = try? String(contentsOfFile: "\(directory)/payload.json", encoding: .utf8)
+            metrics = try daemon.get("/metrics").text
+            if payload?.isEmpty == false && metrics.contains(#"hook="oncall",result="failed"} 1"#) { break }
+            usleep(50_000)
+        }
+        let json = try JSONSerialization.jsonObject(with: Data((payload ?? "").utf8)) as? NSDictionary
+        #expect(json?["receiver"] as? String == "script")
+        #expect(json?["status"] as? String == "firing")
+        #expect(metrics.contains(#"callpulse_alert_notifications_total{hook="script",result="sent"} 1"#))
+        #expect(metrics.contains(#"callpulse_alert_notifications_total{hook="oncall",result="failed"} 1"#))
     }
 
     @Test("reload: a broken file answers 400 and keeps the rules; a good one swaps them")

@@ -26,6 +26,7 @@ final class HookDispatcher: Sendable {
     private let running = LockedBox(true)
     let counts = LockedBox(Counts())
     private let token: String?
+    private let session: URLSession
 
     init(config: HookConfig, externalURL: String, logger: Logger) {
         self.config = config
@@ -33,6 +34,10 @@ final class HookDispatcher: Sendable {
         self.logger = logger
         token = config.bearerTokenFile.isEmpty ? nil
             : (try? String(contentsOfFile: config.bearerTokenFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = Double(config.timeout) / 1000
+        configuration.timeoutIntervalForResource = Double(config.timeout) / 1000
+        session = URLSession(configuration: configuration)
         Thread.detachNewThread { [self] in run() }
     }
 
@@ -110,7 +115,7 @@ final class HookDispatcher: Sendable {
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         let outcome = LockedBox<String?>("no answer")
         let done = DispatchSemaphore(value: 0)
-        URLSession.shared.dataTask(with: request) { _, response, error in
+        let task = session.dataTask(with: request) { _, response, error in
             let status = (response as? HTTPURLResponse)?.statusCode
             outcome.withLock {
                 if let error {
@@ -122,8 +127,13 @@ final class HookDispatcher: Sendable {
                 }
             }
             done.signal()
-        }.resume()
-        done.wait()
+        }
+        task.resume()
+        // Our own deadline as well: the transport's idle timeout alone let a hung receiver hold on.
+        if done.wait(timeout: .now() + .milliseconds(Int(config.timeout))) == .timedOut {
+            task.cancel()
+            return "timed out after \(config.timeout) ms"
+        }
         return outcome.withLock { $0 }
     }
 
