@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT ?= swift
 RELEASE_BIN := .build/release/callpulse
 
-.PHONY: all bootstrap build release test run bench load clean
+.PHONY: all bootstrap build release test run bench load latency clean
 
 all: build
 
@@ -43,6 +43,10 @@ bench: release
 ## HTTP figures: ingest throughput, /metrics render and scrape rate, noisy clients.
 load: release
 	scripts/load.py
+
+## Event → webhook latency with 10,000 events/s of other traffic, beside Prometheus + Alertmanager.
+latency: release
+	scripts/alert_latency.py
 
 clean:
 	rm -rf .build
