@@ -13,9 +13,7 @@ import http.server
 import json
 import multiprocessing as mp
 import os
-import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,8 +22,8 @@ import threading
 import time
 from datetime import datetime, timezone
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.environ.get("CALLPULSE", os.path.join(ROOT, ".build/release/callpulse"))
+import callpulse_daemon
+
 PROBES = int(os.environ.get("PROBES", "200"))
 PROM_PROBES = int(os.environ.get("PROM_PROBES", "10"))
 arrivals = {}  # (path, queue) -> arrival time
@@ -45,14 +43,6 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def stamp():
@@ -85,20 +75,6 @@ def background(port, seconds, rate, counter):
         if pause > 0:
             time.sleep(pause)
     counter.value = sent
-
-
-def start_callpulse(rules_path):
-    log = tempfile.NamedTemporaryFile("w+", delete=False, suffix=".log")
-    process = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:0", "--rules", rules_path],
-                               stderr=log, stdout=subprocess.DEVNULL)
-    for _ in range(200):
-        log.seek(0)
-        match = re.search(r"listening on http://127\.0\.0\.1:(\d+)", log.read())
-        if match:
-            return process, int(match.group(1))
-        time.sleep(0.05)
-    process.kill()
-    sys.exit("callpulse serve did not start")
 
 
 def probe(port, name, path, count, spacing, timeout):
@@ -134,7 +110,7 @@ def report(label, latencies, expected):
 
 
 def main():
-    receiver_port = free_port()
+    receiver_port = callpulse_daemon.free_port()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", receiver_port), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     scratch = tempfile.mkdtemp(prefix="callpulse-latency-")
@@ -146,7 +122,7 @@ evaluation_interval: 1s
 rules:
   - {{ alert: ProbeWaiting, queues: ["probe-*"], metric: waiting, op: ">=", threshold: 1, for: 0s, hooks: [probe] }}
 """)
-    process, port = start_callpulse(rules)
+    process, port = callpulse_daemon.start(["--rules", rules])
     prom = am = None
     try:
         sent = mp.Value("l", 0)
@@ -163,7 +139,7 @@ rules:
         if not (prometheus and alertmanager):
             print("Prometheus + Alertmanager: not installed (apt-get install prometheus prometheus-alertmanager)")
             return
-        am_port, prom_port = free_port(), free_port()
+        am_port, prom_port = callpulse_daemon.free_port(), callpulse_daemon.free_port()
         with open(os.path.join(scratch, "am.yml"), "w") as f:
             f.write(f"""route: {{ receiver: hook, group_by: [queue], group_wait: 0s, group_interval: 1s, repeat_interval: 1h }}
 receivers: [{{ name: hook, webhook_configs: [{{ url: "http://127.0.0.1:{receiver_port}/am", send_resolved: false }}] }}]
@@ -183,7 +159,7 @@ alerting: {{ alertmanagers: [{{ static_configs: [{{ targets: ["127.0.0.1:{am_por
 scrape_configs: [{{ job_name: callpulse, static_configs: [{{ targets: ["127.0.0.1:{port}"] }}] }}]
 """)
         am = subprocess.Popen([alertmanager, f"--config.file={scratch}/am.yml", f"--storage.path={scratch}/am",
-                               f"--web.listen-address=127.0.0.1:{am_port}", f"--cluster.listen-address=127.0.0.1:{free_port()}"],
+                               f"--web.listen-address=127.0.0.1:{am_port}", f"--cluster.listen-address=127.0.0.1:{callpulse_daemon.free_port()}"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         prom = subprocess.Popen([prometheus, f"--config.file={scratch}/prometheus.yml", f"--storage.tsdb.path={scratch}/prom",
                                  f"--web.listen-address=127.0.0.1:{prom_port}"],

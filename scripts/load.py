@@ -12,7 +12,6 @@ count and time and talks to 127.0.0.1 only. Figures are printed, never asserted.
 import http.client
 import multiprocessing as mp
 import os
-import re
 import socket
 import statistics
 import subprocess
@@ -20,8 +19,9 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.environ.get("CALLPULSE", os.path.join(ROOT, ".build/release/callpulse"))
+import callpulse_daemon
+
+BIN = callpulse_daemon.BIN
 EVENTS = int(os.environ.get("LOAD_EVENTS", "400000"))
 BATCH = 1000
 
@@ -31,17 +31,7 @@ def start_daemon(config):
     path = os.path.join(directory, "config.yml")
     with open(path, "w") as f:
         f.write(config)
-    log = open(os.path.join(directory, "log"), "w+")
-    process = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:0", "--clock", "event", "--config", path],
-                               stderr=log, stdout=subprocess.DEVNULL)
-    for _ in range(200):
-        log.seek(0)
-        match = re.search(r"listening on http://127\.0\.0\.1:(\d+)", log.read())
-        if match:
-            return process, int(match.group(1))
-        time.sleep(0.05)
-    process.kill()
-    sys.exit("callpulse serve did not start")
+    return callpulse_daemon.start(["--clock", "event", "--config", path])
 
 
 def make_batches(path):

@@ -61,17 +61,17 @@ public struct AlertNotification: Sendable, Equatable {
         out.key("truncatedAlerts"); out.integer(0)
         out.key("status"); out.string(status)
         out.key("receiver"); out.string(receiver)
-        out.key("groupLabels"); Self.object(groupLabels, into: &out)
-        out.key("commonLabels"); Self.object(common, into: &out)
-        out.key("commonAnnotations"); Self.object(commonAnnotations, into: &out)
+        out.key("groupLabels"); out.stringObject(groupLabels)
+        out.key("commonLabels"); out.stringObject(common)
+        out.key("commonAnnotations"); out.stringObject(commonAnnotations)
         out.key("externalURL"); out.string(externalURL)
         out.key("alerts")
         out.beginArray()
         for item in items {
             out.beginObject()
             out.key("status"); out.string(item.status)
-            out.key("labels"); Self.object(item.labels, into: &out)
-            out.key("annotations"); Self.object(item.annotations, into: &out)
+            out.key("labels"); out.stringObject(item.labels)
+            out.key("annotations"); out.stringObject(item.annotations)
             out.key("startsAt"); out.string(Timestamp.format(item.startsAt))
             out.key("endsAt"); out.string(item.endsAt.map(Timestamp.format) ?? Self.zeroTime)
             out.key("generatorURL"); out.string(externalURL + "/api/v1/alerts")
@@ -89,8 +89,8 @@ public struct AlertNotification: Sendable, Equatable {
         out.beginArray()
         for item in items {
             out.beginObject()
-            out.key("labels"); Self.object(item.labels, into: &out)
-            out.key("annotations"); Self.object(item.annotations, into: &out)
+            out.key("labels"); out.stringObject(item.labels)
+            out.key("annotations"); out.stringObject(item.annotations)
             out.key("startsAt"); out.string(Timestamp.format(item.startsAt))
             if let ends = item.endsAt {
                 out.key("endsAt"); out.string(Timestamp.format(ends))
@@ -108,12 +108,4 @@ public struct AlertNotification: Sendable, Equatable {
         return result
     }
 
-    static func object(_ values: [String: String], into out: inout JSONWriter) {
-        out.beginObject()
-        for key in values.keys.sorted() {
-            out.key(key)
-            out.string(values[key]!)
-        }
-        out.endObject()
-    }
 }

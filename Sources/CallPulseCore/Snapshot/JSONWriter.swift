@@ -93,21 +93,7 @@ public struct JSONWriter {
     /// Milliseconds as seconds with at least one decimal (`62.5`, `330.0`).
     public mutating func seconds(_ millis: Int64) {
         beforeValue()
-        if millis < 0 { bytes.append(UInt8(ascii: "-")) }
-        let magnitude = millis.magnitude
-        appendInteger(Int64(magnitude / 1000))
-        bytes.append(UInt8(ascii: "."))
-        var fraction = magnitude % 1000
-        if fraction == 0 {
-            bytes.append(UInt8(ascii: "0"))
-            return
-        }
-        var divisor: UInt64 = 100
-        while fraction > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(fraction / divisor))
-            fraction %= divisor
-            divisor /= 10
-        }
+        DecimalBytes.appendSeconds(millis, keepDecimal: true, to: &bytes)
     }
 
     public mutating func optionalSeconds(_ millis: Int64?) {
@@ -129,6 +115,16 @@ public struct JSONWriter {
         }
     }
 
+    /// An object of strings, keys sorted (labels, annotations).
+    public mutating func stringObject(_ values: [String: String]) {
+        beginObject()
+        for key in values.keys.sorted() {
+            self.key(key)
+            string(values[key]!)
+        }
+        endObject()
+    }
+
     /// `12345` ms → `12.345`; trailing zeros dropped but one decimal kept.
     public static func seconds(_ millis: Int64) -> String {
         var writer = JSONWriter(capacity: 24)
@@ -137,22 +133,7 @@ public struct JSONWriter {
     }
 
     private mutating func appendInteger(_ value: Int64) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        if magnitude < 10 {
-            bytes.append(UInt8(ascii: "0") + UInt8(magnitude))
-            return
-        }
-        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &scratch) { digits in
-            var index = 24
-            while magnitude > 0 {
-                index -= 1
-                digits[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            }
-            bytes.append(contentsOf: digits[index...])
-        }
+        DecimalBytes.appendInteger(value, to: &bytes)
     }
 
     /// A JSON string literal: control characters escaped, other UTF-8 kept as is.

@@ -18,8 +18,8 @@ enum AlertsJSON {
         out.beginArray()
         for alert in alerts {
             out.beginObject()
-            out.key("labels"); object(alert.labels, &out)
-            out.key("annotations"); object(alert.annotations, &out)
+            out.key("labels"); out.stringObject(alert.labels)
+            out.key("annotations"); out.stringObject(alert.annotations)
             out.key("state"); out.string(alert.state.rawValue)
             out.key("value"); out.ratio(alert.value.isFinite ? alert.value : nil)
             out.key("active_since"); out.string(Timestamp.format(alert.activeSince))
@@ -83,12 +83,4 @@ enum AlertsJSON {
         return out.text + "\n"
     }
 
-    private static func object(_ values: [String: String], _ out: inout JSONWriter) {
-        out.beginObject()
-        for key in values.keys.sorted() {
-            out.key(key)
-            out.string(values[key]!)
-        }
-        out.endObject()
-    }
 }

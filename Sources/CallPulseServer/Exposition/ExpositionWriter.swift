@@ -170,40 +170,10 @@ public struct ExpositionWriter {
     mutating func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
 
     /// Decimal digits without allocating a String.
-    public mutating func appendInteger(_ value: Int64) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        if magnitude < 10 {
-            bytes.append(UInt8(ascii: "0") + UInt8(magnitude))
-            return
-        }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch
-        let count = withUnsafeMutableBytes(of: &digits) { scratch -> Int in
-            var index = 24
-            while magnitude > 0 {
-                index -= 1
-                scratch[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            }
-            bytes.append(contentsOf: scratch[index...])
-            return 24 - index
-        }
-        _ = count
-    }
+    public mutating func appendInteger(_ value: Int64) { DecimalBytes.appendInteger(value, to: &bytes) }
 
     /// Milliseconds as seconds, trailing zeros dropped.
     public mutating func appendSeconds(_ millis: Int64) {
-        if millis < 0 { bytes.append(UInt8(ascii: "-")) }
-        let magnitude = millis.magnitude
-        appendInteger(Int64(magnitude / 1000))
-        var fraction = magnitude % 1000
-        guard fraction > 0 else { return }
-        bytes.append(UInt8(ascii: "."))
-        var divisor: UInt64 = 100
-        while fraction > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(fraction / divisor))
-            fraction %= divisor
-            divisor /= 10
-        }
+        DecimalBytes.appendSeconds(millis, keepDecimal: false, to: &bytes)
     }
 }
