@@ -160,3 +160,12 @@ row("/api/v1/queues render, \(wideSnapshot.queues.count) queues",
 row("peak RSS (input held in memory)", String(format: "%.0f MiB", peakRSSMiB()), "", met: nil)
 print("")
 print("active records at the end: \(engine.recordCount), queues: \(snapshot.queues.count)")
+
+// One machine-readable line for scripts/bench.py.
+let figures: [String: Double] = [
+    "apply_per_s": n / applyTime, "apply_steady_per_s": Double(secondHalf.count) / steadyTime,
+    "decode_per_s": n / decodeTime, "replay_per_s": n / replayTime, "replay_mb_per_s": megabytes / replayTime,
+    "snapshot_1000_ms": wideSnapshotTime * 1000, "metrics_render_1000_ms": metricsTime * 1000,
+    "queues_render_1000_ms": queuesJSONTime * 1000, "metrics_bytes_1000": Double(exposition.count),
+]
+print("FIGURES " + figures.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
