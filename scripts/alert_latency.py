@@ -80,13 +80,15 @@ def background(port, seconds, rate, counter):
 
 def probe(port, name, path, count, spacing, timeout):
     latencies = []
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for index in range(count):
         queue = f"{name}-{index}"
+        # A fresh connection per probe: waits for slow peers outlast the daemon's idle timeout.
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         start = time.time()
         connection.request("POST", "/api/v1/events", body=event(queue, "connecting", queue),
                            headers={"Content-Type": "application/json"})
         connection.getresponse().read()
+        connection.close()
         deadline = start + timeout
         while time.time() < deadline:
             with lock:
