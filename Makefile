@@ -43,10 +43,12 @@ bench: release
 
 ## HTTP figures: ingest throughput, /metrics render and scrape rate, noisy clients.
 load: release
+	@scripts/bootstrap.sh bench
 	scripts/load.py
 
 ## Event → webhook latency with 10,000 events/s of other traffic, beside Prometheus + Alertmanager.
 latency: release
+	@scripts/bootstrap.sh bench
 	scripts/alert_latency.py
 
 clean:

@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(pkg-config libsimdjson-dev libmicrohttpd-dev zlib1g-dev)
 case "${1:-}" in
   test) packages+=(prometheus prometheus-alertmanager) ;;
-  bench) packages+=(prometheus prometheus-alertmanager mtail) ;;
+  bench) packages+=(prometheus prometheus-alertmanager mtail wrk) ;;
 esac
 
 missing=()

@@ -1,11 +1,14 @@
 /// A queue's rolling windows: each of length W is 60 buckets of W/60, aligned to the Unix
-/// epoch (semantics.md). All windows share two flat arrays, so adding an effect touches
-/// no nested storage.
+/// epoch (semantics.md). All windows share flat arrays. Each also keeps the sum of its live
+/// buckets for the newest bucket it was read at, so a snapshot reads a window without
+/// summing 60 buckets unless that window has moved on since.
 public struct RollingWindows: Sendable {
     public static let bucketCount = 60
 
     /// Window lengths in minutes, in configured order.
     public let minutes: [Int]
+    /// Canonical names (`1m`, `1h30m`), in the same order.
+    public let names: [String]
     /// Bucket length in ms, per window.
     private let granularity: [Int64]
     /// For each window, 60 slots: the bucket number a slot holds, and its counters.
@@ -14,13 +17,19 @@ public struct RollingWindows: Sendable {
     /// The bucket number holding `cachedNow`, per window: events mostly share one `now`.
     private var currentBucket: [Int64]
     private var cachedNow = Int64.min
+    /// Per window: the sum of buckets `sumBucket − 59 … sumBucket`.
+    private var sums: [Counters]
+    private var sumBucket: [Int64]
 
     public init(minutes: [Int]) {
         self.minutes = minutes
+        self.names = minutes.map { canonicalWindowName(minutes: $0) }
         self.granularity = minutes.map { Int64($0) * 60_000 / Int64(Self.bucketCount) }
         bucketNumber = [Int64](repeating: Int64.min, count: minutes.count * Self.bucketCount)
         buckets = [Counters](repeating: .zero, count: minutes.count * Self.bucketCount)
         currentBucket = [Int64](repeating: 0, count: minutes.count)
+        sums = [Counters](repeating: .zero, count: minutes.count)
+        sumBucket = [Int64](repeating: Int64.min, count: minutes.count)
     }
 
     /// Adds effects attributed at `time` (≤ `now`) to every window; effects already outside
@@ -42,17 +51,26 @@ public struct RollingWindows: Sendable {
                 buckets[slot] = .zero
             }
             buckets[slot].add(delta)
+            // Keep the cached sum exact when the bucket lies in the window it covers.
+            if bucket <= sumBucket[window] && bucket > sumBucket[window] - count { sums[window].add(delta) }
         }
     }
 
-    /// Window `window`'s value at `now`: the sum of buckets `floor(now/g) − 59 … floor(now/g)`.
-    public func value(_ window: Int, at now: EpochMillis) -> Counters {
-        let current = floorDiv(now, granularity[window])
-        var total = Counters.zero
-        for slot in (window * Self.bucketCount)..<((window + 1) * Self.bucketCount) {
-            let number = bucketNumber[slot]
-            if number <= current && number > current - Int64(Self.bucketCount) { total.add(buckets[slot]) }
+    /// Makes every window's sum the one at `now`: windows whose newest bucket moved are re-summed.
+    public mutating func refresh(at now: EpochMillis) {
+        for window in granularity.indices {
+            let current = floorDiv(now, granularity[window])
+            guard current != sumBucket[window] else { continue }
+            var total = Counters.zero
+            for slot in (window * Self.bucketCount)..<((window + 1) * Self.bucketCount) {
+                let number = bucketNumber[slot]
+                if number <= current && number > current - Int64(Self.bucketCount) { total.add(buckets[slot]) }
+            }
+            sums[window] = total
+            sumBucket[window] = current
         }
-        return total
     }
+
+    /// Window `window`'s value at the `now` of the last `refresh`.
+    public func value(_ window: Int) -> Counters { sums[window] }
 }

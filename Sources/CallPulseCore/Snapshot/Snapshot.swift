@@ -64,16 +64,28 @@ extension Engine {
         var queueSnapshots: [QueueSnapshot] = []
         queueSnapshots.reserveCapacity(queues.count)
         var byState = [Int](repeating: 0, count: CallState.allCases.count)
-        for index in sortedQueueIndices() {
-            let queue = queues[index]
-            for (state, count) in queue.stateCounts.enumerated() { byState[state] += count }
-            queueSnapshots.append(snapshot(of: queue, now: now, day: calendarDay))
+        let order = sortedQueueIndices()
+        for index in queues.indices { queues[index].windows.refresh(at: now) }
+        queues.withUnsafeBufferPointer { queues in
+            for index in order {
+                for (state, count) in queues[index].stateCounts.enumerated() { byState[state] += count }
+                queueSnapshots.append(snapshot(of: queues[index], now: now, day: calendarDay))
+            }
         }
         return Snapshot(generatedAt: now, clock: settings.clock, timezone: settings.timezone, queues: queueSnapshots,
                         ingest: ingest, activeCallsByState: byState)
     }
 
-    private func snapshot(of queue: QueueStats, now: EpochMillis, day: DayRange) -> QueueSnapshot {
+    private func windowValues(_ windows: borrowing RollingWindows) -> [(name: String, counters: Counters)] {
+        var values: [(name: String, counters: Counters)] = []
+        values.reserveCapacity(windows.minutes.count)
+        for index in windows.minutes.indices {
+            values.append((windows.names[index], windows.value(index)))
+        }
+        return values
+    }
+
+    private func snapshot(of queue: borrowing QueueStats, now: EpochMillis, day: DayRange) -> QueueSnapshot {
         var overSL = 0
         var oldest: EpochMillis = 0
         for slot in queue.ringingInbound {
@@ -94,9 +106,7 @@ extension Engine {
             policy: queue.policy,
             totals: queue.totals,
             expired: queue.expired,
-            windows: queue.windows.minutes.indices.map {
-                (canonicalWindowName(minutes: queue.windows.minutes[$0]), queue.windows.value($0, at: now))
-            },
+            windows: windowValues(queue.windows),
             today: queue.todayStart == day.start ? queue.today : .zero,
             wait: queue.wait, talk: queue.talk, acw: queue.acw)
     }

@@ -78,14 +78,14 @@ public struct ExpositionWriter {
     }
 
     @inline(__always)
-    private mutating func head(_ name: String, _ labels: Labels, _ extra: [UInt8]?) {
+    private mutating func head(_ name: String, _ labels: borrowing Labels, _ extra: [UInt8]?) {
         append(name)
         if !labels.bytes.isEmpty || extra != nil {
             bytes.append(UInt8(ascii: "{"))
-            bytes.append(contentsOf: labels.bytes)
+            labels.bytes.withUnsafeBufferPointer { bytes.append(contentsOf: $0) }
             if let extra {
                 if !labels.bytes.isEmpty { bytes.append(UInt8(ascii: ",")) }
-                bytes.append(contentsOf: extra)
+                extra.withUnsafeBufferPointer { bytes.append(contentsOf: $0) }
             }
             bytes.append(UInt8(ascii: "}"))
         }
@@ -93,7 +93,8 @@ public struct ExpositionWriter {
     }
 
     /// A sample with an integer value.
-    public mutating func sample(_ name: String, _ labels: Labels = Labels(), _ value: Int64, extra: [UInt8]? = nil) {
+    public mutating func sample(_ name: String, _ labels: borrowing Labels = Labels(), _ value: Int64,
+                                extra: [UInt8]? = nil) {
         head(name, labels, extra)
         appendInteger(value)
         bytes.append(0x0A)
@@ -131,20 +132,33 @@ public struct ExpositionWriter {
     }
 
     /// A millisecond histogram: cumulative buckets summed as they are written (no array built).
-    public mutating func histogram(_ name: String, _ labels: Labels, buckets: [[UInt8]], histogram: Histogram) {
-        let bucketName = name + "_bucket"
+    public mutating func histogram(_ names: HistogramNames, _ labels: borrowing Labels, buckets: [[UInt8]],
+                                   histogram: borrowing Histogram) {
         var cumulative: Int64 = 0
+        let last = buckets.count - 1
         histogram.counts.withUnsafeBufferPointer { counts in
-            for index in 0..<(buckets.count - 1) {
-                cumulative += counts[index]
-                sample(bucketName, labels, cumulative, extra: buckets[index])
+            buckets.withUnsafeBufferPointer { buckets in
+                for index in 0..<last {
+                    cumulative += counts[index]
+                    sample(names.bucket, labels, cumulative, extra: buckets[index])
+                }
+                sample(names.bucket, labels, histogram.count, extra: buckets[last])
             }
         }
-        sample(bucketName, labels, histogram.count, extra: buckets[buckets.count - 1])
-        head(name + "_sum", labels, nil)
+        head(names.sum, labels, nil)
         appendSeconds(histogram.sumMillis)
         bytes.append(0x0A)
-        sample(name + "_count", labels, histogram.count)
+        sample(names.count, labels, histogram.count)
+    }
+
+    /// The three series names of a histogram family, built once per family.
+    public struct HistogramNames: Sendable {
+        public let bucket: String, sum: String, count: String
+        public init(_ family: String) {
+            bucket = family + "_bucket"
+            sum = family + "_sum"
+            count = family + "_count"
+        }
     }
 
     /// Ends the exposition (`# EOF` for OpenMetrics).

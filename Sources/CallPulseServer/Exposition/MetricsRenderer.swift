@@ -47,13 +47,15 @@ public struct MetricsRenderer: Sendable {
                               into out: inout ExpositionWriter) {
         var rows: [Row] = []
         rows.reserveCapacity(queues.count)
-        for index in queues.indices {
-            let queue = queues[index]
-            rows.append(Row(gauges: (Int64(queue.waiting), Int64(queue.waitingOverSL), Int64(queue.connected),
-                                     Int64(queue.onHold), Int64(queue.inAcw)),
-                            oldest: queue.oldestWaitingMillis, threshold: queue.policy.serviceLevel,
-                            lastEvent: queue.lastEventAt, counters: queue.totals,
-                            expired: (queue.expired[0], queue.expired[1], queue.expired[2])))
+        queues.withUnsafeBufferPointer { queues in
+            for index in queues.indices {
+                rows.append(Row(gauges: (Int64(queues[index].waiting), Int64(queues[index].waitingOverSL),
+                                         Int64(queues[index].connected), Int64(queues[index].onHold),
+                                         Int64(queues[index].inAcw)),
+                                oldest: queues[index].oldestWaitingMillis, threshold: queues[index].policy.serviceLevel,
+                                lastEvent: queues[index].lastEventAt, counters: queues[index].totals,
+                                expired: (queues[index].expired[0], queues[index].expired[1], queues[index].expired[2])))
+            }
         }
         let gaugeFamilies: [(String, String)] = [
             ("callpulse_queue_waiting_calls", "Inbound calls ringing an agent now."),
@@ -116,18 +118,27 @@ public struct MetricsRenderer: Sendable {
             out.sample("callpulse_queue_expired_calls_total", labels[index], expired.1, extra: states[1])
             out.sample("callpulse_queue_expired_calls_total", labels[index], expired.2, extra: states[2])
         }
-        let histograms: [(String, String, KeyPath<QueueSnapshot, Histogram>)] = [
-            ("callpulse_queue_wait_seconds", "Wait from queue entry to answer, for answers with a known wait.", \.wait),
-            ("callpulse_queue_talk_seconds", "Talk time of completed conversations, holds excluded.", \.talk),
-            ("callpulse_queue_acw_seconds", "After-call work time.", \.acw),
+        let histograms: [(String, String)] = [
+            ("callpulse_queue_wait_seconds", "Wait from queue entry to answer, for answers with a known wait."),
+            ("callpulse_queue_talk_seconds", "Talk time of completed conversations, holds excluded."),
+            ("callpulse_queue_acw_seconds", "After-call work time."),
         ]
-        for (name, help, path) in histograms {
+        for (kind, (name, help)) in histograms.enumerated() {
             out.family(name, "histogram", help)
             guard let first = queues.first else { continue }
-            let buckets = ExpositionWriter.bucketLabels(first[keyPath: path].bounds)
-            for index in queues.indices {
-                let h = queues[index][keyPath: path]
-                out.histogram(name, labels[index], buckets: buckets, histogram: h)
+            let bounds = kind == 0 ? first.wait.bounds : kind == 1 ? first.talk.bounds : first.acw.bounds
+            let buckets = ExpositionWriter.bucketLabels(bounds)
+            let names = ExpositionWriter.HistogramNames(name)
+            queues.withUnsafeBufferPointer { queues in
+                labels.withUnsafeBufferPointer { labels in
+                    for index in queues.indices {
+                        switch kind {
+                        case 0: out.histogram(names, labels[index], buckets: buckets, histogram: queues[index].wait)
+                        case 1: out.histogram(names, labels[index], buckets: buckets, histogram: queues[index].talk)
+                        default: out.histogram(names, labels[index], buckets: buckets, histogram: queues[index].acw)
+                        }
+                    }
+                }
             }
         }
         if exposeWindows { renderWindows(queues, labels, into: &out) }
@@ -189,9 +200,8 @@ public struct MetricsRenderer: Sendable {
     private func renderDaemon(_ stats: DaemonStats, alerting: AlertingView?, into out: inout ExpositionWriter) {
         out.family("callpulse_event_delay_seconds", "histogram", "Receive time minus state time of accepted events (live clock).")
         let delay = stats.eventDelay
-        out.histogram("callpulse_event_delay_seconds", ExpositionWriter.Labels(),
-                      buckets: ExpositionWriter.bucketLabels(delay.bounds), cumulative: delay.cumulativeCounts,
-                      sum: { $0.appendSeconds(delay.sumMillis) }, count: delay.count)
+        out.histogram(ExpositionWriter.HistogramNames("callpulse_event_delay_seconds"), ExpositionWriter.Labels(),
+                      buckets: ExpositionWriter.bucketLabels(delay.bounds), histogram: delay)
         out.family("callpulse_alerts", "gauge", "1 per pending or firing alert, like Prometheus's ALERTS.")
         for alert in alerting?.alerts ?? [] {
             out.sample("callpulse_alerts", ExpositionWriter.Labels(["alertname": alert.rule, "queue": alert.queue,
