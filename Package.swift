@@ -98,7 +98,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CallPulseServerTests",
-            dependencies: ["CallPulseServer", "CallPulseHTTP"],
+            dependencies: ["CallPulseServer", "CallPulseHTTP", "CallPulseCore"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Testing
+import CallPulseCore
 import CallPulseHTTP
 @testable import CallPulseServer
 
@@ -8,20 +9,35 @@ struct ExpositionTests {
         var out = ExpositionWriter(format: .text)
         out.family("x_total", "counter", "Help with \\ and\nnewline.")
         out.sample("x_total", ExpositionWriter.Labels(["queue": "a\"b\\c\nd"]), 3)
-        out.histogram("h", ExpositionWriter.Labels(["queue": "q"]), buckets: ExpositionWriter.bucketLabels([5, 0.25]),
-                      cumulative: [1, 2], sum: { $0.appendSeconds(1500) }, count: 3)
+        var histogram = Histogram(bounds: [0.25, 5])
+        for millis: Int64 in [250, 1000, 250] { histogram.observe(millis) }
+        histogram.observe(0)
+        out.histogram(ExpositionWriter.HistogramNames("h"), ExpositionWriter.Labels(["queue": "q"]),
+                      buckets: ExpositionWriter.bucketLabels(histogram.bounds), histogram: histogram)
         out.finish()
         #expect(String(decoding: out.bytes, as: UTF8.self) == """
             # HELP x_total Help with \\\\ and\\nnewline.
             # TYPE x_total counter
             x_total{queue="a\\"b\\\\c\\nd"} 3
-            h_bucket{queue="q",le="5.0"} 1
-            h_bucket{queue="q",le="0.25"} 2
-            h_bucket{queue="q",le="+Inf"} 3
+            h_bucket{queue="q",le="0.25"} 3
+            h_bucket{queue="q",le="5.0"} 4
+            h_bucket{queue="q",le="+Inf"} 4
             h_sum{queue="q"} 1.5
-            h_count{queue="q"} 3
+            h_count{queue="q"} 4
 
             """)
+    }
+
+    @Test("a microsecond histogram writes its sum in seconds")
+    func microseconds() {
+        var histogram = Histogram(bounds: [0.001], unitsPerSecond: 1_000_000)
+        histogram.observe(500)
+        histogram.observe(2_500)
+        var out = ExpositionWriter(format: .text)
+        out.histogram(ExpositionWriter.HistogramNames("d"), ExpositionWriter.Labels(), buckets: ExpositionWriter.bucketLabels(histogram.bounds),
+                      histogram: histogram)
+        #expect(String(decoding: out.bytes, as: UTF8.self)
+                == "d_bucket{le=\"0.001\"} 1\nd_bucket{le=\"+Inf\"} 2\nd_sum 0.003\nd_count 2\n")
     }
 
     @Test func openMetricsNamesCounterFamiliesWithoutTotal() {

@@ -1,17 +1,22 @@
-/// A cumulative-on-read histogram of millisecond observations with bounds in seconds.
+/// A cumulative-on-read histogram of integer observations (ms by default, or any fraction
+/// of a second) with bounds in seconds.
 public struct Histogram: Sendable, Equatable {
     /// Upper bounds in seconds, ascending.
     public let bounds: [Double]
-    /// Upper bounds in ms, for exact comparison.
+    /// Observation units per second: 1,000 for milliseconds, 1,000,000 for microseconds.
+    public let unitsPerSecond: Int64
+    /// Upper bounds in units, for exact comparison.
     private let boundsMillis: [Int64]
     /// Non-cumulative counts per bucket; the last is `+Inf`.
     public private(set) var counts: [Int64]
-    public private(set) var sumMillis: Int64 = 0
+    /// The sum of observations, in units.
+    public private(set) var sum: Int64 = 0
     public private(set) var count: Int64 = 0
 
-    public init(bounds: [Double]) {
+    public init(bounds: [Double], unitsPerSecond: Int64 = 1000) {
         self.bounds = bounds
-        self.boundsMillis = bounds.map { Int64(($0 * 1000).rounded()) }
+        self.unitsPerSecond = unitsPerSecond
+        self.boundsMillis = bounds.map { Int64(($0 * Double(unitsPerSecond)).rounded()) }
         self.counts = [Int64](repeating: 0, count: bounds.count + 1)
     }
 
@@ -20,7 +25,7 @@ public struct Histogram: Sendable, Equatable {
         var index = 0
         while index < boundsMillis.count && millis > boundsMillis[index] { index += 1 }
         counts[index] += 1
-        sumMillis &+= millis
+        sum &+= millis
         count += 1
     }
 

@@ -14,7 +14,7 @@ public struct DaemonStats: Sendable {
 
     public var requests: [HandlerKey: Int64] = [:]
     /// Durations in microseconds, by handler.
-    public var durations: [String: MicrosecondHistogram] = [:]
+    public var durations: [String: Histogram] = [:]
     public var eventDelay = Histogram(bounds: DaemonStats.delayBounds)
     public var lastReloadSuccessful = true
     public var lastReloadSuccessAt: EpochMillis = 0
@@ -23,34 +23,6 @@ public struct DaemonStats: Sendable {
 
     public mutating func record(handler: String, code: Int, micros: Int64) {
         requests[HandlerKey(handler: handler, code: code), default: 0] += 1
-        durations[handler, default: MicrosecondHistogram(bounds: Self.durationBounds)].observe(micros)
-    }
-}
-
-/// A histogram of microsecond observations with bounds in seconds.
-public struct MicrosecondHistogram: Sendable {
-    public let bounds: [Double]
-    private let boundsMicros: [Int64]
-    public private(set) var counts: [Int64]
-    public private(set) var sumMicros: Int64 = 0
-    public private(set) var count: Int64 = 0
-
-    public init(bounds: [Double]) {
-        self.bounds = bounds
-        boundsMicros = bounds.map { Int64(($0 * 1_000_000).rounded()) }
-        counts = [Int64](repeating: 0, count: bounds.count + 1)
-    }
-
-    public mutating func observe(_ micros: Int64) {
-        var index = 0
-        while index < boundsMicros.count && micros > boundsMicros[index] { index += 1 }
-        counts[index] += 1
-        sumMicros += micros
-        count += 1
-    }
-
-    public var cumulativeCounts: [Int64] {
-        var total: Int64 = 0
-        return counts.map { total += $0; return total }
+        durations[handler, default: Histogram(bounds: Self.durationBounds, unitsPerSecond: 1_000_000)].observe(micros)
     }
 }

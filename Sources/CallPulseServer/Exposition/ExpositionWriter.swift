@@ -119,19 +119,8 @@ public struct ExpositionWriter {
         bounds.map { Array("le=\"\(float($0))\"".utf8) } + [Array("le=\"+Inf\"".utf8)]
     }
 
-    /// A histogram's cumulative `_bucket` lines (ending `+Inf` = count), `_sum` and `_count`.
-    public mutating func histogram(_ name: String, _ labels: Labels, buckets: [[UInt8]], cumulative: [Int64],
-                                   sum: (inout ExpositionWriter) -> Void, count: Int64) {
-        let bucketName = name + "_bucket"
-        for index in 0..<(buckets.count - 1) { sample(bucketName, labels, cumulative[index], extra: buckets[index]) }
-        sample(bucketName, labels, count, extra: buckets[buckets.count - 1])
-        head(name + "_sum", labels, nil)
-        sum(&self)
-        bytes.append(0x0A)
-        sample(name + "_count", labels, count)
-    }
-
-    /// A millisecond histogram: cumulative buckets summed as they are written (no array built).
+    /// A histogram's cumulative `_bucket` lines (`+Inf` = count), `_sum` in seconds and `_count`,
+    /// summed as they are written (no array built).
     public mutating func histogram(_ names: HistogramNames, _ labels: borrowing Labels, buckets: [[UInt8]],
                                    histogram: borrowing Histogram) {
         var cumulative: Int64 = 0
@@ -146,7 +135,11 @@ public struct ExpositionWriter {
             }
         }
         head(names.sum, labels, nil)
-        appendSeconds(histogram.sumMillis)
+        if histogram.unitsPerSecond == 1000 {
+            appendSeconds(histogram.sum)
+        } else {
+            append(String(Double(histogram.sum) / Double(histogram.unitsPerSecond)))
+        }
         bytes.append(0x0A)
         sample(names.count, labels, histogram.count)
     }

@@ -222,9 +222,8 @@ public struct MetricsRenderer: Sendable {
         out.family("callpulse_http_request_duration_seconds", "histogram", "Time to handle HTTP requests, by handler.")
         let buckets = ExpositionWriter.bucketLabels(DaemonStats.durationBounds)
         for (handler, histogram) in stats.durations.sorted(by: { $0.key < $1.key }) {
-            out.histogram("callpulse_http_request_duration_seconds", ExpositionWriter.Labels(["handler": handler]),
-                          buckets: buckets, cumulative: histogram.cumulativeCounts,
-                          sum: { $0.append(String(Double(histogram.sumMicros) / 1e6)) }, count: histogram.count)
+            out.histogram(ExpositionWriter.HistogramNames("callpulse_http_request_duration_seconds"),
+                          ExpositionWriter.Labels(["handler": handler]), buckets: buckets, histogram: histogram)
         }
         out.family("callpulse_config_last_reload_successful", "gauge", "1 when the last rules reload succeeded.")
         out.sample("callpulse_config_last_reload_successful", ExpositionWriter.Labels(), stats.lastReloadSuccessful ? 1 : 0)
