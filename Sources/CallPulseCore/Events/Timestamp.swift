@@ -100,15 +100,34 @@ public enum Timestamp {
 
     /// `2026-11-24T10:05:40.000Z`.
     public static func format(_ millis: EpochMillis) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        append(millis, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `2026-11-24T10:05:40.000Z` as bytes (no String built: snapshots write many).
+    public static func append(_ millis: EpochMillis, to bytes: inout [UInt8]) {
         let days = floorDiv(millis, 86_400_000)
         let inDay = millis - days * 86_400_000
         let (year, month, day) = Civil.civilFromDays(Int(days))
-        let hour = inDay / 3_600_000, minute = inDay / 60_000 % 60, second = inDay / 1000 % 60, ms = inDay % 1000
-        func pad(_ value: some BinaryInteger, _ width: Int) -> String {
-            let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        @inline(__always) func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+                rest %= divisor
+                divisor /= 10
+            }
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(ms, 3))Z"
+        digits(year, 4); bytes.append(UInt8(ascii: "-"))
+        digits(month, 2); bytes.append(UInt8(ascii: "-"))
+        digits(day, 2); bytes.append(UInt8(ascii: "T"))
+        digits(Int(inDay / 3_600_000), 2); bytes.append(UInt8(ascii: ":"))
+        digits(Int(inDay / 60_000 % 60), 2); bytes.append(UInt8(ascii: ":"))
+        digits(Int(inDay / 1000 % 60), 2); bytes.append(UInt8(ascii: "."))
+        digits(Int(inDay % 1000), 3); bytes.append(UInt8(ascii: "Z"))
     }
 }
 

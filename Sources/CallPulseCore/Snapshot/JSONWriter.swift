@@ -80,6 +80,14 @@ public struct JSONWriter {
         appendQuoted(value)
     }
 
+    /// A timestamp string: `"2026-11-24T10:05:40.000Z"`.
+    public mutating func timestamp(_ millis: EpochMillis) {
+        beforeValue()
+        bytes.append(UInt8(ascii: "\""))
+        Timestamp.append(millis, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     public mutating func integer(_ value: Int64) {
         beforeValue()
         appendInteger(value)
@@ -139,6 +147,16 @@ public struct JSONWriter {
     /// A JSON string literal: control characters escaped, other UTF-8 kept as is.
     private mutating func appendQuoted(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most strings need no escaping: copy them whole.
+        let plain = value.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+            bytes.append(contentsOf: utf8)
+            return true
+        } ?? false
+        if plain {
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: "\\\"".utf8)

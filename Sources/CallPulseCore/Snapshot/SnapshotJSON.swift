@@ -10,7 +10,7 @@ public enum SnapshotJSON {
     public static func renderBytes(_ snapshot: Snapshot) -> [UInt8] {
         var out = JSONWriter(capacity: 4096 + snapshot.queues.count * 5000)
         out.beginObject()
-        out.key("generated_at"); out.string(Timestamp.format(snapshot.generatedAt))
+        out.key("generated_at"); out.timestamp(snapshot.generatedAt)
         out.key("clock"); out.string(snapshot.clock.rawValue)
         out.key("timezone"); out.string(snapshot.timezone)
         out.key("queues")
@@ -34,7 +34,7 @@ public enum SnapshotJSON {
         out.key("on_hold"); out.integer(Int64(queue.onHold))
         out.key("in_acw"); out.integer(Int64(queue.inAcw))
         out.key("last_event_at")
-        if let last = queue.lastEventAt { out.string(Timestamp.format(last)) } else { out.null() }
+        if let last = queue.lastEventAt { out.timestamp(last) } else { out.null() }
         out.key("service_level_seconds"); out.thresholdSeconds(queue.policy.serviceLevel)
         out.key("short_abandon_seconds"); out.thresholdSeconds(queue.policy.shortAbandon)
         out.key("service_level_formula"); out.string(queue.policy.formula.rawValue)
