@@ -39,9 +39,32 @@ struct AlertingTests {
         return formatter.string(from: Date())
     }
 
-    func startDaemon(rules: String) throws -> (DaemonProcess, String) {
-        let path = try temporaryFile(rules, suffix: ".rules.yml")
-        return (try DaemonProcess(["--rules", path]), path)
+    /// A daemon serving a rules file; both go away with it.
+    final class RulesDaemon {
+        let daemon: DaemonProcess
+        let rulesPath: String
+
+        init(rules: String) throws {
+            rulesPath = try temporaryFile(rules, suffix: ".rules.yml")
+            daemon = try DaemonProcess(["--rules", rulesPath])
+        }
+
+        deinit {
+            _ = daemon.stop()
+            try? FileManager.default.removeItem(atPath: rulesPath)
+        }
+    }
+
+    func startDaemon(rules: String) throws -> (DaemonProcess, RulesDaemon) {
+        let running = try RulesDaemon(rules: rules)
+        return (running.daemon, running)
+    }
+
+    /// Two calls ringing in `queue`: enough to trip WaitingHigh.
+    func tripWaiting(_ daemon: DaemonProcess, queue: String = "Billing") throws {
+        let t = Self.now()
+        let body = [envelope("a", "connecting", t, queue: queue), envelope("b", "connecting", t, queue: queue)]
+        #expect(try daemon.post("/api/v1/events", body.joined(separator: "\n")).status == 200)
     }
 
     @Test("the default rules pass check rules")
@@ -56,14 +79,9 @@ struct AlertingTests {
     @Test("a webhook gets the Alertmanager v4 payload when an alert fires and when it resolves")
     func webhook() throws {
         let receiver = try HookReceiver()
-        let (daemon, rulesPath) = try startDaemon(rules: Self.rules(url: "http://127.0.0.1:\(receiver.port)/hook"))
-        defer {
-            _ = daemon.stop()
-            try? FileManager.default.removeItem(atPath: rulesPath)
-        }
-        let t = Self.now()
-        #expect(try daemon.post("/api/v1/events", [envelope("a", "connecting", t), envelope("b", "connecting", t)]
-            .joined(separator: "\n")).status == 200)
+        let (daemon, running) = try startDaemon(rules: Self.rules(url: "http://127.0.0.1:\(receiver.port)/hook"))
+        defer { withExtendedLifetime(running) {} }
+        try tripWaiting(daemon)
         let firing = receiver.waitFor(1)
         #expect(firing.count == 1)
         guard let first = firing.first else { return }
@@ -102,14 +120,9 @@ struct AlertingTests {
     func failingReceivers() throws {
         let receiver = try HookReceiver()
         receiver.status.withLock { $0 = 500 }
-        let (daemon, rulesPath) = try startDaemon(rules: Self.rules(url: "http://127.0.0.1:\(receiver.port)/hook"))
-        defer {
-            _ = daemon.stop()
-            try? FileManager.default.removeItem(atPath: rulesPath)
-        }
-        let t = Self.now()
-        #expect(try daemon.post("/api/v1/events", [envelope("a", "connecting", t), envelope("b", "connecting", t)]
-            .joined(separator: "\n")).status == 200)
+        let (daemon, running) = try startDaemon(rules: Self.rules(url: "http://127.0.0.1:\(receiver.port)/hook"))
+        defer { withExtendedLifetime(running) {} }
+        try tripWaiting(daemon)
         #expect(receiver.waitFor(3).count == 3)  // the first attempt and two retries
         // Ingestion is not held up by the failing hook.
         for index in 0..<50 {
@@ -147,14 +160,9 @@ struct AlertingTests {
                 timeout: 2s
             """).replacingOccurrences(of: "hooks: [oncall]", with: "hooks: [oncall, script]")
             .replacingOccurrences(of: "max_retries: 2", with: "max_retries: 0")
-        let (daemon, rulesPath) = try startDaemon(rules: rules)
-        defer {
-            _ = daemon.stop()
-            try? FileManager.default.removeItem(atPath: rulesPath)
-        }
-        let t = Self.now()
-        #expect(try daemon.post("/api/v1/events", [envelope("a", "connecting", t), envelope("b", "connecting", t)]
-            .joined(separator: "\n")).status == 200)
+        let (daemon, running) = try startDaemon(rules: rules)
+        defer { withExtendedLifetime(running) {} }
+        try tripWaiting(daemon)
         var payload: String?
         var metrics = ""
         for _ in 0..<100 {
@@ -173,12 +181,9 @@ struct AlertingTests {
     @Test("reload: a broken file answers 400 and keeps the rules; a good one swaps them")
     func reload() throws {
         let receiver = try HookReceiver()
-        let (daemon, rulesPath) = try startDaemon(rules: Self.rules(url: "http://127.0.0.1:\(receiver.port)/hook"))
-        defer {
-            _ = daemon.stop()
-            try? FileManager.default.removeItem(atPath: rulesPath)
-        }
-        try "rules:\n  - alert: Broken\n    metric: nonsense\n".write(toFile: rulesPath, atomically: true, encoding: .utf8)
+        let (daemon, running) = try startDaemon(rules: Self.rules(url: "http://127.0.0.1:\(receiver.port)/hook"))
+        defer { withExtendedLifetime(running) {} }
+        try "rules:\n  - alert: Broken\n    metric: nonsense\n".write(toFile: running.rulesPath, atomically: true, encoding: .utf8)
         var reply = try daemon.post("/-/reload", "")
         #expect(reply.status == 400)
         #expect(try reply.json()["error"] as? String == nil || (try reply.json()["error"] as! String).contains("nonsense"))
@@ -186,7 +191,7 @@ struct AlertingTests {
         let rules = try daemon.get("/api/v1/rules").json()["rules"] as! [NSDictionary]
         #expect(rules.map { $0["alert"] as! String } == ["WaitingHigh"])
         try Self.rules(url: "http://127.0.0.1:\(receiver.port)/hook").replacingOccurrences(of: "WaitingHigh", with: "WaitingVeryHigh")
-            .write(toFile: rulesPath, atomically: true, encoding: .utf8)
+            .write(toFile: running.rulesPath, atomically: true, encoding: .utf8)
         reply = try daemon.post("/-/reload", "")
         #expect(reply.status == 200)
         #expect(try daemon.get("/metrics").text.contains("callpulse_config_last_reload_successful 1"))
@@ -226,14 +231,9 @@ struct AlertingTests {
             if (try? HTTPClient.send(port: port, method: "GET", path: "/-/ready"))?.status == 200 { break }
             usleep(100_000)
         }
-        let (daemon, rulesPath) = try startDaemon(rules: Self.rules(url: "http://127.0.0.1:\(port)", type: "alertmanager"))
-        defer {
-            _ = daemon.stop()
-            try? FileManager.default.removeItem(atPath: rulesPath)
-        }
-        let t = Self.now()
-        #expect(try daemon.post("/api/v1/events", [envelope("a", "connecting", t, queue: "Sales"),
-                                                     envelope("b", "connecting", t, queue: "Sales")].joined(separator: "\n")).status == 200)
+        let (daemon, running) = try startDaemon(rules: Self.rules(url: "http://127.0.0.1:\(port)", type: "alertmanager"))
+        defer { withExtendedLifetime(running) {} }
+        try tripWaiting(daemon, queue: "Sales")
         var found: NSDictionary?
         for _ in 0..<100 {
             if let reply = try? HTTPClient.send(port: port, method: "GET", path: "/api/v2/alerts"), reply.status == 200,
