@@ -31,18 +31,7 @@ public struct JSONText: Sendable {
         storage.append(contentsOf: repeatElement(0, count: Self.padding))
     }
 
-    /// Drops the first `length` content bytes.
-    public mutating func removeFirst(_ length: Int) {
-        storage.removeFirst(length)
-        count -= length
-    }
 
-    /// Removes all content, keeping capacity.
-    public mutating func removeAll() {
-        storage.removeAll(keepingCapacity: true)
-        storage.append(contentsOf: repeatElement(0, count: Self.padding))
-        count = 0
-    }
 
     /// The content; `padding` more bytes past its end are readable.
     public func withContent<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {

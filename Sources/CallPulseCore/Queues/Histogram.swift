@@ -6,7 +6,7 @@ public struct Histogram: Sendable, Equatable {
     /// Observation units per second: 1,000 for milliseconds, 1,000,000 for microseconds.
     public let unitsPerSecond: Int64
     /// Upper bounds in units, for exact comparison.
-    private let boundsMillis: [Int64]
+    private let boundsInUnits: [Int64]
     /// Non-cumulative counts per bucket; the last is `+Inf`.
     public private(set) var counts: [Int64]
     /// The sum of observations, in units.
@@ -16,22 +16,16 @@ public struct Histogram: Sendable, Equatable {
     public init(bounds: [Double], unitsPerSecond: Int64 = 1000) {
         self.bounds = bounds
         self.unitsPerSecond = unitsPerSecond
-        self.boundsMillis = bounds.map { Int64(($0 * Double(unitsPerSecond)).rounded()) }
+        self.boundsInUnits = bounds.map { Int64(($0 * Double(unitsPerSecond)).rounded()) }
         self.counts = [Int64](repeating: 0, count: bounds.count + 1)
     }
 
     /// Adds one observation; an observation equal to a bound falls in that bound's bucket (`le`).
-    public mutating func observe(_ millis: Int64) {
+    public mutating func observe(_ value: Int64) {
         var index = 0
-        while index < boundsMillis.count && millis > boundsMillis[index] { index += 1 }
+        while index < boundsInUnits.count && value > boundsInUnits[index] { index += 1 }
         counts[index] += 1
-        sum &+= millis
+        sum &+= value
         count += 1
-    }
-
-    /// Cumulative counts per bound, ending with `+Inf` (equal to `count`).
-    public var cumulativeCounts: [Int64] {
-        var total: Int64 = 0
-        return counts.map { total += $0; return total }
     }
 }

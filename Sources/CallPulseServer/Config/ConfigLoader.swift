@@ -12,23 +12,13 @@ public struct ConfigProblems: Error, Sendable, CustomStringConvertible {
 public enum ConfigLoader {
     /// Loads and validates the file at `path`.
     public static func load(path: String) throws(ConfigProblems) -> Configuration {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigProblems(problems: ["\(path): cannot read the config file: \(error.localizedDescription)"])
-        }
+        let text = try YAMLReader.contents(of: path, what: "config")
         return try parse(text, file: path)
     }
 
     /// Parses config text; `file` names it in problems.
     public static func parse(_ text: String, file: String) throws(ConfigProblems) -> Configuration {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
-            throw ConfigProblems(problems: ["\(file):\(YAMLReader.describe(error))"])
-        }
+        let root = try YAMLReader.compose(text, file: file)
         var config = Configuration()
         guard let root else { return config }  // an empty file: all defaults
         var reader = YAMLReader(file: file)

@@ -6,23 +6,13 @@ import Yams
 /// Reads a rules file (interfaces.md, "Rules file"), collecting every problem with its line.
 public enum RulesLoader {
     public static func load(path: String, windows: [Int] = Settings().windowMinutes) throws(ConfigProblems) -> RuleSet {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigProblems(problems: ["\(path): cannot read the rules file: \(error.localizedDescription)"])
-        }
+        let text = try YAMLReader.contents(of: path, what: "rules")
         return try parse(text, file: path, windows: windows)
     }
 
     /// `windows`: the configured window lengths in minutes, which rules may read.
     public static func parse(_ text: String, file: String, windows: [Int]) throws(ConfigProblems) -> RuleSet {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
-            throw ConfigProblems(problems: ["\(file):\(YAMLReader.describe(error))"])
-        }
+        let root = try YAMLReader.compose(text, file: file)
         var set = RuleSet()
         guard let root else { return set }
         var reader = YAMLReader(file: file)

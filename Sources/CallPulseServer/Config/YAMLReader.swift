@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Walks a YAML node tree, reporting each problem as `FILE:LINE: message`.
@@ -6,6 +7,24 @@ struct YAMLReader {
     private(set) var problems: [String] = []
 
     init(file: String) { self.file = file }
+
+    /// The text of a YAML file, or a problem naming it.
+    static func contents(of path: String, what: String) throws(ConfigProblems) -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigProblems(problems: ["\(path): cannot read the \(what) file: \(error.localizedDescription)"])
+        }
+    }
+
+    /// The node tree of YAML text (nil when empty), or the syntax error with its line.
+    static func compose(_ text: String, file: String) throws(ConfigProblems) -> Node? {
+        do {
+            return try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigProblems(problems: ["\(file):\(describe(error))"])
+        }
+    }
 
     static func describe(_ error: Error) -> String {
         if let yaml = error as? YamlError {
