@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages CallPulse needs, only when one is missing.
 #   scripts/bootstrap.sh        what the build needs
-#   scripts/bootstrap.sh test   plus the peers the tests run (Prometheus, promtool, Alertmanager)
+#   scripts/bootstrap.sh test   plus the peers the tests run (Prometheus, promtool, Alertmanager, Chromium)
+#   scripts/bootstrap.sh soak   plus matplotlib for the soak plot
 #   scripts/bootstrap.sh bench  plus the peers the benchmark compares with (and mtail)
 set -euo pipefail
 
 packages=(pkg-config libsimdjson-dev libmicrohttpd-dev zlib1g-dev)
 case "${1:-}" in
-  test) packages+=(prometheus prometheus-alertmanager) ;;
+  test) packages+=(prometheus prometheus-alertmanager chromium) ;;
+  soak) packages+=(python3-matplotlib) ;;
   bench) packages+=(prometheus prometheus-alertmanager mtail wrk) ;;
 esac
 

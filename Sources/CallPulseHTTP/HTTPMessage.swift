@@ -34,6 +34,8 @@ public struct HTTPResponse: Sendable {
     public var body: [UInt8]
     /// Whether the server may gzip the body when the client accepts it.
     public var compressible: Bool
+    /// When set, the body is this channel's bytes as they come (a stream without a length).
+    public var stream: EventChannel?
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
                 compressible: Bool = false) {
@@ -41,6 +43,12 @@ public struct HTTPResponse: Sendable {
         self.headers = headers
         self.body = body
         self.compressible = compressible
+    }
+
+    /// A streaming response: headers now, then whatever `channel` is sent until it closes.
+    public init(status: Int, headers: [(name: String, value: String)], stream channel: EventChannel) {
+        self.init(status: status, headers: headers)
+        stream = channel
     }
 
     /// A response with a text body of `contentType`.

@@ -44,6 +44,9 @@ public final class HTTPServer: Sendable {
     let logger: Logger
     /// The running daemon, as an integer so the box stays Sendable (MHD's handle is thread-safe).
     private let daemon = LockedBox<UInt?>(nil)
+    /// Streams being served, so `stop` can end them (suspended connections must be resumed
+    /// before MHD_stop_daemon).
+    private let streams = LockedBox<[ObjectIdentifier: EventChannel]>([:])
 
     public init(configuration: Configuration, logger: Logger, handler: @escaping Handler) {
         self.configuration = configuration
@@ -81,6 +84,7 @@ public final class HTTPServer: Sendable {
     /// Stops accepting, finishes in-flight requests and releases the socket.
     public func stop() {
         guard let handle = daemon.withLock({ value -> UInt? in defer { value = nil }; return value }) else { return }
+        for channel in streams.withLock({ Array($0.values) }) { channel.close() }
         MHD_stop_daemon(OpaquePointer(bitPattern: handle))
     }
 
@@ -158,6 +162,7 @@ public final class HTTPServer: Sendable {
     }
 
     private func queue(_ connection: OpaquePointer, _ response: HTTPResponse, request: HTTPRequest?) -> MHD_Result {
+        if let channel = response.stream { return queueStream(connection, response, channel) }
         var body = response.body
         var headers = response.headers
         if response.compressible, body.count > 1024,
@@ -174,6 +179,29 @@ public final class HTTPServer: Sendable {
         defer { MHD_destroy_response(mhdResponse) }
         for (name, value) in headers { _ = MHD_add_response_header(mhdResponse, name, value) }
         return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
+    }
+
+    /// A response whose body MHD pulls from `channel` (chunked, no length) until it closes.
+    private func queueStream(_ connection: OpaquePointer, _ response: HTTPResponse, _ channel: EventChannel) -> MHD_Result {
+        channel.attach(connection)
+        let context = Unmanaged.passRetained(StreamContext(server: self, channel: channel)).toOpaque()
+        guard let mhdResponse = MHD_create_response_from_callback(UInt64.max, 4096, streamReader, context, streamFreed)
+        else {
+            Unmanaged<StreamContext>.fromOpaque(context).release()
+            channel.detach()
+            return MHD_Result.NO
+        }
+        defer { MHD_destroy_response(mhdResponse) }
+        for (name, value) in response.headers { _ = MHD_add_response_header(mhdResponse, name, value) }
+        streams.withLock { $0[ObjectIdentifier(channel)] = channel }
+        // stop() clears `daemon` before it closes the registered streams: one of the two sees the other.
+        if daemon.withLock({ $0 == nil }) { channel.close() }
+        return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
+    }
+
+    fileprivate func streamEnded(_ channel: EventChannel) {
+        channel.detach()
+        streams.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
     private func header(_ connection: OpaquePointer, _ name: String) -> String? {
@@ -220,6 +248,27 @@ private let accessHandler: MHD_AccessHandlerCallback = { context, connection, ur
     let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
     return server.access(connection: connection, url: String(cString: url), method: String(cString: method),
                          upload: upload, uploadSize: uploadSize, state: state)
+}
+
+/// What a streaming response's callbacks need.
+final class StreamContext {
+    let server: HTTPServer
+    let channel: EventChannel
+    init(server: HTTPServer, channel: EventChannel) {
+        self.server = server
+        self.channel = channel
+    }
+}
+
+private let streamReader: MHD_ContentReaderCallback = { context, _, buffer, capacity in
+    guard let context, let buffer else { return -2 }  // MHD_CONTENT_READER_END_WITH_ERROR
+    return Unmanaged<StreamContext>.fromOpaque(context).takeUnretainedValue().channel.read(into: buffer, capacity: capacity)
+}
+
+private let streamFreed: MHD_ContentReaderFreeCallback = { context in
+    guard let context else { return }
+    let stream = Unmanaged<StreamContext>.fromOpaque(context).takeRetainedValue()
+    stream.server.streamEnded(stream.channel)
 }
 
 private let requestCompleted: MHD_RequestCompletedCallback = { _, _, state, _ in

@@ -1,6 +1,8 @@
-/// A small pretty-printing JSON writer into bytes, with exact control of number forms.
+/// A small JSON writer into bytes, with exact control of number forms: pretty-printed with
+/// two-space indentation, or compact on one line (for Server-Sent Events' `data:` lines).
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
+    private let compact: Bool
     private var depth = 0
     /// Bit `d`: whether the open container at depth `d` already holds a value (a comma is due).
     private var hasValue: UInt64 = 0
@@ -9,13 +11,17 @@ public struct JSONWriter {
     /// "\n" followed by two spaces per level, for levels 0 … 15.
     private static let newlines: [[UInt8]] = (0..<16).map { [0x0A] + [UInt8](repeating: 0x20, count: $0 * 2) }
 
-    public init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 4096, compact: Bool = false) {
+        self.compact = compact
+        bytes.reserveCapacity(capacity)
+    }
 
     /// The document so far as text.
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
     @inline(__always)
     private mutating func newline() {
+        if compact { return }
         if depth < Self.newlines.count {
             bytes.append(contentsOf: Self.newlines[depth])
         } else {

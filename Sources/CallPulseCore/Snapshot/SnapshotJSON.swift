@@ -6,9 +6,10 @@ public enum SnapshotJSON {
         String(decoding: renderBytes(snapshot), as: UTF8.self)
     }
 
-    /// The same as UTF-8 bytes (what HTTP responses and files take, without a String in between).
-    public static func renderBytes(_ snapshot: Snapshot) -> [UInt8] {
-        var out = JSONWriter(capacity: 4096 + snapshot.queues.count * 5000)
+    /// The same as UTF-8 bytes (what HTTP responses and files take, without a String in between);
+    /// `compact` writes one line.
+    public static func renderBytes(_ snapshot: Snapshot, compact: Bool = false) -> [UInt8] {
+        var out = JSONWriter(capacity: 4096 + snapshot.queues.count * 5000, compact: compact)
         out.beginObject()
         out.key("generated_at"); out.timestamp(snapshot.generatedAt)
         out.key("clock"); out.string(snapshot.clock.rawValue)

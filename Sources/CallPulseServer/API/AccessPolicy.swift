@@ -12,9 +12,11 @@ struct AccessPolicy: Sendable {
     /// `/-/reload`: the admin token, else the ingest token, else loopback only.
     func admin(_ request: HTTPRequest) -> HTTPResponse? { check(request, token: adminToken ?? ingestToken, what: "reload") }
 
-    /// Read endpoints are open unless a read token is set.
-    func read(_ request: HTTPRequest) -> HTTPResponse? {
+    /// Read endpoints are open unless a read token is set; `queryToken` also accepts `?token=`.
+    func read(_ request: HTTPRequest, queryToken: Bool = false) -> HTTPResponse? {
         guard let readToken else { return nil }
+        if queryToken, let given = request.queryValues("token").first,
+           Self.constantTimeEquals(Array(given.utf8), Array(readToken.utf8)) { return nil }
         return bearerMatches(request, readToken) ? nil
             : HTTPServer.error(401, "unauthorized", "this endpoint needs 'Authorization: Bearer <read token>'")
     }

@@ -17,6 +17,7 @@ struct Router: Sendable {
     /// Reloads the rules file: a message on success, the problems on failure.
     let reloadRules: @Sendable () -> Result<String, ConfigProblems>
     let clock: @Sendable () -> EpochMillis
+    let feed: LiveFeed
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
         let started = DispatchTime.now().uptimeNanoseconds
@@ -41,6 +42,9 @@ struct Router: Sendable {
             return ("/api/v1/alerts", only("GET", request) ?? access.read(request) ?? alertsResponse())
         case "/api/v1/rules":
             return ("/api/v1/rules", only("GET", request) ?? access.read(request) ?? rulesResponse())
+        case "/api/v1/stream":
+            // A browser's EventSource cannot send headers: the stream also takes `?token=`.
+            return ("/api/v1/stream", only("GET", request) ?? access.read(request, queryToken: true) ?? feed.subscribe())
         case "/api/v1/status":
             return ("/api/v1/status", only("GET", request) ?? access.read(request) ?? statusResponse())
         case "/-/healthy":
@@ -54,7 +58,8 @@ struct Router: Sendable {
             return ("/-/reload", only("POST", request) ?? access.admin(request) ?? reload())
         case "/":
             return ("/", only("GET", request) ?? HTTPResponse(status: 200, contentType: "text/html; charset=utf-8",
-                                                             text: LandingPage.html(status), compressible: true))
+                                                             text: WallboardPage.html(version: status.version),
+                                                             compressible: true))
         default:
             if path.hasPrefix("/api/v1/queues/") {
                 let name = String(path.dropFirst("/api/v1/queues/".count))
@@ -111,7 +116,8 @@ struct Router: Sendable {
     private func metrics(_ request: HTTPRequest) -> HTTPResponse {
         let format: ExpositionWriter.Format = Self.prefersOpenMetrics(request.header("accept")) ? .openMetrics : .text
         let snapshot = host.snapshot(now: clock())
-        let statsCopy = stats.withLock { $0 }
+        var statsCopy = stats.withLock { $0 }
+        statsCopy.streamClients = feed.clients
         let body = renderer.render(snapshot, stats: statsCopy, process: ProcessMetrics.read(), alerting: alertingView(),
                                    format: format)
         return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType)], body: body, compressible: true)

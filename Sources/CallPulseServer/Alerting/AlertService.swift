@@ -89,6 +89,9 @@ final class AlertService: Sendable {
             let rules = Dictionary(uniqueKeysWithValues: state.ruleSet.rules.map { ($0.alert, $0) })
             for event in events {
                 let (alert, item) = Self.item(event)
+                logger.notice("alert \(item.status)", metadata: [
+                    "alert": "\(alert.rule)", "queue": "\(alert.queue)", "value": "\(alert.value)",
+                    "summary": "\(alert.annotations["summary"] ?? "")"])
                 for hookName in rules[alert.rule]?.hooks ?? [] {
                     guard let dispatcher = state.dispatchers[hookName] else { continue }
                     if item.status == "resolved" && !dispatcher.config.sendResolved { continue }

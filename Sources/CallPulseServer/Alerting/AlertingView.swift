@@ -16,20 +16,24 @@ enum AlertsJSON {
         out.beginObject()
         out.key("alerts")
         out.beginArray()
-        for alert in alerts {
-            out.beginObject()
-            out.key("labels"); out.stringObject(alert.labels)
-            out.key("annotations"); out.stringObject(alert.annotations)
-            out.key("state"); out.string(alert.state.rawValue)
-            out.key("value"); out.ratio(alert.value.isFinite ? alert.value : nil)
-            out.key("active_since"); out.string(Timestamp.format(alert.activeSince))
-            out.key("fired_at")
-            if let fired = alert.firedAt { out.string(Timestamp.format(fired)) } else { out.null() }
-            out.endObject()
-        }
+        for alert in alerts { write(alert, state: alert.state.rawValue, into: &out) }
         out.endArray()
         out.endObject()
         return out.text + "\n"
+    }
+
+    /// One alert object; `state` is its state, or `resolved` for the live stream.
+    static func write(_ alert: Alert, state: String, into out: inout JSONWriter) {
+        out.beginObject()
+        out.key("fingerprint"); out.string(AlertNotification.fingerprint(alert.labels))
+        out.key("labels"); out.stringObject(alert.labels)
+        out.key("annotations"); out.stringObject(alert.annotations)
+        out.key("state"); out.string(state)
+        out.key("value"); out.ratio(alert.value.isFinite ? alert.value : nil)
+        out.key("active_since"); out.string(Timestamp.format(alert.activeSince))
+        out.key("fired_at")
+        if let fired = alert.firedAt { out.string(Timestamp.format(fired)) } else { out.null() }
+        out.endObject()
     }
 
     static func rules(_ view: AlertingView?) -> String {

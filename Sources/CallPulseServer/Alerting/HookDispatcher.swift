@@ -105,36 +105,9 @@ final class HookDispatcher: Sendable {
     }
 
     private func post(_ url: String, _ body: String) -> String? {
-        guard let target = URL(string: url) else { return "'\(url)' is not a URL" }
-        var request = URLRequest(url: target, timeoutInterval: Double(config.timeout) / 1000)
-        request.httpMethod = "POST"
-        request.httpBody = Data(body.utf8)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("CallPulse", forHTTPHeaderField: "User-Agent")
-        for (name, value) in config.headers { request.setValue(value, forHTTPHeaderField: name) }
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        let outcome = LockedBox<String?>("no answer")
-        let done = DispatchSemaphore(value: 0)
-        let task = session.dataTask(with: request) { _, response, error in
-            let status = (response as? HTTPURLResponse)?.statusCode
-            outcome.withLock {
-                if let error {
-                    $0 = error.localizedDescription
-                } else if let status, (200..<300).contains(status) {
-                    $0 = nil
-                } else {
-                    $0 = "HTTP \(status ?? 0)"
-                }
-            }
-            done.signal()
-        }
-        task.resume()
-        // Our own deadline as well: the transport's idle timeout alone let a hung receiver hold on.
-        if done.wait(timeout: .now() + .milliseconds(Int(config.timeout))) == .timedOut {
-            task.cancel()
-            return "timed out after \(config.timeout) ms"
-        }
-        return outcome.withLock { $0 }
+        var headers = [("Content-Type", "application/json")] + config.headers.map { ($0.key, $0.value) }
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        return HTTPPost.send(session, url: url, body: Data(body.utf8), headers: headers, timeoutMillis: config.timeout).failure
     }
 
     private func execute(_ payload: String) -> String? {

@@ -220,6 +220,8 @@ public enum ConfigLoader {
             if let count = r.positiveInt(value, name) { config.limits.maxConnections = count }
         case "max_connections_per_client":
             if let count = r.positiveInt(value, name) { config.limits.maxConnectionsPerClient = count }
+        case "max_streams":
+            if let count = r.positiveInt(value, name) { config.limits.maxStreams = count }
         case "connection_timeout":
             if let millis = r.duration(value, name) { config.limits.connectionTimeout = millis }
         default:

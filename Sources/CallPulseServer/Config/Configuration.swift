@@ -20,6 +20,8 @@ public struct ServerLimits: Sendable, Equatable {
     public var maxBodyBytes = 8 * 1024 * 1024
     public var maxConnections = 1024
     public var maxConnectionsPerClient = 64
+    /// Live streams (`/api/v1/stream`) open at once; each also counts as a connection.
+    public var maxStreams = 512
     /// Milliseconds a connection may stay idle.
     public var connectionTimeout: Int64 = 30_000
 

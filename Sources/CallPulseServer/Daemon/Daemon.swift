@@ -33,6 +33,7 @@ public final class Daemon: Sendable {
     let host: EngineHost
     let server: HTTPServer
     let address: SocketAddress
+    let feed: LiveFeed
     private let reloadRules: @Sendable () -> Result<String, ConfigProblems>
     private let demoRunning = LockedBox(false)
     private let accepting = LockedBox(true)
@@ -69,7 +70,8 @@ public final class Daemon: Sendable {
             tls = (key, certificate)
         }
         if config.rulesFile.isEmpty {
-            initialRules = nil
+            initialRules = options.demo
+                ? try? RulesLoader.parse(DemoRules.yaml, file: DemoRules.source, windows: config.core.windowMinutes) : nil
         } else {
             do {
                 initialRules = try RulesLoader.load(path: config.rulesFile, windows: config.core.windowMinutes)
@@ -108,10 +110,13 @@ public final class Daemon: Sendable {
                 return .failure(error)
             }
         }
+        let feed = LiveFeed(host: host, maxClients: config.limits.maxStreams,
+                            alerts: { alerting.withLock { $0 }?.alerts ?? [] }, clock: { Daemon.wallClock() })
+        self.feed = feed
         let router = Router(host: host, stats: stats, status: status, access: access,
                             renderer: MetricsRenderer(exposeWindows: config.exposeWindows, version: options.version),
                             ready: LockedBox(true), accepting: accepting, alerting: alerting, reloadRules: reloadRules,
-                            clock: { Daemon.wallClock() })
+                            clock: { Daemon.wallClock() }, feed: feed)
         self.reloadRules = reloadRules
         var serverConfig = HTTPServer.Configuration(address: address)
         serverConfig.connectionLimit = config.limits.maxConnections
@@ -151,8 +156,8 @@ public final class Daemon: Sendable {
             let service = AlertService(rulesFile: options.configuration.rulesFile, ruleSet: rules, host: host,
                                        externalURL: "\(scheme)://\(shown)", logger: logger, clock: { Daemon.wallClock() })
             alerting.withLock { $0 = service }
-            logger.info("alerting: \(rules.rules.count) rules, \(rules.hooks.count) hooks",
-                        metadata: ["rules_file": "\(options.configuration.rulesFile)"])
+            let source = options.configuration.rulesFile.isEmpty ? DemoRules.source : options.configuration.rulesFile
+            logger.info("alerting: \(rules.rules.count) rules, \(rules.hooks.count) hooks", metadata: ["rules_file": "\(source)"])
         }
         if options.demo { startDemo() }
 
@@ -166,6 +171,7 @@ public final class Daemon: Sendable {
             logger.info("stopping", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")"])
             demoRunning.withLock { $0 = false }
             accepting.withLock { $0 = false }
+            feed.stop()
             server.stop()
             alerting.withLock { $0 }?.stop()
             logger.info("stopped")
@@ -179,24 +185,13 @@ public final class Daemon: Sendable {
         logger.info("demo: simulating 6 queues at about 20 events/s")
         let host = self.host, running = demoRunning, logger = self.logger, alertingBox = alerting
         Thread.detachNewThread {
-            var generator = TrafficGenerator(queues: 6, eventsPerSecond: 20, start: Daemon.wallClock(),
-                                             seed: UInt64(Daemon.wallClock()))
-            var pending: [UInt8] = []
-            var next = generator.next()
-            while running.withLock({ $0 }) {
-                let now = Daemon.wallClock()
-                while next.time <= now {
-                    pending.append(contentsOf: next.ndjson().utf8)
-                    pending.append(0x0A)
-                    next = generator.next()
-                }
-                if !pending.isEmpty {
-                    let report = host.ingest(pending, receivedAt: now)
-                    if report.accepted > 0 { alertingBox.withLock { $0 }?.poke() }
-                    if report.rejected > 0 { logger.warning("demo: \(report.rejected) events rejected") }
-                    pending.removeAll(keepingCapacity: true)
-                }
-                usleep(100_000)
+            let start = Daemon.wallClock()
+            var pacer = LivePacer(generator: TrafficGenerator(queues: 6, eventsPerSecond: 20, start: start,
+                                                              seed: UInt64(start), firstSpikeAfter: 90_000))
+            pacer.run(clock: { Daemon.wallClock() }, keepGoing: { running.withLock { $0 } }) { body, _, now in
+                let report = host.ingest(body, receivedAt: now)
+                if report.accepted > 0 { alertingBox.withLock { $0 }?.poke() }
+                if report.rejected > 0 { logger.warning("demo: \(report.rejected) events rejected") }
             }
         }
     }

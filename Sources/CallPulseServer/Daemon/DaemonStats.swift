@@ -18,6 +18,8 @@ public struct DaemonStats: Sendable {
     public var eventDelay = Histogram(bounds: DaemonStats.delayBounds)
     public var lastReloadSuccessful = true
     public var lastReloadSuccessAt: EpochMillis = 0
+    /// Live streams open (filled in when rendered).
+    public var streamClients = 0
 
     public init() {}
 

@@ -225,6 +225,8 @@ public struct MetricsRenderer: Sendable {
             out.histogram(ExpositionWriter.HistogramNames("callpulse_http_request_duration_seconds"),
                           ExpositionWriter.Labels(["handler": handler]), buckets: buckets, histogram: histogram)
         }
+        out.family("callpulse_stream_clients", "gauge", "Clients connected to the live stream (/api/v1/stream).")
+        out.sample("callpulse_stream_clients", ExpositionWriter.Labels(), Int64(stats.streamClients))
         out.family("callpulse_config_last_reload_successful", "gauge", "1 when the last rules reload succeeded.")
         out.sample("callpulse_config_last_reload_successful", ExpositionWriter.Labels(), stats.lastReloadSuccessful ? 1 : 0)
         out.family("callpulse_config_last_reload_success_timestamp_seconds", "gauge", "Unix time of the last successful reload.")

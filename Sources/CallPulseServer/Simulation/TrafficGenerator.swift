@@ -39,13 +39,19 @@ public struct TrafficGenerator {
     private var pending = MinHeap<Pending>()
     private var sequence = 0
     private var callCounter: UInt64 = 0
+    /// Spikes run on a 30-minute cycle from this time (the epoch unless the caller moves it).
+    private let spikeOrigin: EpochMillis
 
     /// Mean events per call in this model, to turn an event rate into an arrival rate.
     static let eventsPerCall = 6.5
 
     /// `queues` queues sharing `eventsPerSecond` (Zipf-like weights), starting at `start`.
-    public init(queues queueCount: Int, eventsPerSecond: Double, start: EpochMillis, seed: UInt64) {
+    /// `firstSpikeAfter` puts the first queue's first spike that long after `start` (the demo
+    /// wants one within minutes); by default spikes follow the clock, every 30 minutes.
+    public init(queues queueCount: Int, eventsPerSecond: Double, start: EpochMillis, seed: UInt64,
+                firstSpikeAfter: EpochMillis? = nil) {
         random = SeededRandom(seed: seed)
+        spikeOrigin = firstSpikeAfter.map { start + $0 } ?? 0
         let names = ["Billing", "Support", "Sales", "Retention", "Technical", "VIP", "Claims", "Onboarding"]
         queues = (0..<max(queueCount, 1)).map { $0 < names.count ? names[$0] : "Queue-\($0 + 1)" }
         let weights = queues.indices.map { 1.0 / Double($0 + 1) }
@@ -62,7 +68,8 @@ public struct TrafficGenerator {
             let (queueIndex, arrival) = nextArrival.enumerated().min { $0.element < $1.element }!
             if let first = pending.first, first.event.time <= arrival { return pending.popFirst()!.event }
             // A spike: every 30 minutes of simulated time, a queue gets 3 × its load for 2 minutes.
-            let inSpike = (arrival / 60_000 + Int64(queueIndex) * 7) % 30 < 2
+            let minute = (arrival - spikeOrigin) / 60_000 + Int64(queueIndex) * 7
+            let inSpike = arrival >= spikeOrigin && minute % 30 < 2
             nextArrival[queueIndex] = arrival + random.exponential(mean: meanGap[queueIndex] / (inSpike ? 3 : 1))
             scheduleCall(queue: queues[queueIndex], at: arrival, busy: inSpike)
         }

@@ -1,0 +1,168 @@
+import CallPulseAlerting
+import CallPulseCore
+import CallPulseHTTP
+import Foundation
+
+/// `GET /api/v1/stream`: Server-Sent Events for the wallboard and scripts. A `snapshot`
+/// event (the `/api/v1/queues` document on one line) at most once a second and only when
+/// it changed, an `alert` event whenever an alert appears, changes state or resolves, and
+/// a heartbeat every 15 s. Idle clients are parked connections: they hold no thread.
+final class LiveFeed: Sendable {
+    struct State {
+        var channels: [EventChannel] = []
+        /// The last snapshot event sent, and when.
+        var lastSnapshot: [UInt8] = []
+        var lastSnapshotAt: EpochMillis = 0
+        var lastHeartbeatAt: EpochMillis = 0
+        /// Alert state by fingerprint as last sent, to send only changes.
+        var alertStates: [String: String] = [:]
+        var lastAlerts: [String: Alert] = [:]
+        var running = true
+    }
+
+    static let snapshotInterval: EpochMillis = 1000
+    static let heartbeatInterval: EpochMillis = 15_000
+    /// How often the feed looks for changes; bounds an alert event's delay.
+    static let tick: useconds_t = 200_000
+
+    private let host: EngineHost
+    private let alerts: @Sendable () -> [Alert]
+    private let clock: @Sendable () -> EpochMillis
+    private let state = LockedBox(State())
+    let maxClients: Int
+
+    init(host: EngineHost, maxClients: Int, alerts: @escaping @Sendable () -> [Alert],
+         clock: @escaping @Sendable () -> EpochMillis) {
+        self.host = host
+        self.maxClients = maxClients
+        self.alerts = alerts
+        self.clock = clock
+        Thread.detachNewThread { [self] in run() }
+    }
+
+    /// Clients connected now.
+    var clients: Int { state.withLock { $0.channels.count } }
+
+    /// A new client: its stream starts with the reconnect delay, the current snapshot and
+    /// every active alert, so a page needs nothing else to draw itself.
+    func subscribe() -> HTTPResponse {
+        guard clients < maxClients else {
+            return HTTPServer.error(503, "too_many_streams",
+                                    "\(maxClients) live streams are open already (limits.max_streams); try again later")
+        }
+        let channel = EventChannel()
+        var opening = Array("retry: 2000\n\n".utf8)
+        // What every client has now (the feed sends every change within a second), or a fresh one.
+        let cached = state.withLock { $0.lastSnapshot }
+        if cached.isEmpty {
+            let now = clock()
+            let json = SnapshotJSON.renderBytes(host.snapshot(now: now), compact: true)
+            state.withLock { state in
+                state.lastSnapshot = json
+                state.lastSnapshotAt = now
+            }
+            opening += Self.event("snapshot", json)
+        } else {
+            opening += Self.event("snapshot", cached)
+        }
+        // The alerts as this feed last sent them, under the same lock as the list of channels:
+        // the client sees exactly the changes after them.
+        state.withLock { state in
+            for alert in state.lastAlerts.values.sorted(by: { $0.activeSince < $1.activeSince }) {
+                opening += Self.alertEvent(alert, state: alert.state.rawValue)
+            }
+            channel.send(opening)
+            state.channels.append(channel)
+        }
+        return HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream; charset=utf-8"),
+                                                   ("Cache-Control", "no-cache"), ("X-Accel-Buffering", "no")],
+                            stream: channel)
+    }
+
+    /// Ends every stream (before the HTTP server stops).
+    func stop() {
+        let channels = state.withLock { state -> [EventChannel] in
+            state.running = false
+            defer { state.channels = [] }
+            return state.channels
+        }
+        channels.forEach { $0.close() }
+    }
+
+    /// One SSE event: `event: NAME` and the one-line JSON as `data:`.
+    static func event(_ name: String, _ json: [UInt8]) -> [UInt8] {
+        var bytes = Array("event: \(name)\ndata: ".utf8)
+        bytes.reserveCapacity(bytes.count + json.count + 2)
+        for byte in json where byte != 0x0A { bytes.append(byte) }
+        bytes += [0x0A, 0x0A]
+        return bytes
+    }
+
+    private func run() {
+        while state.withLock({ $0.running }) {
+            usleep(Self.tick)
+            let channels = state.withLock { state -> [EventChannel] in
+                state.channels.removeAll { $0.isClosed }
+                if state.channels.isEmpty { state.lastSnapshot = [] }  // nobody holds it: do not hand it out later
+                return state.channels
+            }
+            let now = clock()
+            var outgoing: [UInt8] = []
+            outgoing += alertChanges()
+            if !channels.isEmpty, let snapshot = snapshotIfChanged(now: now) { outgoing += snapshot }
+            let heartbeatDue = state.withLock { state in
+                guard now - state.lastHeartbeatAt >= Self.heartbeatInterval else { return false }
+                state.lastHeartbeatAt = now
+                return true
+            }
+            if heartbeatDue {
+                // A comment for proxies, and an event a page can watch to tell a live stream from a dead one.
+                outgoing += Array(": heartbeat\n".utf8)
+                outgoing += Self.event("heartbeat", Array("{\"at\": \"\(Timestamp.format(now))\"}".utf8))
+            }
+            guard !outgoing.isEmpty else { continue }
+            for channel in channels { channel.send(outgoing) }
+        }
+    }
+
+    /// The snapshot event when a second has passed since the last one and the numbers differ.
+    private func snapshotIfChanged(now: EpochMillis) -> [UInt8]? {
+        guard state.withLock({ now - $0.lastSnapshotAt >= Self.snapshotInterval }) else { return nil }
+        let json = SnapshotJSON.renderBytes(host.snapshot(now: now), compact: true)
+        // The document starts `{"generated_at": "…",` (no comma before): compare what follows.
+        let body = json.firstIndex(of: UInt8(ascii: ",")).map { json[$0...] } ?? json[...]
+        return state.withLock { state in
+            let previous = state.lastSnapshot.firstIndex(of: UInt8(ascii: ",")).map { state.lastSnapshot[$0...] }
+            guard previous.map({ !$0.elementsEqual(body) }) ?? true else { return nil }
+            state.lastSnapshot = json
+            state.lastSnapshotAt = now
+            return Self.event("snapshot", json)
+        }
+    }
+
+    /// `alert` events for alerts that appeared, changed state or went away since the last tick.
+    private func alertChanges() -> [UInt8] {
+        let current = alerts()
+        return state.withLock { state in
+            var out: [UInt8] = []
+            var seen: [String: String] = [:]
+            for alert in current {
+                let key = AlertNotification.fingerprint(alert.labels)
+                seen[key] = alert.state.rawValue
+                if state.alertStates[key] != alert.state.rawValue { out += Self.alertEvent(alert, state: alert.state.rawValue) }
+            }
+            for (key, _) in state.alertStates where seen[key] == nil {
+                if let gone = state.lastAlerts[key] { out += Self.alertEvent(gone, state: "resolved") }
+            }
+            state.alertStates = seen
+            state.lastAlerts = Dictionary(current.map { (AlertNotification.fingerprint($0.labels), $0) }) { a, _ in a }
+            return out
+        }
+    }
+
+    private static func alertEvent(_ alert: Alert, state: String) -> [UInt8] {
+        var writer = JSONWriter(capacity: 512, compact: true)
+        AlertsJSON.write(alert, state: state, into: &writer)
+        return event("alert", writer.bytes)
+    }
+}

@@ -1,0 +1,297 @@
+/// The wallboard at `GET /`: one self-contained page (no network but this daemon) that a
+/// supervisor puts on a TV. It draws itself from `/api/v1/stream` alone. Every queue name
+/// and annotation goes into the DOM through `textContent`, never as HTML.
+enum WallboardPage {
+    /// The page; `version` is ours (digits and dots), so it is safe to interpolate.
+    static func html(version: String) -> String {
+        head + body.replacingOccurrences(of: "{{version}}", with: version) + script
+    }
+
+    private static let head = #"""
+    <!doctype html>
+    <html lang="en">
+    <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <meta http-equiv="Content-Security-Policy" content="default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'none'">
+    <title>CallPulse wallboard</title>
+    <style>
+    :root { --bg:#0d1117; --panel:#161b22; --line:#30363d; --text:#e6edf3; --dim:#8b949e;
+            --ok:#3fb950; --warn:#d29922; --bad:#f85149; --accent:#58a6ff; }
+    * { box-sizing: border-box; }
+    html, body { margin: 0; background: var(--bg); color: var(--text);
+                 font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
+    header { display: flex; align-items: center; gap: 1.2rem; padding: .8rem 1.4rem;
+             border-bottom: 1px solid var(--line); flex-wrap: wrap; }
+    header h1 { font-size: 1.6rem; margin: 0; letter-spacing: .02em; }
+    header h1 span { color: var(--accent); }
+    #clock { font-size: 1.6rem; font-variant-numeric: tabular-nums; color: var(--dim); }
+    #status { padding: .25rem .8rem; border-radius: 1rem; font-weight: 600; font-size: 1rem; background: var(--panel); }
+    #status.live { color: var(--ok); } #status.stale { color: #111; background: var(--warn); }
+    #status.connecting { color: var(--dim); }
+    .controls { margin-left: auto; display: flex; gap: .6rem; align-items: center; }
+    .controls input, .controls select { background: var(--panel); color: var(--text); border: 1px solid var(--line);
+                                         border-radius: .4rem; padding: .35rem .6rem; font-size: 1rem; }
+    #alerts { display: none; padding: .6rem 1.4rem; background: #3d1214; border-bottom: 2px solid var(--bad); }
+    #alerts.active { display: block; }
+    #alerts li { font-size: 1.35rem; margin: .2rem 0; list-style: none; }
+    #alerts li.firing::before { content: "\25CF  "; color: var(--bad); }
+    #alerts li.pending { color: var(--dim); font-size: 1.1rem; }
+    #alerts li.pending::before { content: "\25CB  "; color: var(--warn); }
+    #alerts ul { margin: 0; padding: 0; }
+    main { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 25rem), 1fr)); gap: 1rem; padding: 1rem 1.4rem; }
+    body.stale main { opacity: .45; filter: grayscale(.7); }
+    .tile { background: var(--panel); border: 1px solid var(--line); border-radius: .8rem; padding: .9rem 1.1rem; }
+    .tile.alerting { border-color: var(--bad); box-shadow: 0 0 0 2px rgba(248,81,73,.35); }
+    .tile h2 { margin: 0 0 .5rem; font-size: 1.55rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    .big { display: grid; grid-template-columns: 1fr 1fr; gap: .5rem; margin-bottom: .6rem; }
+    .big div { display: flex; flex-direction: column; }
+    .big .value { font-size: 3.6rem; font-weight: 700; line-height: 1.05; font-variant-numeric: tabular-nums; }
+    .label { color: var(--dim); font-size: .95rem; text-transform: uppercase; letter-spacing: .05em; }
+    .ok { color: var(--ok); } .warn { color: var(--warn); } .bad { color: var(--bad); }
+    dl { display: grid; grid-template-columns: repeat(3, 1fr); gap: .45rem .8rem; margin: 0; }
+    dl div { display: flex; flex-direction: column-reverse; }
+    dd { margin: 0; font-size: 1.6rem; font-weight: 600; font-variant-numeric: tabular-nums; }
+    dt { color: var(--dim); font-size: .85rem; text-transform: uppercase; letter-spacing: .04em; }
+    #empty { grid-column: 1 / -1; color: var(--dim); font-size: 1.4rem; text-align: center; padding: 4rem 0; }
+    footer { color: var(--dim); padding: .6rem 1.4rem 1.2rem; font-size: .9rem; }
+    footer a { color: var(--accent); margin-right: 1rem; }
+    </style>
+    </head>
+
+    """#
+
+    private static let body = #"""
+    <body class="connecting">
+    <header>
+      <h1>Call<span>Pulse</span></h1>
+      <div id="clock">--:--:--</div>
+      <div id="status" class="connecting">connecting…</div>
+      <div class="controls">
+        <input id="filter" type="search" placeholder="filter queues" aria-label="filter queues">
+        <select id="sort" aria-label="sort queues">
+          <option value="name">name</option>
+          <option value="waiting">most waiting</option>
+          <option value="oldest">longest wait</option>
+          <option value="sl">lowest service level</option>
+          <option value="missed">most missed (5m)</option>
+        </select>
+      </div>
+    </header>
+    <section id="alerts" aria-live="polite"><ul id="alert-list"></ul></section>
+    <main id="tiles"><div id="empty">Waiting for the first numbers…</div></main>
+    <footer>
+      CallPulse {{version}} ·
+      <a href="/metrics">/metrics</a><a href="/api/v1/queues">/api/v1/queues</a><a href="/api/v1/alerts">/api/v1/alerts</a><a href="/api/v1/calls">/api/v1/calls</a><a href="/api/v1/status">/api/v1/status</a>
+      <span id="updated"></span>
+    </footer>
+
+    """#
+
+    private static let script = #"""
+    <script>
+    "use strict";
+    (() => {
+      const params = new URLSearchParams(location.search);
+      const $ = (id) => document.getElementById(id);
+      const state = { snapshot: null, receivedAt: 0, alerts: new Map(), lastMessage: 0, source: null, snapshots: 0 };
+      $("filter").value = params.get("filter") || "";
+      $("sort").value = params.get("sort") || "name";
+
+      function keepInURL() {
+        const next = new URLSearchParams(location.search);
+        for (const key of ["filter", "sort"]) {
+          const value = $(key).value;
+          if (value && !(key === "sort" && value === "name")) next.set(key, value); else next.delete(key);
+        }
+        const query = next.toString();
+        history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+        render();
+      }
+      $("filter").addEventListener("input", keepInURL);
+      $("sort").addEventListener("change", keepInURL);
+
+      function el(tag, className, text) {
+        const node = document.createElement(tag);
+        if (className) node.className = className;
+        if (text !== undefined) node.textContent = text;   // text only: names never become markup
+        return node;
+      }
+      function duration(seconds) {
+        if (seconds === null || seconds === undefined || !isFinite(seconds)) return "—";
+        const s = Math.max(0, Math.floor(seconds));
+        const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+        return (h ? h + ":" + String(m).padStart(2, "0") : m) + ":" + String(r).padStart(2, "0");
+      }
+      function percent(ratio) {
+        return ratio === null || ratio === undefined ? "—" : Math.round(ratio * 1000) / 10 + "%";
+      }
+      function count(value) { return value === null || value === undefined ? "—" : String(value); }
+      function slClass(ratio) {
+        if (ratio === null || ratio === undefined) return "";
+        return ratio >= 0.8 ? "ok" : ratio >= 0.6 ? "warn" : "bad";
+      }
+      // Oldest wait against the queue's service-level threshold: amber from 75 %, red past it.
+      function waitClass(seconds, threshold) {
+        if (!seconds) return "ok";
+        return seconds >= threshold ? "bad" : seconds >= 0.75 * threshold ? "warn" : "ok";
+      }
+      function oldestNow(queue) {
+        const snapshot = state.snapshot;
+        if (!queue.waiting) return 0;
+        const drift = snapshot.clock === "live" ? (Date.now() - state.receivedAt) / 1000 : 0;
+        return queue.oldest_waiting_seconds + drift;
+      }
+      function windowOf(queue, name) { return (queue.windows && queue.windows[name]) || null; }
+
+      function stat(label, value, className, field) {
+        const box = el("div");
+        const dd = el("dd", className || "", value);
+        dd.dataset.field = field;
+        box.append(dd, el("dt", "", label));
+        return box;
+      }
+      function tile(queue, alerting) {
+        const node = el("section", "tile" + (alerting ? " alerting" : ""));
+        node.dataset.queue = queue.queue;
+        const title = el("h2", "", queue.queue);
+        title.title = queue.queue;
+        node.append(title);
+        const big = el("div", "big");
+        const waiting = el("div");
+        const waitingValue = el("span", "value", count(queue.waiting));
+        waitingValue.dataset.field = "waiting";
+        waiting.append(waitingValue, el("span", "label", "waiting"));
+        const oldest = el("div");
+        const seconds = oldestNow(queue);
+        const oldestValue = el("span", "value " + waitClass(seconds, queue.service_level_seconds), duration(seconds));
+        oldestValue.dataset.field = "oldest";
+        oldest.append(oldestValue, el("span", "label", "oldest wait (SL " + queue.service_level_seconds + " s)"));
+        big.append(waiting, oldest);
+        node.append(big);
+        const five = windowOf(queue, "5m"), hour = windowOf(queue, "1h"), today = queue.today;
+        const list = el("dl");
+        list.append(
+          stat("over SL", count(queue.waiting_over_sl), queue.waiting_over_sl ? "bad" : "", "waiting_over_sl"),
+          stat("connected", count(queue.connected), "", "connected"),
+          stat("on hold", count(queue.on_hold), "", "on_hold"),
+          stat("in ACW", count(queue.in_acw), "", "in_acw"),
+          stat("SL 5m", percent(five && five.service_level), slClass(five && five.service_level), "sl_5m"),
+          stat("SL today", percent(today.service_level), slClass(today.service_level), "sl_today"),
+          stat("missed 5m", count(five && five.missed), five && five.missed ? "warn" : "", "missed_5m"),
+          stat("missed 1h", count(hour && hour.missed), "", "missed_1h"),
+          stat("abandoned", percent(today.abandon_rate), "", "abandon_rate"),
+          stat("ASA", duration(today.avg_wait_seconds), "", "asa"),
+          stat("answered", count(today.answered), "", "answered"),
+          stat("offered", count(today.offered), "", "offered"));
+        node.append(list);
+        return node;
+      }
+
+      const sorters = {
+        name: (a, b) => a.queue.localeCompare(b.queue),
+        waiting: (a, b) => b.waiting - a.waiting || a.queue.localeCompare(b.queue),
+        oldest: (a, b) => b.oldest_waiting_seconds - a.oldest_waiting_seconds || a.queue.localeCompare(b.queue),
+        sl: (a, b) => ((a.today.service_level ?? 2) - (b.today.service_level ?? 2)) || a.queue.localeCompare(b.queue),
+        missed: (a, b) => ((windowOf(b, "5m") || {}).missed || 0) - ((windowOf(a, "5m") || {}).missed || 0)
+                          || a.queue.localeCompare(b.queue),
+      };
+
+      function render() {
+        const snapshot = state.snapshot;
+        if (!snapshot) return;
+        const filter = $("filter").value.trim().toLowerCase();
+        const alerting = new Set();
+        for (const alert of state.alerts.values()) {
+          if (alert.state === "firing" && alert.labels.queue !== undefined) alerting.add(alert.labels.queue);
+        }
+        const queues = snapshot.queues.filter((q) => !filter || q.queue.toLowerCase().includes(filter));
+        queues.sort(sorters[$("sort").value] || sorters.name);
+        const tiles = queues.map((q) => tile(q, alerting.has(q.queue)));
+        if (tiles.length === 0) {
+          tiles.push(el("div", "", snapshot.queues.length ? "No queue matches the filter." : "No calls yet."));
+          tiles[0].id = "empty";
+        }
+        $("tiles").replaceChildren(...tiles);
+        $("updated").textContent = "· numbers of " + new Date(snapshot.generated_at).toLocaleTimeString();
+      }
+
+      function renderAlerts() {
+        const items = [...state.alerts.values()]
+          .sort((a, b) => (a.state === b.state ? a.active_since.localeCompare(b.active_since) : a.state === "firing" ? -1 : 1))
+          .map((alert) => {
+            const text = (alert.annotations.summary || alert.labels.alertname || "alert") +
+                         (alert.state === "pending" ? " (pending)" : "");
+            const item = el("li", alert.state, text);
+            item.dataset.alertname = alert.labels.alertname || "";
+            return item;
+          });
+        $("alert-list").replaceChildren(...items);
+        $("alerts").className = items.length ? "active" : "";
+        render();
+      }
+
+      function setStatus(kind, text) {
+        $("status").className = kind;
+        $("status").textContent = text;
+        document.body.className = kind;
+        document.body.dataset.state = kind;
+      }
+
+      function connect() {
+        if (state.source) state.source.close();
+        const token = params.get("token");
+        const source = new EventSource("/api/v1/stream" + (token ? "?token=" + encodeURIComponent(token) : ""));
+        state.source = source;
+        state.lastMessage = Date.now();
+        source.onopen = () => setStatus("live", "live");
+        source.onerror = () => {
+          const since = state.receivedAt ? new Date(state.receivedAt).toLocaleTimeString() : "the start";
+          setStatus("stale", "stale since " + since + ", reconnecting…");
+        };
+        source.addEventListener("snapshot", (message) => {
+          state.lastMessage = Date.now();
+          state.snapshot = JSON.parse(message.data);
+          state.receivedAt = Date.now();
+          state.snapshots += 1;
+          document.body.dataset.snapshots = String(state.snapshots);
+          setStatus("live", "live");
+          render();
+        });
+        source.addEventListener("alert", (message) => {
+          state.lastMessage = Date.now();
+          const alert = JSON.parse(message.data);
+          if (alert.state === "resolved") state.alerts.delete(alert.fingerprint);
+          else state.alerts.set(alert.fingerprint, alert);
+          renderAlerts();
+        });
+        source.addEventListener("heartbeat", () => { state.lastMessage = Date.now(); });
+      }
+
+      // The server sends a heartbeat every 15 s: silence for 40 s means a dead stream the
+      // browser has not noticed (a dropped network path), so show it and reconnect.
+      setInterval(() => {
+        $("clock").textContent = new Date().toLocaleTimeString();
+        if (state.snapshot && state.snapshot.clock === "live") {
+          for (const node of document.querySelectorAll(".tile")) {
+            const queue = state.snapshot.queues.find((q) => q.queue === node.dataset.queue);
+            const value = node.querySelector('[data-field="oldest"]');
+            if (!queue || !value) continue;
+            const seconds = oldestNow(queue);
+            value.textContent = duration(seconds);
+            value.className = "value " + waitClass(seconds, queue.service_level_seconds);
+          }
+        }
+        if (Date.now() - state.lastMessage > 40000) {
+          setStatus("stale", "stale: no data for " + Math.round((Date.now() - state.lastMessage) / 1000) + " s, reconnecting…");
+          connect();
+        }
+      }, 1000);
+      connect();
+    })();
+    </script>
+    </body>
+    </html>
+
+    """#
+}

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Loads the wallboard in headless Chromium and reports what it rendered, as JSON.
+
+Drives Chromium over the DevTools protocol on a pipe (--remote-debugging-pipe: NUL-separated
+JSON on fds 3 and 4), so it needs nothing beyond Python's standard library.
+
+  wallboard_check.py --url http://127.0.0.1:PORT/ [--then-post FILE] [--expect-offered Q=N]
+                     [--screenshot out.png] [--size 1600x1000]
+
+1. opens the page and waits until its first snapshot from /api/v1/stream is drawn;
+2. records the tiles (queue name as text, every data-field value) and the alert banner;
+3. with --then-post, posts FILE to /api/v1/events and waits until the stream's next
+   snapshot changes the DOM (until --expect-offered holds, when given), then records again;
+4. with --screenshot, saves a PNG of the page.
+
+Output: {"first": STATE, "after": STATE | null, "pwned": bool, "console_errors": [...]}
+where STATE = {"snapshots": n, "state": "live", "tiles": [{"queue": ..., "fields": {...}}],
+"alerts": [...], "images": n, "scripts": n}. Every wait is bounded (30 s).
+"""
+import argparse
+import base64
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+STATE_JS = r"""
+JSON.stringify({
+  snapshots: Number(document.body.dataset.snapshots || 0),
+  state: document.body.dataset.state || "",
+  tiles: [...document.querySelectorAll(".tile")].map((tile) => ({
+    queue: tile.querySelector("h2").textContent,
+    html: tile.querySelector("h2").innerHTML,
+    fields: Object.fromEntries([...tile.querySelectorAll("[data-field]")].map((n) => [n.dataset.field, n.textContent])),
+  })),
+  alerts: [...document.querySelectorAll("#alert-list li")].map((li) => ({text: li.textContent, state: li.className})),
+  images: document.images.length,
+  scripts: document.scripts.length,
+  title: document.title,
+})
+"""
+
+
+class Chromium:
+    """A headless Chromium and one page, over the DevTools pipe."""
+
+    def __init__(self, binary, size):
+        self.to_browser_r, self.to_browser_w = os.pipe()
+        self.from_browser_r, self.from_browser_w = os.pipe()
+        self.profile = tempfile.mkdtemp(prefix="callpulse-chromium-")
+        width, height = size
+        # Chromium reads commands on fd 3 and writes replies on fd 4.
+        def child_fds():
+            os.dup2(self.to_browser_r, 3)
+            os.dup2(self.from_browser_w, 4)
+        self.process = subprocess.Popen(
+            [binary, "--headless=new", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu",
+             "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--mute-audio",
+             f"--user-data-dir={self.profile}", f"--window-size={width},{height}", "about:blank"],
+            # 3 and 4 listed too: the child closes every fd not in pass_fds after preexec_fn.
+            pass_fds=(self.to_browser_r, self.from_browser_w, 3, 4), preexec_fn=child_fds,
+            stdout=subprocess.DEVNULL, stderr=open(os.environ.get("CHROMIUM_LOG", os.devnull), "w"))
+        os.close(self.to_browser_r)
+        os.close(self.from_browser_w)
+        self.buffer = b""
+        self.next_id = 0
+        self.session = None
+        self.console_errors = []
+
+    def send(self, method, params=None, session=True):
+        self.next_id += 1
+        message = {"id": self.next_id, "method": method, "params": params or {}}
+        if session and self.session:
+            message["sessionId"] = self.session
+        os.write(self.to_browser_w, json.dumps(message).encode() + b"\0")
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            reply = self.read_message()
+            if reply.get("id") == self.next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+        raise TimeoutError(f"no reply to {method}")
+
+    def read_message(self):
+        while b"\0" not in self.buffer:
+            chunk = os.read(self.from_browser_r, 1 << 16)
+            if not chunk:
+                raise RuntimeError("chromium closed the DevTools pipe")
+            self.buffer += chunk
+        raw, self.buffer = self.buffer.split(b"\0", 1)
+        message = json.loads(raw)
+        if message.get("method") == "Runtime.consoleAPICalled" and message["params"].get("type") == "error":
+            self.console_errors.append(" ".join(str(a.get("value", "")) for a in message["params"]["args"]))
+        if message.get("method") == "Runtime.exceptionThrown":
+            self.console_errors.append(message["params"]["exceptionDetails"].get("text", "exception"))
+        return message
+
+    def open(self, url):
+        target = self.send("Target.createTarget", {"url": "about:blank"}, session=False)["targetId"]
+        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True},
+                                 session=False)["sessionId"]
+        self.send("Runtime.enable")
+        self.send("Page.enable")
+        self.send("Page.navigate", {"url": url})
+
+    def evaluate(self, expression):
+        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+        return result.get("result", {}).get("value")
+
+    def wait_for(self, predicate, what, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            state = json.loads(self.evaluate(STATE_JS) or "{}") if self.session else {}
+            if state and predicate(state):
+                return state
+            time.sleep(0.1)
+        raise TimeoutError(f"the wallboard never showed {what}; last state: {json.dumps(state)[:2000]}")
+
+    def screenshot(self, path):
+        data = self.send("Page.captureScreenshot", {"format": "png"})["data"]
+        with open(path, "wb") as file:
+            file.write(base64.b64decode(data))
+
+    def close(self):
+        try:
+            self.send("Browser.close", session=False)
+        except Exception:
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        subprocess.run(["rm", "-rf", self.profile])
+
+
+def offered(state, queue):
+    for tile in state["tiles"]:
+        if tile["queue"] == queue:
+            return tile["fields"].get("offered")
+    return None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--then-post")
+    parser.add_argument("--expect-offered", help="QUEUE=N after the second post")
+    parser.add_argument("--screenshot")
+    parser.add_argument("--wait-alert", action="store_true", help="wait for a firing alert in the banner (up to --alert-timeout s)")
+    parser.add_argument("--alert-timeout", type=float, default=300)
+    parser.add_argument("--size", default="1600x1000")
+    args = parser.parse_args()
+    size = tuple(int(part) for part in args.size.split("x"))
+
+    browser = Chromium(args.chromium, size)
+    try:
+        browser.open(args.url)
+        first = browser.wait_for(lambda s: s.get("snapshots", 0) >= 1 and s.get("tiles"), "a first snapshot")
+        after = None
+        if args.then_post:
+            with open(args.then_post, "rb") as file:
+                body = file.read()
+            request = urllib.request.Request(args.url.rstrip("/") + "/api/v1/events", data=body,
+                                             headers={"Content-Type": "application/x-ndjson"})
+            urllib.request.urlopen(request, timeout=10).read()
+            if args.expect_offered:
+                queue, count = args.expect_offered.rsplit("=", 1)
+                after = browser.wait_for(lambda s: offered(s, queue) == count, f"{queue} offered {count}")
+            else:
+                after = browser.wait_for(lambda s: s["snapshots"] > first["snapshots"], "a second snapshot")
+        if args.wait_alert:
+            browser.wait_for(lambda s: any(a["state"] == "firing" for a in s["alerts"]), "a firing alert",
+                             timeout=args.alert_timeout)
+        if args.screenshot:
+            browser.screenshot(args.screenshot)
+        pwned = browser.evaluate("window.__pwned === true || document.title === 'pwned'")
+        print(json.dumps({"first": first, "after": after, "pwned": bool(pwned),
+                          "console_errors": browser.console_errors}))
+    finally:
+        browser.close()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as error:  # one clear line for the Swift test's message
+        print(f"wallboard_check: {error}", file=sys.stderr)
+        sys.exit(1)
