@@ -11,7 +11,7 @@ import Glibc
 struct PrometheusTests {
     @Test("Prometheus scrapes /metrics and answers queries with the expected per-queue values")
     func realPrometheus() throws {
-        #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/prometheus"),
+        #expect(FileManager.default.isExecutableFile(atPath: PrometheusServer.binary),
                 "prometheus is missing: run scripts/bootstrap.sh test")
         let daemon = try DaemonProcess(["--clock", "event"])
         defer { _ = daemon.stop() }
@@ -20,44 +20,12 @@ struct PrometheusTests {
         let hostile = envelope("h", "connecting", "2026-11-24T10:05:00Z", queue: "Sa\"les ☎️")
         #expect(try daemon.post("/api/v1/events", hostile).status == 200)
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callpulse-prom-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try """
-            global: { scrape_interval: 1s, scrape_timeout: 1s }
-            scrape_configs:
-              - job_name: callpulse
-                static_configs: [{ targets: ["127.0.0.1:\(daemon.port)"] }]
-            """.write(toFile: "\(directory)/prometheus.yml", atomically: true, encoding: .utf8)
-        let port = try HTTPClient.freePort()
-        let prometheus = Process()
-        prometheus.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
-        prometheus.arguments = ["--config.file=\(directory)/prometheus.yml", "--storage.tsdb.path=\(directory)/data",
-                                "--web.listen-address=127.0.0.1:\(port)"]
-        prometheus.standardOutput = FileHandle.nullDevice
-        prometheus.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/null"))
-        try prometheus.run()
-        defer {
-            kill(prometheus.processIdentifier, SIGTERM)
-            prometheus.waitUntilExit()
-        }
-
-        func query(_ promql: String) -> [NSDictionary] {
-            let encoded = promql.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-            guard let reply = try? HTTPClient.send(port: port, method: "GET", path: "/api/v1/query?query=\(encoded)"),
-                  reply.status == 200, let body = try? reply.json(),
-                  let data = body["data"] as? NSDictionary else { return [] }
-            return data["result"] as? [NSDictionary] ?? []
-        }
-        func value(_ promql: String) -> String? {
-            (query(promql).first?["value"] as? [Any])?.last as? String
-        }
-
+        let prometheus = try PrometheusServer(scraping: daemon.port)
+        let value = prometheus.value
         var up: String?
-        for _ in 0..<120 {  // bounded: at most 30 s for the first scrapes
+        _ = prometheus.wait {  // at most 30 s for the first scrapes
             up = value(#"up{job="callpulse"}"#)
-            if up == "1", value(#"callpulse_queue_offered_calls_total{queue="Billing"}"#) != nil { break }
-            usleep(250_000)
+            return up == "1" && value(#"callpulse_queue_offered_calls_total{queue="Billing"}"#) != nil
         }
         #expect(up == "1")
         #expect(value(#"callpulse_queue_offered_calls_total{queue="Billing"}"#) == "4")
