@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT ?= swift
 RELEASE_BIN := .build/release/callpulse
 
-.PHONY: all bootstrap build release test run bench load latency clean
+.PHONY: all bootstrap build release test run bench load latency soak clean
 
 all: build
 
@@ -30,10 +30,10 @@ LISTEN ?= 127.0.0.1:9478
 ## Starts the daemon with its demo traffic; Ctrl-C stops it.
 run: release
 	@echo "==> CallPulse on http://$(LISTEN) with simulated traffic for 6 queues"
-	@echo "    landing page  http://$(LISTEN)/"
+	@echo "    wallboard     http://$(LISTEN)/"
 	@echo "    live numbers  http://$(LISTEN)/api/v1/queues"
 	@echo "    Prometheus    http://$(LISTEN)/metrics"
-	@echo "    send events   curl --data-binary @events.ndjson http://$(LISTEN)/api/v1/events"
+	@echo "    send events   curl -H 'Content-Type: application/x-ndjson' --data-binary @events.ndjson http://$(LISTEN)/api/v1/events"
 	$(RELEASE_BIN) serve --demo --listen $(LISTEN)
 
 ## Every performance target in one table, beside mtail and Prometheus + Alertmanager (under 15 minutes).
@@ -50,6 +50,13 @@ load: release
 latency: release
 	@scripts/bootstrap.sh bench
 	scripts/alert_latency.py
+
+SOAK_DURATION ?= 1h
+
+## Soak: the simulator at 2,000 events/s for SOAK_DURATION; CSV and PNG plot in docs/soak.*.
+soak: release
+	@scripts/bootstrap.sh soak
+	/usr/bin/python3 scripts/soak.py --duration $(SOAK_DURATION)
 
 clean:
 	rm -rf .build

@@ -80,7 +80,7 @@ public struct TrafficGenerator {
         let id = Self.callID(random.next(), callCounter)
         let outbound = random.chance(0.08)
         let type: CallType = outbound ? .outbound : .inbound
-        let entry = arrival - (outbound ? 0 : random.millis(0...25_000))
+        let entry = arrival - (outbound ? 0 : random.millis(0...8_000))  // time in the IVR before the first ring
         var t = arrival
         func emit(_ name: String) {
             push(Event(time: t, callID: id, name: name, callType: type, queue: queue, queueEntry: entry))
@@ -109,7 +109,7 @@ public struct TrafficGenerator {
                 return
             }
         }
-        t += random.millis(2_000...18_000); emit("connected")
+        t += random.millis(2_000...(busy ? 30_000 : 14_000)); emit("connected")
         var remainingTalk = random.millis(30_000...600_000)
         if random.chance(0.2) {
             let before = random.millis(5_000...max(5_000, remainingTalk / 2))
