@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT ?= swift
 RELEASE_BIN := .build/release/callpulse
 
-.PHONY: all bootstrap build release test run bench load latency soak clean
+.PHONY: all bootstrap build release test fuzz sanitize run bench load latency soak clean
 
 all: build
 
@@ -24,6 +24,19 @@ test:
 	@scripts/bootstrap.sh test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+FUZZ_SECONDS ?= 60
+
+## libFuzzer with AddressSanitizer on the event decoder and on request handling, FUZZ_SECONDS each.
+fuzz: bootstrap
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+## The whole suite under ThreadSanitizer, then AddressSanitizer (own build directories);
+## the daemons the tests start are sanitized too and die on the first report.
+sanitize:
+	@scripts/bootstrap.sh test
+	CALLPULSE_SANITIZER=thread TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 $(SWIFT) test --sanitize=thread --scratch-path .build-tsan
+	CALLPULSE_SANITIZER=address ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=1 $(SWIFT) test --sanitize=address --scratch-path .build-asan
 
 LISTEN ?= 127.0.0.1:9478
 

@@ -86,6 +86,21 @@ let package = Package(
             path: "Benchmarks/CallPulseBenchmarks",
             swiftSettings: strictSwift
         ),
+        // libFuzzer targets (`make fuzz`); built without FUZZING they replay a corpus, which
+        // is how the saved corpus and every crasher run as regression tests.
+        .target(name: "FuzzSupport", path: "Fuzz/Support", swiftSettings: strictSwift),
+        .executableTarget(
+            name: "callpulse-fuzz-events",
+            dependencies: ["CallPulseCore", "CallPulseServer", "FuzzSupport"],
+            path: "Fuzz/Events",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "callpulse-fuzz-requests",
+            dependencies: ["CallPulseHTTP", "CallPulseServer", "FuzzSupport", .product(name: "Logging", package: "swift-log")],
+            path: "Fuzz/Requests",
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "CallPulseCoreTests",
             dependencies: ["CallPulseCore"],

@@ -130,25 +130,33 @@ public final class HTTPServer: Sendable {
         var request = HTTPRequest(method: method, path: url, query: arguments(connection), headers: headers(connection),
                                   body: state.body, fromLoopback: callpulse_mhd_client_is_loopback(connection) != 0)
         state.body = []
-        if let encoding = request.header("content-encoding")?.lowercased(), encoding != "identity" {
-            guard encoding == "gzip" else {
-                return queue(connection, Self.error(415, "unsupported_encoding",
-                    "Content-Encoding '\(encoding)' is not supported; send identity or gzip"), request: request)
-            }
-            do {
-                request.body = try Gzip.decompress(request.body, limit: configuration.maxBodyBytes)
-            } catch .tooLarge {
-                return queue(connection, bodyTooLarge(), request: request)
-            } catch {
-                return queue(connection, Self.error(400, "bad_gzip", "the gzip body cannot be decompressed: \(error)"),
-                             request: request)
-            }
+        if let refusal = Self.decodeBody(&request, limit: configuration.maxBodyBytes) {
+            return queue(connection, refusal, request: request)
         }
         return queue(connection, handler(request), request: request)
     }
 
-    private func bodyTooLarge() -> HTTPResponse {
-        Self.error(413, "body_too_large", "the request body is larger than max_body_bytes (\(configuration.maxBodyBytes) bytes); nothing was applied")
+    /// Undoes `Content-Encoding` (identity or gzip, up to `limit` bytes decoded); nil when the
+    /// body is ready for the handler, else the 400, 413 or 415 to send instead.
+    public static func decodeBody(_ request: inout HTTPRequest, limit: Int) -> HTTPResponse? {
+        guard let encoding = request.header("content-encoding")?.lowercased(), encoding != "identity" else { return nil }
+        guard encoding == "gzip" else {
+            return error(415, "unsupported_encoding", "Content-Encoding '\(encoding)' is not supported; send identity or gzip")
+        }
+        do {
+            request.body = try Gzip.decompress(request.body, limit: limit)
+            return nil
+        } catch .tooLarge {
+            return bodyTooLarge(limit)
+        } catch {
+            return Self.error(400, "bad_gzip", "the gzip body cannot be decompressed: \(error)")
+        }
+    }
+
+    private func bodyTooLarge() -> HTTPResponse { Self.bodyTooLarge(configuration.maxBodyBytes) }
+
+    private static func bodyTooLarge(_ limit: Int) -> HTTPResponse {
+        error(413, "body_too_large", "the request body is larger than max_body_bytes (\(limit) bytes); nothing was applied")
     }
 
     /// A JSON error body: `{"error": "<sentence>", "reason": "<code>"}`.

@@ -11,9 +11,10 @@ final class DaemonProcess {
     let process = Process()
     let port: Int
     private let logPath: String
+    private let directory: URL
 
     init(_ arguments: [String] = [], config: String? = nil) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callpulse-daemon-\(UUID())")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("callpulse-daemon-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         logPath = directory.appendingPathComponent("log").path
         try Data().write(to: URL(fileURLWithPath: logPath))
@@ -56,7 +57,13 @@ final class DaemonProcess {
         return process.terminationStatus
     }
 
-    deinit { if process.isRunning { process.terminate() } }
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
 
     func get(_ path: String, headers: [String: String] = [:]) throws -> HTTPReply {
         try HTTPClient.send(port: port, method: "GET", path: path, headers: headers)

@@ -44,3 +44,28 @@ struct SimulateTargetTests {
         #expect(usage.stderr.contains("must be an http:// or https:// URL"))
     }
 }
+
+/// The fuzz targets, built without libFuzzer, replay the saved corpus and every crasher:
+/// what the fuzzer once found stays fixed.
+@Suite struct FuzzCorpusRegressionTests {
+    @Test("every corpus input and every saved crasher runs through both fuzz targets without a crash",
+          arguments: ["events", "requests"])
+    func replayCorpus(target: String) throws {
+        let binary = CLI.binary.deletingLastPathComponent().appendingPathComponent("callpulse-fuzz-\(target)")
+        #expect(FileManager.default.isExecutableFile(atPath: binary.path), "build the fuzz targets: swift build")
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fuzz")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = [root.appendingPathComponent("corpus/\(target)").path,
+                             root.appendingPathComponent("crashers/\(target)").path]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(output.hasPrefix("replayed "), "\(output)")
+    }
+}

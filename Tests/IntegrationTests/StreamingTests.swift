@@ -31,7 +31,9 @@ struct StreamingTests {
         return path
     }
 
-    @Test("a 150 MB input needs no more memory than a 1.5 MB one")
+    // Under `make sanitize` the allocator keeps freed memory in quarantine: RSS says nothing there.
+    @Test("a 150 MB input needs no more memory than a 1.5 MB one",
+          .enabled(if: ProcessInfo.processInfo.environment["CALLPULSE_SANITIZER"] == nil))
     func memoryFollowsCallsNotInput() throws {
         let small = try repeatedInput(copies: 2)
         let large = try repeatedInput(copies: 200)

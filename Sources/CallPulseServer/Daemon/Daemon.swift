@@ -34,6 +34,7 @@ public final class Daemon: Sendable {
     let server: HTTPServer
     let address: SocketAddress
     let feed: LiveFeed
+    private let router: Router
     private let reloadRules: @Sendable () -> Result<String, ConfigProblems>
     private let demoRunning = LockedBox(false)
     private let accepting = LockedBox(true)
@@ -118,6 +119,7 @@ public final class Daemon: Sendable {
                             ready: LockedBox(true), accepting: accepting, alerting: alerting, reloadRules: reloadRules,
                             clock: { Daemon.wallClock() }, feed: feed)
         self.reloadRules = reloadRules
+        self.router = router
         var serverConfig = HTTPServer.Configuration(address: address)
         serverConfig.connectionLimit = config.limits.maxConnections
         serverConfig.connectionsPerClient = config.limits.maxConnectionsPerClient
@@ -126,6 +128,10 @@ public final class Daemon: Sendable {
         serverConfig.tls = tls
         server = HTTPServer(configuration: serverConfig, logger: logger) { router.handle($0) }
     }
+
+    /// What the server answers to `request` once its body is decoded (in process, without a
+    /// socket: the fuzzer drives request handling through this).
+    public func handle(_ request: HTTPRequest) -> HTTPResponse { router.handle(request) }
 
     /// The wall clock in ms: the live clock's `now`.
     static func wallClock() -> EpochMillis {
