@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT ?= swift
 RELEASE_BIN := .build/release/callpulse
 
-.PHONY: all bootstrap build release test fuzz sanitize run bench load latency soak clean
+.PHONY: all bootstrap build release test fuzz sanitize run bench load latency hostile soak clean
 
 all: build
 
@@ -63,6 +63,10 @@ load: release
 latency: release
 	@scripts/bootstrap.sh bench
 	scripts/alert_latency.py
+
+## Hostile clients (slowloris, idle floods, huge and deep bodies, cardinality attacks) with figures.
+hostile: release
+	/usr/bin/python3 scripts/hostile.py
 
 SOAK_DURATION ?= 1h
 
