@@ -125,3 +125,38 @@ struct WarmKeys {
         withUnsafeBytes(of: mixes) { $0.load(fromByteOffset: index * 8, as: UInt64.self) }
     }
 }
+
+extension CallStore {
+    func write(to out: inout StateWriter) {
+        out.plain(records)
+        out.plain(freeSlots)
+        out.plain(index)
+        out.int(count)
+        out.int(longIDs.count)
+        for (slot, id) in longIDs.sorted(by: { $0.key < $1.key }) {
+            out.int(Int64(slot))
+            out.string(id)
+        }
+    }
+
+    mutating func read(from input: inout StateReader) throws(StateFormatError) {
+        records = try input.plain()
+        freeSlots = try input.plain()
+        index = try input.plain()
+        guard index.count >= 1024, index.count & (index.count - 1) == 0 else {
+            throw StateFormatError("the call index has \(index.count) entries, not a power of two")
+        }
+        mask = index.count - 1
+        count = try input.count()
+        longIDs = [:]
+        for _ in 0..<(try input.count()) {
+            let slot = try input.int()
+            longIDs[Int32(truncatingIfNeeded: slot)] = try input.string()
+        }
+        // The index must only point at live records, or a lookup could read past the slab.
+        for entry in index where entry != 0 {
+            let slot = Int(entry & 0xFFFF_FFFF) - 1
+            guard slot < records.count, records[slot].live else { throw StateFormatError("the call index is corrupt") }
+        }
+    }
+}

@@ -371,3 +371,76 @@ extension FieldRules {
         text.withBytes { shown($0) }
     }
 }
+
+// MARK: Checkpoints
+
+extension Engine {
+    /// Bumped whenever the layout below or of any part changes.
+    static let stateVersion: Int64 = 1
+
+    /// What shapes the state's arrays: a checkpoint only loads under the same.
+    var stateShape: String {
+        let b = settings.buckets
+        return "windows=\(settings.windowMinutes) wait=\(b.wait) talk=\(b.talk) acw=\(b.acw) timezone=\(settings.timezone) "
+            + "record=\(MemoryLayout<CallRecord>.stride) expiry=\(MemoryLayout<ExpiryEntry>.stride)"
+    }
+
+    /// The whole state, for a checkpoint.
+    public func encodeState() -> [UInt8] {
+        var out = StateWriter(capacity: 1 << 16 + calls.records.count * MemoryLayout<CallRecord>.stride * 2
+                                        + queues.count * 48 * 1024)
+        out.int(Self.stateVersion)
+        out.string(stateShape)
+        out.optional(eventClockNow)
+        out.plain(ingest.acceptedByEvent)
+        out.plain(ingest.ignored)
+        out.plain(ingest.rejected)
+        out.int(day.start)
+        out.int(day.end)
+        out.int(queues.count)
+        for queue in queues { queue.write(to: &out) }
+        calls.write(to: &out)
+        out.plain(expiryHeap.elements)
+        out.int(activeCalls)
+        return out.bytes
+    }
+
+    /// An engine with `settings` and the state `encodeState` wrote. Queues get their policy
+    /// from `settings` (a changed service-level threshold applies from now on); a state
+    /// written with other windows, buckets or time zone is refused.
+    public init(settings: Settings, restoring bytes: [UInt8]) throws(StateFormatError) {
+        do {
+            try self.init(settings: settings)
+        } catch {
+            throw StateFormatError(error.description)
+        }
+        var input = StateReader(bytes)
+        let version = try input.int()
+        guard version == Self.stateVersion else {
+            throw StateFormatError("the state has format version \(version); this build reads version \(Self.stateVersion)")
+        }
+        let shape = try input.string()
+        guard shape == stateShape else {
+            throw StateFormatError("the state was written with other settings (\(shape)); now: \(stateShape)")
+        }
+        eventClockNow = try input.optional()
+        ingest.acceptedByEvent = try input.plain(count: ingest.acceptedByEvent.count)
+        ingest.ignored = try input.plain(count: ingest.ignored.count)
+        ingest.rejected = try input.plain(count: ingest.rejected.count)
+        day = DayRange(start: try input.int(), end: try input.int())
+        queues = []
+        queueIndex = [:]
+        queueOrder = []
+        for _ in 0..<(try input.count(max: 10_000_000)) {
+            let index = createQueue(ByteString(try input.string()))
+            try queues[Int(index)].read(from: &input)
+        }
+        try calls.read(from: &input)
+        expiryHeap.elements = try input.plain()
+        activeCalls = try input.count()
+        guard input.isAtEnd else { throw StateFormatError("the state has bytes after its end") }
+        for record in calls.records where record.live && Int(record.queue) >= queues.count {
+            throw StateFormatError("a call record names queue \(record.queue) of \(queues.count)")
+        }
+    }
+}

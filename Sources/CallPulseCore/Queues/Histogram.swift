@@ -29,3 +29,17 @@ public struct Histogram: Sendable, Equatable {
         count += 1
     }
 }
+
+extension Histogram {
+    func write(to out: inout StateWriter) {
+        out.plain(counts)
+        out.int(sum)
+        out.int(count)
+    }
+
+    mutating func read(from input: inout StateReader) throws(StateFormatError) {
+        counts = try input.plain(count: counts.count)
+        sum = try input.int()
+        count = try input.int()
+    }
+}

@@ -43,3 +43,35 @@ struct QueueStats {
         }
     }
 }
+
+extension QueueStats {
+    func write(to out: inout StateWriter) {
+        out.string(name.string)
+        out.plain([totals, today])
+        out.plain(expired)
+        wait.write(to: &out)
+        talk.write(to: &out)
+        acw.write(to: &out)
+        windows.write(to: &out)
+        out.int(todayStart)
+        out.plain(stateCounts)
+        out.plain(ringingInbound)
+        out.optional(lastEventAt)
+    }
+
+    /// Everything but the name (read first, to make the queue with its policy).
+    mutating func read(from input: inout StateReader) throws(StateFormatError) {
+        let counters: [Counters] = try input.plain(count: 2)
+        totals = counters[0]
+        today = counters[1]
+        expired = try input.plain(count: expired.count)
+        try wait.read(from: &input)
+        try talk.read(from: &input)
+        try acw.read(from: &input)
+        try windows.read(from: &input)
+        todayStart = try input.int()
+        stateCounts = try input.plain(count: stateCounts.count)
+        ringingInbound = try input.plain()
+        lastEventAt = try input.optional()
+    }
+}

@@ -74,3 +74,23 @@ public struct RollingWindows: Sendable {
     /// Window `window`'s value at the `now` of the last `refresh`.
     public func value(_ window: Int) -> Counters { sums[window] }
 }
+
+extension RollingWindows {
+    func write(to out: inout StateWriter) {
+        out.plain(bucketNumber)
+        out.plain(buckets)
+        out.plain(currentBucket)
+        out.int(cachedNow)
+        out.plain(sums)
+        out.plain(sumBucket)
+    }
+
+    mutating func read(from input: inout StateReader) throws(StateFormatError) {
+        bucketNumber = try input.plain(count: bucketNumber.count)
+        buckets = try input.plain(count: buckets.count)
+        currentBucket = try input.plain(count: currentBucket.count)
+        cachedNow = try input.int()
+        sums = try input.plain(count: sums.count)
+        sumBucket = try input.plain(count: sumBucket.count)
+    }
+}
