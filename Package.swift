@@ -64,6 +64,7 @@ let package = Package(
                 "CallPulseCore",
                 "CallPulseAlerting",
                 "CallPulseHTTP",
+                "CZlib",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,8 +1,8 @@
 import CallPulseCore
 
 /// One alert: a rule applied to one queue.
-public struct Alert: Sendable, Equatable {
-    public enum State: String, Sendable { case pending, firing }
+public struct Alert: Sendable, Equatable, Codable {
+    public enum State: String, Sendable, Codable { case pending, firing }
 
     public var rule: String
     public var queue: String
@@ -95,6 +95,13 @@ public struct AlertEvaluator: Sendable {
 
     private func render(_ rule: Rule, _ labels: [String: String], _ value: Double) -> [String: String] {
         rule.annotations.mapValues { $0.render(labels: labels, value: value, threshold: rule.threshold) }
+    }
+
+    /// Puts back alerts saved before a restart (those of rules that still exist), so pending
+    /// alerts keep their `for` clock and firing ones stay firing without a new notification.
+    public mutating func restore(_ alerts: [Alert]) {
+        let names = Set(rules.map(\.alert))
+        for alert in alerts where names.contains(alert.rule) { active[alert.rule, default: [:]][alert.queue] = alert }
     }
 
     /// Every pending or firing alert, sorted by rule then queue.

@@ -21,7 +21,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Alert rules file (hooks and rules); SIGHUP or POST /-/reload reloads it.")
     var rules: String?
 
-    @Option(help: "State directory for the journal and checkpoints (not in this build yet).")
+    @Option(help: "State directory: a journal of every acknowledged event and checkpoints; restored at start.")
     var stateDir: String?
 
     @Option(help: "live (wall clock) or event (backfills: the latest event time).")
@@ -69,10 +69,6 @@ struct ServeCommand: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "callpulse")
-        if !configuration.stateDir.isEmpty {
-            logger.warning("state_dir is set, but persistence is not in this build yet: state lives in memory only",
-                           metadata: ["state_dir": "\(configuration.stateDir)"])
-        }
         var options = Daemon.Options(configuration: configuration)
         options.demo = demo
         options.version = Version.string

@@ -127,10 +127,11 @@ struct WarmKeys {
 }
 
 extension CallStore {
+    /// The records and free slots; not the index: mixes are seeded per process, so the
+    /// restoring process computes its own.
     func write(to out: inout StateWriter) {
         out.plain(records)
         out.plain(freeSlots)
-        out.plain(index)
         out.int(count)
         out.int(longIDs.count)
         for (slot, id) in longIDs.sorted(by: { $0.key < $1.key }) {
@@ -142,21 +143,23 @@ extension CallStore {
     mutating func read(from input: inout StateReader) throws(StateFormatError) {
         records = try input.plain()
         freeSlots = try input.plain()
-        index = try input.plain()
-        guard index.count >= 1024, index.count & (index.count - 1) == 0 else {
-            throw StateFormatError("the call index has \(index.count) entries, not a power of two")
-        }
-        mask = index.count - 1
         count = try input.count()
         longIDs = [:]
         for _ in 0..<(try input.count()) {
             let slot = try input.int()
-            longIDs[Int32(truncatingIfNeeded: slot)] = try input.string()
+            guard slot >= 0 && slot < records.count else { throw StateFormatError("a long call id names slot \(slot)") }
+            longIDs[Int32(slot)] = try input.string()
         }
-        // The index must only point at live records, or a lookup could read past the slab.
-        for entry in index where entry != 0 {
-            let slot = Int(entry & 0xFFFF_FFFF) - 1
-            guard slot < records.count, records[slot].live else { throw StateFormatError("the call index is corrupt") }
+        guard records.lazy.filter(\.live).count == count else { throw StateFormatError("the call records do not add up") }
+        // Re-key every record with this process's seed, then index them.
+        for slot in records.indices where records[slot].live {
+            let id = longIDs[Int32(slot)] ?? records[slot].key.inlineString
+            records[slot].key = CallID(id).key
         }
+        var size = 1024
+        while size < 2 * (count + 1) { size *= 2 }
+        index = [UInt64](repeating: 0, count: size)
+        mask = size - 1
+        for slot in records.indices where records[slot].live { place(mix: records[slot].key.mix, slot: slot) }
     }
 }

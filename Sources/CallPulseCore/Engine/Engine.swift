@@ -1,6 +1,6 @@
 /// The state of every call and queue, driven one event at a time (semantics.md).
 /// A value type with one owner; every time it needs is passed in.
-public struct Engine {
+public struct Engine: Sendable {
     public enum SetupError: Error, Equatable, CustomStringConvertible {
         case unknownTimeZone(String)
         public var description: String {

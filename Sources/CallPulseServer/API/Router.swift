@@ -18,6 +18,8 @@ struct Router: Sendable {
     let reloadRules: @Sendable () -> Result<String, ConfigProblems>
     let clock: @Sendable () -> EpochMillis
     let feed: LiveFeed
+    /// The state directory, when one is set.
+    let store: DurableStore?
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
         let started = DispatchTime.now().uptimeNanoseconds
@@ -84,6 +86,9 @@ struct Router: Sendable {
         guard accepting.withLock({ $0 }) else {
             return HTTPServer.error(503, "shutting_down", "the daemon is shutting down; nothing was applied, send again later")
         }
+        guard ready.withLock({ $0 }) else {
+            return HTTPServer.error(503, "not_ready", "state is still being restored; nothing was applied, send again shortly")
+        }
         if let type = request.header("content-type") {
             let media = type.split(separator: ";", maxSplits: 1).first.map {
                 $0.trimmingCharacters(in: .whitespaces).lowercased()
@@ -98,6 +103,10 @@ struct Router: Sendable {
         }
         let receivedAt = clock()
         let report = host.ingest(request.body, receivedAt: receivedAt)
+        if let failure = report.storageFailure {
+            return HTTPServer.error(503, "cannot_store",
+                "the events could not be stored durably (\(failure)); nothing was applied, send again later")
+        }
         if report.accepted > 0 { alerting.withLock { $0 }?.poke() }
         if !report.delays.isEmpty {
             stats.withLock { stats in for delay in report.delays { stats.eventDelay.observe(max(0, delay)) } }
@@ -118,6 +127,7 @@ struct Router: Sendable {
         let snapshot = host.snapshot(now: clock())
         var statsCopy = stats.withLock { $0 }
         statsCopy.streamClients = feed.clients
+        statsCopy.persistence = store?.stats.withLock { $0 }
         let body = renderer.render(snapshot, stats: statsCopy, process: ProcessMetrics.read(), alerting: alertingView(),
                                    format: format)
         return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType)], body: body, compressible: true)

@@ -23,6 +23,8 @@ final class AlertService: Sendable {
     private let state: LockedBox<State>
     private let wake = DispatchSemaphore(value: 0)
     private let running = LockedBox(true)
+    /// Called with every alert whenever one appears, changes state or goes (to save them).
+    let onChange = LockedBox<(@Sendable ([Alert]) -> Void)?>(nil)
 
     init(rulesFile: String, ruleSet: RuleSet, host: EngineHost, externalURL: String, logger: Logger,
          clock: @escaping @Sendable () -> EpochMillis) {
@@ -63,6 +65,20 @@ final class AlertService: Sendable {
     }
 
     var alerts: [Alert] { state.withLock { $0.evaluator.alerts } }
+
+    /// Puts back alert states saved before a restart; firing ones count as notified now.
+    func restore(_ alerts: [Alert]) {
+        let now = clock()
+        state.withLock { state in
+            state.evaluator.restore(alerts)
+            let rules = Dictionary(uniqueKeysWithValues: state.ruleSet.rules.map { ($0.alert, $0) })
+            for alert in state.evaluator.alerts where alert.state == .firing {
+                for hook in rules[alert.rule]?.hooks ?? [] {
+                    state.lastSent[hook + "/" + AlertNotification.fingerprint(alert.labels)] = now
+                }
+            }
+        }
+    }
     var snapshotOfState: (RuleSet, AlertEvaluator, [(HookConfig, HookDispatcher.Counts)]) {
         state.withLock { state in
             (state.ruleSet, state.evaluator,
@@ -84,7 +100,8 @@ final class AlertService: Sendable {
         let now = clock()
         let snapshot = host.snapshot(now: now)
         let evaluationTime = host.settings.clock == .event ? snapshot.generatedAt : now
-        state.withLock { state in
+        let changed = state.withLock { state -> [Alert]? in
+            let before = state.evaluator.alerts.map { "\($0.rule)/\($0.queue)/\($0.state)" }
             let events = state.evaluator.evaluate(snapshot.queues, now: evaluationTime)
             let rules = Dictionary(uniqueKeysWithValues: state.ruleSet.rules.map { ($0.alert, $0) })
             for event in events {
@@ -114,7 +131,10 @@ final class AlertService: Sendable {
                 let activeKeys = Set(state.evaluator.alerts.map { AlertNotification.fingerprint($0.labels) })
                 state.lastSent = state.lastSent.filter { activeKeys.contains(String($0.key.split(separator: "/").last ?? "")) }
             }
+            let after = state.evaluator.alerts
+            return after.map { "\($0.rule)/\($0.queue)/\($0.state)" } == before ? nil : after
         }
+        if let changed, let save = onChange.withLock({ $0 }) { save(changed) }
     }
 
     private static func item(_ event: AlertEvent) -> (Alert, AlertNotification.Item) {

@@ -110,6 +110,8 @@ public enum ConfigLoader {
             r.mapping(value, path: key) { key, value, r in readLimit(key, value, &r, &config) }
         case "state_dir":
             if let dir = r.string(value, key) { config.stateDir = dir }
+        case "checkpoint_interval":
+            if let millis = r.duration(value, key) { config.checkpointInterval = max(millis, 1000) }
         case "rules_file":
             if let file = r.string(value, key) { config.rulesFile = file }
         case "web":

@@ -6,6 +6,8 @@ public struct Configuration: Sendable, Equatable {
     public var listen = ":9478"
     public var limits = ServerLimits()
     public var stateDir = ""
+    /// How often the state is checkpointed (ms); also on a graceful stop.
+    public var checkpointInterval: Int64 = 300_000
     public var rulesFile = ""
     public var web = WebSettings()
     public var exposeWindows = false

@@ -35,6 +35,12 @@ public final class Daemon: Sendable {
     let address: SocketAddress
     let feed: LiveFeed
     private let router: Router
+    /// The state directory's journal and checkpoints; nil without `state_dir`.
+    let store: DurableStore?
+    /// False until state is restored (`/-/ready`, ingest 503 before).
+    private let ready: LockedBox<Bool>
+    /// Why the daemon gave up after starting (state that cannot be restored).
+    private let fatal = LockedBox<String?>(nil)
     private let reloadRules: @Sendable () -> Result<String, ConfigProblems>
     private let demoRunning = LockedBox(false)
     private let accepting = LockedBox(true)
@@ -114,10 +120,15 @@ public final class Daemon: Sendable {
         let feed = LiveFeed(host: host, maxClients: config.limits.maxStreams,
                             alerts: { alerting.withLock { $0 }?.alerts ?? [] }, clock: { Daemon.wallClock() })
         self.feed = feed
+        let store = config.stateDir.isEmpty ? nil
+            : DurableStore(directory: config.stateDir, checkpointInterval: config.checkpointInterval, logger: logger)
+        self.store = store
+        let ready = LockedBox(store == nil)
+        self.ready = ready
         let router = Router(host: host, stats: stats, status: status, access: access,
                             renderer: MetricsRenderer(exposeWindows: config.exposeWindows, version: options.version),
-                            ready: LockedBox(true), accepting: accepting, alerting: alerting, reloadRules: reloadRules,
-                            clock: { Daemon.wallClock() }, feed: feed)
+                            ready: ready, accepting: accepting, alerting: alerting, reloadRules: reloadRules,
+                            clock: { Daemon.wallClock() }, feed: feed, store: store)
         self.reloadRules = reloadRules
         self.router = router
         var serverConfig = HTTPServer.Configuration(address: address)
@@ -165,7 +176,11 @@ public final class Daemon: Sendable {
             let source = options.configuration.rulesFile.isEmpty ? DemoRules.source : options.configuration.rulesFile
             logger.info("alerting: \(rules.rules.count) rules, \(rules.hooks.count) hooks", metadata: ["rules_file": "\(source)"])
         }
-        if options.demo { startDemo() }
+        if let store {
+            restoreState(from: store)
+        } else if options.demo {
+            startDemo()
+        }
 
         while true {
             var received: Int32 = 0
@@ -180,8 +195,34 @@ public final class Daemon: Sendable {
             feed.stop()
             server.stop()
             alerting.withLock { $0 }?.stop()
+            store?.stop()
+            if let reason = fatal.withLock({ $0 }) { throw .setup(reason) }
             logger.info("stopped")
             return
+        }
+    }
+
+    /// Restores the state directory on its own thread (`/-/ready` says 503 meanwhile); a state
+    /// that cannot be restored stops the daemon with the reason.
+    private func restoreState(from store: DurableStore) {
+        logger.info("state: restoring from \(store.directory)")
+        let host = self.host, alerting = self.alerting, ready = self.ready, fatal = self.fatal, logger = self.logger
+        let demo = options.demo
+        Thread.detachNewThread { [self] in
+            do throws(DurableStore.RecoveryError) {
+                let alerts = try host.restore(from: store)
+                let service = alerting.withLock { $0 }
+                service?.restore(alerts)
+                service?.onChange.withLock { $0 = { store.saveAlerts($0) } }
+                store.setCapture { (host.copyEngine(), alerting.withLock { $0 }?.alerts ?? []) }
+                ready.withLock { $0 = true }
+                logger.info("ready: state restored, accepting events")
+                if demo { startDemo() }
+            } catch {
+                fatal.withLock { $0 = "cannot restore the state directory: \(error.description)" }
+                logger.critical("cannot restore the state directory: \(error.description)")
+                kill(getpid(), SIGTERM)
+            }
         }
     }
 

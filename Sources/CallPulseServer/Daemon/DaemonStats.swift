@@ -20,6 +20,8 @@ public struct DaemonStats: Sendable {
     public var lastReloadSuccessAt: EpochMillis = 0
     /// Live streams open (filled in when rendered).
     public var streamClients = 0
+    /// Journal and checkpoint figures, with a state directory (filled in when rendered).
+    var persistence: DurableStore.Stats?
 
     public init() {}
 

@@ -1,3 +1,4 @@
+import CallPulseAlerting
 import CallPulseCore
 import CallPulseHTTP
 
@@ -6,6 +7,8 @@ import CallPulseHTTP
 public final class EngineHost: Sendable {
     private let engine: LockedBox<Engine>
     private let readers = ReaderPool()
+    /// The state directory's journal once state is restored; nil without one.
+    private let store = LockedBox<DurableStore?>(nil)
     public let settings: Settings
 
     public init(settings: Settings) throws(Engine.SetupError) {
@@ -21,12 +24,15 @@ public final class EngineHost: Sendable {
         public var errors: [(index: Int, line: Int, rejection: Rejection)] = []
         /// Receive time minus state time of accepted events (live clock), in ms.
         public var delays: [Int64] = []
+        /// Set when the batch could not be stored: nothing of it was applied.
+        public var storageFailure: String?
         public var total: Int { accepted + ignored + rejected }
     }
 
     public static let maxErrors = 100
 
     /// Decodes a body (any input shape) and applies it; `receivedAt` is the live clock's now.
+    /// With a state directory the batch is journaled first, and applied only once stored.
     public func ingest(_ body: [UInt8], receivedAt: EpochMillis) -> IngestReport {
         var outcomes: [DecodeOutcome] = []
         var positions: [(index: Int, line: Int)] = []
@@ -36,29 +42,60 @@ public final class EngineHost: Sendable {
                 positions.append((positioned.index, positioned.line))
             }
         }
+        guard let store = store.withLock({ $0 }) else {
+            return engine.withLock { Self.apply(outcomes, positions, receivedAt, &$0) }
+        }
+        let result = LockedBox(IngestReport())
+        let decoded = outcomes, where_ = positions, engine = self.engine
+        let batch = DurableStore.Batch(payload: JournalRecord.encode(outcomes, receivedAt: receivedAt)) {
+            let report = engine.withLock { Self.apply(decoded, where_, receivedAt, &$0) }
+            result.withLock { $0 = report }
+        }
+        if let failure = store.submit(batch) {
+            var report = IngestReport()
+            report.storageFailure = failure
+            return report
+        }
+        return result.withLock { $0 }
+    }
+
+    private static func apply(_ outcomes: [DecodeOutcome], _ positions: [(index: Int, line: Int)],
+                              _ receivedAt: EpochMillis, _ engine: inout Engine) -> IngestReport {
         var report = IngestReport()
         var position = 0
-        engine.withLock { engine in
-            engine.process(contentsOf: outcomes, receivedAt: receivedAt) { result in
-                switch result {
-                case .accepted:
-                    report.accepted += 1
-                    if settings.clock == .live, case .event(let event) = outcomes[position], let time = event.stateTime {
-                        report.delays.append(receivedAt - time)
-                    }
-                case .ignored:
-                    report.ignored += 1
-                case .rejected(let rejection):
-                    report.rejected += 1
-                    if report.errors.count < Self.maxErrors {
-                        report.errors.append((positions[position].index, positions[position].line, rejection))
-                    }
+        let live = engine.settings.clock == .live
+        engine.process(contentsOf: outcomes, receivedAt: receivedAt) { result in
+            switch result {
+            case .accepted:
+                report.accepted += 1
+                if live, case .event(let event) = outcomes[position], let time = event.stateTime {
+                    report.delays.append(receivedAt - time)
                 }
-                position += 1
+            case .ignored:
+                report.ignored += 1
+            case .rejected(let rejection):
+                report.rejected += 1
+                if report.errors.count < Self.maxErrors {
+                    report.errors.append((positions[position].index, positions[position].line, rejection))
+                }
             }
+            position += 1
         }
         return report
     }
+
+    /// Restores state from `store` (checkpoint and journal), then journals every ingest there.
+    func restore(from store: DurableStore) throws(DurableStore.RecoveryError) -> [Alert] {
+        let (restored, alerts) = try store.recover(settings: settings) { engine, outcomes, receivedAt in
+            engine.process(contentsOf: outcomes, receivedAt: receivedAt) { _ in }
+        }
+        engine.withLock { $0 = restored }
+        self.store.withLock { $0 = store }
+        return alerts
+    }
+
+    /// A copy of the engine (copy-on-write: cheap now, the arrays are copied on the next change).
+    func copyEngine() -> Engine { engine.withLock { $0 } }
 
     /// A consistent snapshot at `now` (expiry runs first).
     public func snapshot(now: EpochMillis) -> Snapshot {

@@ -227,11 +227,37 @@ public struct MetricsRenderer: Sendable {
         }
         out.family("callpulse_stream_clients", "gauge", "Clients connected to the live stream (/api/v1/stream).")
         out.sample("callpulse_stream_clients", ExpositionWriter.Labels(), Int64(stats.streamClients))
+        if let state = stats.persistence { renderPersistence(state, into: &out) }
         out.family("callpulse_config_last_reload_successful", "gauge", "1 when the last rules reload succeeded.")
         out.sample("callpulse_config_last_reload_successful", ExpositionWriter.Labels(), stats.lastReloadSuccessful ? 1 : 0)
         out.family("callpulse_config_last_reload_success_timestamp_seconds", "gauge", "Unix time of the last successful reload.")
         out.sample("callpulse_config_last_reload_success_timestamp_seconds", ExpositionWriter.Labels(),
                    seconds: stats.lastReloadSuccessAt)
+    }
+
+    private func renderPersistence(_ state: DurableStore.Stats, into out: inout ExpositionWriter) {
+        let none = ExpositionWriter.Labels()
+        out.family("callpulse_journal_records_total", "counter", "Ingest batches written to the journal.")
+        out.sample("callpulse_journal_records_total", none, state.records)
+        out.family("callpulse_journal_bytes_total", "counter", "Bytes written to the journal.")
+        out.sample("callpulse_journal_bytes_total", none, state.bytes)
+        out.family("callpulse_journal_syncs_total", "counter", "Journal group commits (one fdatasync each).")
+        out.sample("callpulse_journal_syncs_total", none, state.syncs)
+        out.family("callpulse_journal_write_errors_total", "counter", "Journal writes that failed (ingest answered 503).")
+        out.sample("callpulse_journal_write_errors_total", none, state.writeErrors)
+        out.family("callpulse_journal_healthy", "gauge", "1 while the journal can be written; 0 while ingest answers 503.")
+        out.sample("callpulse_journal_healthy", none, state.healthy ? 1 : 0)
+        out.family("callpulse_checkpoints_total", "counter", "Checkpoints written, by result.")
+        out.sample("callpulse_checkpoints_total", ExpositionWriter.Labels(["result": "ok"]), state.checkpoints)
+        out.sample("callpulse_checkpoints_total", ExpositionWriter.Labels(["result": "failed"]), state.checkpointFailures)
+        out.family("callpulse_checkpoint_last_success_timestamp_seconds", "gauge", "Unix time of the last checkpoint written.")
+        out.sample("callpulse_checkpoint_last_success_timestamp_seconds", none, seconds: state.lastCheckpointAt)
+        out.family("callpulse_checkpoint_last_duration_seconds", "gauge", "Time the last checkpoint took to encode and write.")
+        out.sample("callpulse_checkpoint_last_duration_seconds", none, seconds: state.lastCheckpointMillis)
+        out.family("callpulse_checkpoint_last_size_bytes", "gauge", "Size of the last checkpoint.")
+        out.sample("callpulse_checkpoint_last_size_bytes", none, state.lastCheckpointBytes)
+        out.family("callpulse_state_recovery_seconds", "gauge", "Time the last start took to load the checkpoint and replay the journal.")
+        out.sample("callpulse_state_recovery_seconds", none, seconds: state.recoveryMillis)
     }
 
     private func renderProcess(_ process: ProcessMetrics, into out: inout ExpositionWriter) {
