@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT ?= swift
 RELEASE_BIN := .build/release/callpulse
 
-.PHONY: all bootstrap build release test fuzz sanitize run bench load latency hostile soak clean
+.PHONY: all bootstrap build release test fuzz sanitize run bench load latency durability hostile soak clean
 
 all: build
 
@@ -63,6 +63,10 @@ load: release
 latency: release
 	@scripts/bootstrap.sh bench
 	scripts/alert_latency.py
+
+## State directory figures: ingest with and without the journal, restart with 1 M calls, checkpoint pauses.
+durability: release
+	/usr/bin/python3 scripts/durability_bench.py
 
 ## Hostile clients (slowloris, idle floods, huge and deep bodies, cardinality attacks) with figures.
 hostile: release

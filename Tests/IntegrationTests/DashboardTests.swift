@@ -70,7 +70,9 @@ struct DashboardTests {
     func panelQueriesAgainstPrometheus() throws {
         #expect(FileManager.default.isExecutableFile(atPath: PrometheusServer.binary),
                 "prometheus is missing: run scripts/bootstrap.sh test")
-        let daemon = try DaemonProcess(["--demo"])
+        let stateDir = FileManager.default.temporaryDirectory.appendingPathComponent("callpulse-dash-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: stateDir) }
+        let daemon = try DaemonProcess(["--demo", "--state-dir", stateDir])  // so the durable-state panel has data
         defer { _ = daemon.stop() }
         let prometheus = try PrometheusServer(scraping: daemon.port)
         // Bounded: up to 60 s for three queues and a few scrapes of history for rate().
@@ -92,6 +94,7 @@ struct DashboardTests {
 
         // May be empty in a one-minute demo: no hooks, no expiry, no rejected or ignored events yet.
         let mayBeEmpty = ["callpulse_alert_notifications_total", "callpulse_queue_expired_calls_total",
+                          "callpulse_checkpoint_last_success_timestamp_seconds{instance=~\".*\"} > 0",
                           "callpulse_events_ignored_total", "callpulse_events_rejected_total", "callpulse_alerts{"]
         let busiestQueues: Set = ["Billing", "Support", "Sales"]
         for (panel, expr) in queries {
@@ -115,7 +118,7 @@ struct DashboardTests {
         }
         let check = try Self.run("/usr/bin/promtool", ["check", "rules", "alerts/prometheus/callpulse.rules.yml"])
         #expect(check.status == 0, "\(check.stdout)")
-        #expect(check.stdout.contains("SUCCESS: 9 rules found"))
+        #expect(check.stdout.contains("SUCCESS: 10 rules found"))
         let tests = try Self.run("/usr/bin/promtool", ["test", "rules", "alerts/prometheus/callpulse.rules.test.yml"])
         #expect(tests.status == 0, "\(tests.stdout)")
         let config = try Self.run("/usr/bin/promtool", ["check", "config", "alerts/prometheus/prometheus.example.yml"])

@@ -160,6 +160,28 @@ struct DurabilityTests {
         #expect(try Self.state(again).queues == expected.queues)
     }
 
+    @Test("checkpoints every second while ingesting: four or more are written, the daemon keeps serving, a restart matches")
+    func manyCheckpoints() throws {
+        let setup = try Setup()
+        let batches = try Self.batches(count: 600, size: 20, seed: 21)
+        let daemon = try setup.start(checkpoint: "1s")
+        #expect(setup.ready(daemon))
+        var sent: [String] = []
+        let started = Date()
+        for batch in batches where Date().timeIntervalSince(started) < 7 {
+            #expect(try daemon.post("/api/v1/events", batch).status == 200)
+            sent.append(batch)
+            usleep(10_000)
+        }
+        let written = daemon.log.components(separatedBy: "state: wrote checkpoint-").count - 1
+        #expect(written >= 4, "\(written) checkpoints")  // the third once crashed (see DurableStore.Capture)
+        #expect(daemon.process.isRunning)
+        setup.kill9()
+        let restarted = try setup.start(checkpoint: "1h")
+        #expect(setup.ready(restarted))
+        #expect(try Self.state(restarted).queues == (try Self.reference(sent)).queues)
+    }
+
     @Test("a torn journal tail is cut at the last whole record with a warning; nothing acknowledged is lost")
     func tornTail() throws {
         let setup = try Setup()

@@ -24,7 +24,13 @@ final class AlertService: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let running = LockedBox(true)
     /// Called with every alert whenever one appears, changes state or goes (to save them).
-    let onChange = LockedBox<(@Sendable ([Alert]) -> Void)?>(nil)
+    let onChange = LockedBox<ChangeHandler?>(nil)
+
+    /// A class around the callback (see DurableStore.Capture for why not a bare closure).
+    final class ChangeHandler: Sendable {
+        let body: @Sendable ([Alert]) -> Void
+        init(_ body: @escaping @Sendable ([Alert]) -> Void) { self.body = body }
+    }
 
     init(rulesFile: String, ruleSet: RuleSet, host: EngineHost, externalURL: String, logger: Logger,
          clock: @escaping @Sendable () -> EpochMillis) {
@@ -134,7 +140,7 @@ final class AlertService: Sendable {
             let after = state.evaluator.alerts
             return after.map { "\($0.rule)/\($0.queue)/\($0.state)" } == before ? nil : after
         }
-        if let changed, let save = onChange.withLock({ $0 }) { save(changed) }
+        if let changed, let save = onChange.withLock({ $0 }) { save.body(changed) }
     }
 
     private static func item(_ event: AlertEvent) -> (Alert, AlertNotification.Item) {

@@ -213,7 +213,7 @@ public final class Daemon: Sendable {
                 let alerts = try host.restore(from: store)
                 let service = alerting.withLock { $0 }
                 service?.restore(alerts)
-                service?.onChange.withLock { $0 = { store.saveAlerts($0) } }
+                service?.onChange.withLock { $0 = AlertService.ChangeHandler { store.saveAlerts($0) } }
                 store.setCapture { (host.copyEngine(), alerting.withLock { $0 }?.alerts ?? []) }
                 ready.withLock { $0 = true }
                 logger.info("ready: state restored, accepting events")

@@ -70,8 +70,14 @@ final class DurableStore: Sendable {
     private let writer = LockedBox(Writer())
     private let running = LockedBox(true)
     let stats = LockedBox(Stats())
-    /// A copy of the engine (copy-on-write: O(1) under its lock) and the alert states.
-    private let capture: LockedBox<(@Sendable () -> (Engine, [Alert]))?> = LockedBox(nil)
+    /// Supplies a copy of the engine (copy-on-write: O(1) under its lock) and the alert states.
+    /// A class around the closure: a function type stored in a generic box came back wrapped in
+    /// reabstraction thunks that called each other until the stack ran out.
+    final class Capture: Sendable {
+        let body: @Sendable () -> (Engine, [Alert])
+        init(_ body: @escaping @Sendable () -> (Engine, [Alert])) { self.body = body }
+    }
+    private let capture = LockedBox<Capture?>(nil)
     private let stopped = DispatchSemaphore(value: 0)
 
     init(directory: String, checkpointInterval: EpochMillis, logger: Logger) {
@@ -215,7 +221,7 @@ final class DurableStore: Sendable {
     // MARK: Ingest
 
     /// Supplies the engine copy and alert states for checkpoints.
-    func setCapture(_ body: @escaping @Sendable () -> (Engine, [Alert])) { capture.withLock { $0 = body } }
+    func setCapture(_ body: @escaping @Sendable () -> (Engine, [Alert])) { capture.withLock { $0 = Capture(body) } }
 
     /// Journals `batch`, then runs its work (applying it) in journal order; returns nil when
     /// both happened, else why not (nothing was applied).
@@ -325,7 +331,7 @@ final class DurableStore: Sendable {
         }
         guard let (sequence, _) = plan else { return }
         try? FileIO.syncDirectory(directory)
-        let (engine, alerts) = capture()
+        let (engine, alerts) = capture.body()
         let write: @Sendable () -> Void = { [self] in
             writeCheckpoint(engine, alerts: alerts, sequence: sequence)
             writer.withLock { $0.checkpointRunning = false }
