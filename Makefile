@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT ?= swift
 RELEASE_BIN := .build/release/callpulse
 
-.PHONY: all bootstrap build release test fuzz sanitize run bench load latency durability hostile soak clean
+.PHONY: all bootstrap build release test fuzz sanitize run bench load latency streams durability hostile soak clean
 
 all: build
 
@@ -35,8 +35,8 @@ fuzz: bootstrap
 ## the daemons the tests start are sanitized too and die on the first report.
 sanitize:
 	@scripts/bootstrap.sh test
-	CALLPULSE_SANITIZER=thread TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 $(SWIFT) test --sanitize=thread --scratch-path .build-tsan
-	CALLPULSE_SANITIZER=address ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=1 $(SWIFT) test --sanitize=address --scratch-path .build-asan
+	CALLPULSE_SANITIZER=thread TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread --scratch-path .build-tsan
+	CALLPULSE_SANITIZER=address ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 $(SWIFT) test --sanitize=address --scratch-path .build-asan
 
 LISTEN ?= 127.0.0.1:9478
 
@@ -63,6 +63,11 @@ load: release
 latency: release
 	@scripts/bootstrap.sh bench
 	scripts/alert_latency.py
+
+## Live-stream clients: how many the daemon holds and what each costs (STREAMS, default 2,000).
+STREAMS ?= 2000
+streams: release
+	/usr/bin/python3 scripts/stream_clients.py $(STREAMS)
 
 ## State directory figures: ingest with and without the journal, restart with 1 M calls, checkpoint pauses.
 durability: release

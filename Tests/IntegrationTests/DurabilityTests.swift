@@ -114,7 +114,8 @@ struct DurabilityTests {
             if let last = sent.last, cycle > 0 {
                 #expect(try daemon.post("/api/v1/events", last).status == 200)
             }
-            let killer = DispatchWorkItem { setup.kill9() }
+            let pid = daemon.process.processIdentifier  // the killer touches nothing else of the test's
+            let killer = DispatchWorkItem { kill(pid, SIGKILL) }
             let end = min(all.count, next + 150)
             if cycle < 3 {
                 DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int.random(in: 50...400, using: &random)),

@@ -167,8 +167,6 @@ public final class Daemon: Sendable {
         }
         let scheme = options.configuration.web.tlsCertFile.isEmpty ? "http" : "https"
         let shown = SocketAddress(host: address.host, port: port)
-        logger.info("listening on \(scheme)://\(shown)",
-                    metadata: ["clock": "\(host.settings.clock.rawValue)", "version": "\(options.version)"])
         if let rules = initialRules {
             let service = AlertService(rulesFile: options.configuration.rulesFile, ruleSet: rules, host: host,
                                        externalURL: "\(scheme)://\(shown)", logger: logger, clock: { Daemon.wallClock() })
@@ -176,6 +174,9 @@ public final class Daemon: Sendable {
             let source = options.configuration.rulesFile.isEmpty ? DemoRules.source : options.configuration.rulesFile
             logger.info("alerting: \(rules.rules.count) rules, \(rules.hooks.count) hooks", metadata: ["rules_file": "\(source)"])
         }
+        // Logged once everything answers: tests and scripts start on this line.
+        logger.info("listening on \(scheme)://\(shown)",
+                    metadata: ["clock": "\(host.settings.clock.rawValue)", "version": "\(options.version)"])
         if let store {
             restoreState(from: store)
         } else if options.demo {
