@@ -23,9 +23,16 @@ struct CLI {
 
     /// Runs `callpulse ARGS`, feeding `stdin`; output goes through files so large outputs cannot block.
     static func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
+        try run(executable: binary, arguments, stdin: stdin)
+    }
+
+    /// Runs any executable the same way (peers such as promtool, the browser driver).
+    static func run(executable: URL, _ arguments: [String], stdin: Data? = nil, in workingDirectory: URL? = nil)
+        throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
+        if let workingDirectory { process.currentDirectoryURL = workingDirectory }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callpulse-cli-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

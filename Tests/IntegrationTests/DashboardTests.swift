@@ -27,18 +27,11 @@ struct DashboardTests {
         }
     }
 
+    /// Runs a tool from the repository's root; stdout and stderr together as `stdout`.
     static func run(_ executable: String, _ arguments: [String]) throws -> CLI.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = repository
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLI.Result(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self), stderr: "")
+        var result = try CLI.run(executable: URL(fileURLWithPath: executable), arguments, in: repository)
+        result.stdout += result.stderr
+        return result
     }
 
     @Test("the dashboard is importable and provisionable: stable uid, DS_PROMETHEUS input and variable, queue variable")

@@ -55,17 +55,10 @@ struct SimulateTargetTests {
         #expect(FileManager.default.isExecutableFile(atPath: binary.path), "build the fuzz targets: swift build")
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Fuzz")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = [root.appendingPathComponent("corpus/\(target)").path,
-                             root.appendingPathComponent("crashers/\(target)").path]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let run = try CLI.run(executable: binary, [root.appendingPathComponent("corpus/\(target)").path,
+                                                   root.appendingPathComponent("crashers/\(target)").path])
+        let output = run.stdout
+        #expect(run.status == 0)
         #expect(output.hasPrefix("replayed "), "\(output)")
     }
 }

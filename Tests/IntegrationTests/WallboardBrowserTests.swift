@@ -68,17 +68,7 @@ struct WallboardBrowserTests {
     }
 
     static func runCheck(_ arguments: [String]) throws -> CLI.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [repository.appendingPathComponent("Tests/Browser/wallboard_check.py").path] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLI.Result(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
-                          stderr: String(decoding: errors, as: UTF8.self))
+        try CLI.run(executable: URL(fileURLWithPath: "/usr/bin/python3"),
+                    [repository.appendingPathComponent("Tests/Browser/wallboard_check.py").path] + arguments)
     }
 }
