@@ -13,6 +13,7 @@ using namespace simdjson;
 
 struct CallPulseJSONParser {
     dom::parser dom;
+    dom::parser deep;  // one level more than `dom`; see parse_strict
     ondemand::parser onDemand;
     padded_string scratch;
     size_t maxDepth;
@@ -20,26 +21,37 @@ struct CallPulseJSONParser {
 
 namespace {
 
-constexpr size_t kMaxPath = 4;
-
+/// Where a value sits: the ordinal of the field taken at each object level from the root.
+/// Ordinals, not keys: simdjson's On-Demand compares keys as written (escapes and all) while
+/// the DOM compares them unescaped, and a repeated key must resolve to the same occurrence.
+/// The deepest value read is message.call.ResponseFields.MediaProperties.queueTimestamp.
 struct Path {
-    std::string_view keys[kMaxPath];
+    static constexpr size_t capacity = 5;
+    uint32_t ordinals[capacity];
     size_t count = 0;
-    Path with(std::string_view key) const {
+    Path with(uint32_t ordinal) const {
         Path next = *this;
-        next.keys[next.count++] = key;
+        if (next.count < capacity) { next.ordinals[next.count] = ordinal; }
+        next.count++;  // an overflow makes raw_number fail instead of writing past the array
         return next;
     }
 };
 
 bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-/// A key holding null counts as absent when finding the call (events.md).
-bool lookup(dom::object object, std::string_view key, dom::element &out) {
-    auto result = object.at_key(key);
-    if (result.error()) { return false; }
-    out = result.value_unsafe();
-    return !out.is_null();
+/// The first field named `key` (a key holding null counts as absent when finding the call,
+/// events.md), with its ordinal.
+bool lookup(dom::object object, std::string_view key, dom::element &out, uint32_t &ordinal) {
+    uint32_t index = 0;
+    for (dom::key_value_pair field : object) {
+        if (field.key == key) {
+            out = field.value;
+            ordinal = index;
+            return !out.is_null();
+        }
+        index++;
+    }
+    return false;
 }
 
 int32_t kind_of(dom::element element) {
@@ -56,26 +68,32 @@ int32_t kind_of(dom::element element) {
     return CALLPULSE_JSON_NULL;
 }
 
-/// The exact text of the number at `path`, read with On-Demand from the original bytes.
+/// The value of the `ordinal`-th field of `object`.
+bool nth_field(ondemand::object object, uint32_t ordinal, ondemand::value &out) {
+    uint32_t index = 0;
+    for (auto field : object) {
+        if (field.error()) { return false; }
+        if (index++ == ordinal) { return !field.value().get(out); }
+    }
+    return false;
+}
+
+/// The exact text of the number at `path`, read with On-Demand from the original bytes
+/// (the DOM keeps only the parsed value; events.md takes a number's text as written).
 bool raw_number(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length, const Path &path,
                 CallPulseJSONField &field) {
+    if (path.count == 0 || path.count > Path::capacity) { return false; }
     auto document = parser->onDemand.iterate(reinterpret_cast<const char *>(bytes), length,
                                              length + SIMDJSON_PADDING);
     if (document.error()) { return false; }
+    ondemand::object root;
+    if (document.get_object().get(root)) { return false; }
     ondemand::value value;
-    {
-        auto object = document.get_object();
-        if (object.error()) { return false; }
-        auto next = object.find_field_unordered(path.keys[0]);
-        if (next.error()) { return false; }
-        value = next.value_unsafe();
-    }
+    if (!nth_field(root, path.ordinals[0], value)) { return false; }
     for (size_t i = 1; i < path.count; i++) {
-        auto object = value.get_object();
-        if (object.error()) { return false; }
-        auto next = object.find_field_unordered(path.keys[i]);
-        if (next.error()) { return false; }
-        value = next.value_unsafe();
+        ondemand::object object;
+        if (value.get_object().get(object)) { return false; }
+        if (!nth_field(object, path.ordinals[i], value)) { return false; }
     }
     std::string_view token = value.raw_json_token();
     while (!token.empty() && is_json_space(token.back())) { token.remove_suffix(1); }
@@ -144,15 +162,17 @@ bool neutralise_numbers(CallPulseJSONParser *parser, const uint8_t *bytes, size_
 
 /// Fills `field` from one JSON value (numbers are read back as written).
 void fill(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length, dom::element element,
-          const Path &path, std::string_view key, CallPulseJSONField &field) {
+          const Path &path, CallPulseJSONField &field) {
     if (field.kind != CALLPULSE_JSON_ABSENT) { return; }  // a repeated key: the first one counts
     field.kind = kind_of(element);
     if (field.kind == CALLPULSE_JSON_STRING) {
         std::string_view text = element.get_string().value_unsafe();
         field.bytes = reinterpret_cast<const uint8_t *>(text.data());
         field.length = text.size();
-    } else if (field.kind == CALLPULSE_JSON_NUMBER) {
-        if (!raw_number(parser, bytes, length, path.with(key), field)) { field.kind = CALLPULSE_JSON_BOOL; }
+    } else if (field.kind == CALLPULSE_JSON_NUMBER && !raw_number(parser, bytes, length, path, field)) {
+        // Cannot happen for a document the DOM accepted; an empty text reads as an invalid number.
+        field.bytes = bytes;
+        field.length = 0;
     }
 }
 
@@ -183,20 +203,22 @@ template <size_t N>
 void read_fields(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length, dom::object object,
                  const Path &path, const Wanted (&wanted)[N], CallPulseJSONEvent *out) {
     bool nestedSeen[2] = {false, false};
+    uint32_t ordinal = 0;
     for (dom::key_value_pair field : object) {
+        const uint32_t here = ordinal++;
         for (const Wanted &want : wanted) {
             if (field.key != want.key) { continue; }
             if (want.slot >= 0) {
-                fill(parser, bytes, length, field.value, path, want.key, out->fields[want.slot]);
+                fill(parser, bytes, length, field.value, path.with(here), out->fields[want.slot]);
             } else if (!nestedSeen[-want.slot - 1]) {
                 // ResponseFields and MediaProperties read as absent when null or not objects.
                 nestedSeen[-want.slot - 1] = true;
                 if (!field.value.is_object()) { break; }
                 dom::object nested = field.value.get_object().value_unsafe();
                 if (want.slot == kResponseFields) {
-                    read_fields(parser, bytes, length, nested, path.with(want.key), kResponseFieldKeys, out);
+                    read_fields(parser, bytes, length, nested, path.with(here), kResponseFieldKeys, out);
                 } else {
-                    read_fields(parser, bytes, length, nested, path.with(want.key), kMediaKeys, out);
+                    read_fields(parser, bytes, length, nested, path.with(here), kMediaKeys, out);
                 }
             }
             break;
@@ -214,30 +236,82 @@ void extract(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length, d
     // Finding the call (events.md): message.call, else call, else a bare call object.
     dom::object top = root.get_object().value_unsafe();
     dom::element found;
+    uint32_t ordinal = 0;
     Path path;
-    if (lookup(top, "message", found)) {
+    if (lookup(top, "message", found, ordinal)) {
+        path = path.with(ordinal);
         dom::element call;
-        if (!found.is_object() || !lookup(found.get_object().value_unsafe(), "call", call) || !call.is_object()) {
+        if (!found.is_object() || !lookup(found.get_object().value_unsafe(), "call", call, ordinal) ||
+            !call.is_object()) {
             out->status = CALLPULSE_JSON_MISSING_CALL;
             return;
         }
         found = call;
-        path = path.with("message").with("call");
-    } else if (lookup(top, "call", found)) {
+        path = path.with(ordinal);
+    } else if (lookup(top, "call", found, ordinal)) {
         if (!found.is_object()) {
             out->status = CALLPULSE_JSON_MISSING_CALL;
             return;
         }
-        path = path.with("call");
+        path = path.with(ordinal);
     } else {
         dom::element ignored;
-        if (!lookup(top, "id", ignored) && !lookup(top, "event", ignored)) {
+        if (!lookup(top, "id", ignored, ordinal) && !lookup(top, "event", ignored, ordinal)) {
             out->status = CALLPULSE_JSON_MISSING_CALL;
             return;
         }
         found = root;
     }
     read_fields(parser, bytes, length, found.get_object().value_unsafe(), path, kCallKeys, out);
+}
+
+/// True when a container in `text` (valid JSON) opens deeper than `limit` levels.
+bool deeper_than(const uint8_t *text, size_t length, size_t limit) {
+    size_t depth = 0;
+    bool inString = false;
+    for (size_t i = 0; i < length; i++) {
+        uint8_t c = text[i];
+        if (inString) {
+            if (c == '\\') { i++; } else if (c == '"') { inString = false; }
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > limit) { return true; }
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return false;
+}
+
+/// Parses one value under events.md's strictness: numbers beyond 64 bits are valid JSON, and
+/// nesting is limited to `maxDepth` levels inclusive. simdjson rejects a non-empty container at
+/// its max_depth yet accepts an empty one there, so a DEPTH_ERROR is re-checked with a parser
+/// one level deeper and an exact count. Either fallback may reveal the other's error, so each
+/// is tried once in whatever order they appear; only such documents pay for them.
+error_code parse_strict(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length, dom::element &root) {
+    const uint8_t *text = bytes;
+    dom::parser *dom = &parser->dom;
+    error_code error = dom->parse(text, length, false).get(root);
+    for (;;) {
+        if (error == NUMBER_ERROR && text == bytes) {
+            if (!neutralise_numbers(parser, bytes, length)) { return NUMBER_ERROR; }
+            text = reinterpret_cast<const uint8_t *>(parser->scratch.data());
+        } else if (error == DEPTH_ERROR && dom == &parser->dom) {
+            if (parser->deep.max_depth() != parser->maxDepth + 1 &&
+                parser->deep.allocate(4096, parser->maxDepth + 1) != SUCCESS) {
+                return MEMALLOC;
+            }
+            dom = &parser->deep;
+        } else {
+            break;
+        }
+        error = dom->parse(text, length, false).get(root);
+    }
+    if (error == SUCCESS && dom == &parser->deep && deeper_than(text, length, parser->maxDepth)) {
+        return DEPTH_ERROR;
+    }
+    return error;
 }
 
 } // namespace
@@ -259,32 +333,21 @@ CallPulseJSONParser *callpulse_json_parser_create(size_t maxDepth) {
 void callpulse_json_parser_destroy(CallPulseJSONParser *parser) { delete parser; }
 
 int32_t callpulse_json_validate(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length) {
-    auto result = parser->dom.parse(bytes, length, false);
-    error_code error = result.error();
-    if (error == NUMBER_ERROR) {
-        if (!neutralise_numbers(parser, bytes, length)) { return NUMBER_ERROR; }
-        error = parser->dom.parse(parser->scratch).error();
-    }
-    return error;
+    dom::element root;
+    return parse_strict(parser, bytes, length, root);
 }
 
 int32_t callpulse_json_read_event(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length,
                                   CallPulseJSONEvent *out) {
     std::memset(out, 0, sizeof(*out));
-    auto result = parser->dom.parse(bytes, length, false);
-    error_code error = result.error();
-    if (error == NUMBER_ERROR) {
-        if (neutralise_numbers(parser, bytes, length)) {
-            result = parser->dom.parse(parser->scratch);
-            error = result.error();
-        }
-    }
+    dom::element root;
+    error_code error = parse_strict(parser, bytes, length, root);
     if (error != SUCCESS) {
         out->status = CALLPULSE_JSON_MALFORMED;
         out->errorCode = error;
         return out->status;
     }
-    extract(parser, bytes, length, result.value_unsafe(), out);
+    extract(parser, bytes, length, root, out);
     return out->status;
 }
 
