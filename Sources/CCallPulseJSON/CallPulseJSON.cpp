@@ -238,27 +238,28 @@ void extract(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length, d
     dom::element found;
     uint32_t ordinal = 0;
     Path path;
+    auto missing = [out](int32_t site, int32_t kind) {
+        out->status = CALLPULSE_JSON_MISSING_CALL;
+        out->callSite = site;
+        out->callKind = kind;
+    };
     if (lookup(top, "message", found, ordinal)) {
         path = path.with(ordinal);
+        if (!found.is_object()) { return missing(CALLPULSE_CALL_MESSAGE, kind_of(found)); }
         dom::element call;
-        if (!found.is_object() || !lookup(found.get_object().value_unsafe(), "call", call, ordinal) ||
-            !call.is_object()) {
-            out->status = CALLPULSE_JSON_MISSING_CALL;
-            return;
+        if (!lookup(found.get_object().value_unsafe(), "call", call, ordinal)) {
+            return missing(CALLPULSE_CALL_MESSAGE_CALL, CALLPULSE_JSON_ABSENT);
         }
+        if (!call.is_object()) { return missing(CALLPULSE_CALL_MESSAGE_CALL, kind_of(call)); }
         found = call;
         path = path.with(ordinal);
     } else if (lookup(top, "call", found, ordinal)) {
-        if (!found.is_object()) {
-            out->status = CALLPULSE_JSON_MISSING_CALL;
-            return;
-        }
+        if (!found.is_object()) { return missing(CALLPULSE_CALL_CALL, kind_of(found)); }
         path = path.with(ordinal);
     } else {
         dom::element ignored;
         if (!lookup(top, "id", ignored, ordinal) && !lookup(top, "event", ignored, ordinal)) {
-            out->status = CALLPULSE_JSON_MISSING_CALL;
-            return;
+            return missing(CALLPULSE_CALL_NO_KEY, CALLPULSE_JSON_ABSENT);
         }
         found = root;
     }

@@ -30,6 +30,14 @@ typedef enum {
     CALLPULSE_JSON_MISSING_CALL = 3,
 } CallPulseJSONStatus;
 
+/// Where finding the call stopped, for a `missing_call` detail (events.md, "Finding the call").
+typedef enum {
+    CALLPULSE_CALL_NO_KEY = 0,        // no message, call, id or event key (or all null)
+    CALLPULSE_CALL_MESSAGE = 1,       // message is not an object
+    CALLPULSE_CALL_MESSAGE_CALL = 2,  // message.call is absent, null or not an object
+    CALLPULSE_CALL_CALL = 3,          // call is not an object
+} CallPulseJSONCallSite;
+
 /// The call fields the decoder reads, in a fixed order.
 typedef enum {
     CALLPULSE_FIELD_ID = 0,
@@ -57,6 +65,8 @@ typedef struct {
     int32_t status;      // CallPulseJSONStatus
     int32_t errorCode;   // simdjson's error code when status is MALFORMED
     int32_t rootKind;    // CallPulseJSONKind of the whole value
+    int32_t callSite;    // CallPulseJSONCallSite when status is MISSING_CALL
+    int32_t callKind;    // CallPulseJSONKind found there (ABSENT when missing)
     CallPulseJSONField fields[CALLPULSE_FIELD_COUNT];
 } CallPulseJSONEvent;
 

@@ -13,8 +13,7 @@ enum EventDecoder {
             let type = FieldRules.typeName(CallPulseJSONKind(UInt32(bitPattern: raw.rootKind)))
             return .rejected(Rejection(.notAnObject, "the event is \(type), not a JSON object"))
         case CALLPULSE_JSON_MISSING_CALL:
-            return .rejected(Rejection(.missingCall,
-                "no call object: expected message.call, call, or a bare call object with id or event"))
+            return .rejected(Rejection(.missingCall, missingCallDetail(raw)))
         default:
             break
         }
@@ -40,6 +39,21 @@ enum EventDecoder {
                 return .rejected(error)
             }
         }
+    }
+
+    /// Names the field where finding the call stopped and what it held.
+    private static func missingCallDetail(_ raw: CallPulseJSONEvent) -> String {
+        let kind = CallPulseJSONKind(UInt32(bitPattern: raw.callKind))
+        let field: String
+        switch CallPulseJSONCallSite(UInt32(bitPattern: raw.callSite)) {
+        case CALLPULSE_CALL_MESSAGE: field = "message"
+        case CALLPULSE_CALL_MESSAGE_CALL: field = "message.call"
+        case CALLPULSE_CALL_CALL: field = "call"
+        default:
+            return "no call object: the event has none of message.call, call, or a bare call's id or event"
+        }
+        if kind == CALLPULSE_JSON_ABSENT { return "no call object: \(field) is missing" }
+        return "no call object: \(field) is \(FieldRules.typeName(kind)), not an object"
     }
 
     private static func resolve(id idField: Candidate, event: Candidate, callState: Candidate,
