@@ -15,7 +15,8 @@ JSON on fds 3 and 4), so it needs nothing beyond Python's standard library.
 
 Output: {"first": STATE, "after": STATE | null, "pwned": bool, "console_errors": [...]}
 where STATE = {"snapshots": n, "state": "live", "tiles": [{"queue": ..., "fields": {...}}],
-"alerts": [...], "images": n, "scripts": n}. Every wait is bounded (30 s).
+"alerts": [...], "images": n, "scripts": n}. Every wait is bounded (PATIENCE, 60 s: the
+suite runs on loaded machines and under sanitizers).
 """
 import argparse
 import base64
@@ -26,6 +27,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+
+PATIENCE = 60  # seconds; set by --patience
 
 STATE_JS = r"""
 JSON.stringify({
@@ -76,7 +79,7 @@ class Chromium:
         if session and self.session:
             message["sessionId"] = self.session
         os.write(self.to_browser_w, json.dumps(message).encode() + b"\0")
-        deadline = time.time() + 30
+        deadline = time.time() + PATIENCE
         while time.time() < deadline:
             reply = self.read_message()
             if reply.get("id") == self.next_id:
@@ -111,7 +114,8 @@ class Chromium:
         result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
         return result.get("result", {}).get("value")
 
-    def wait_for(self, predicate, what, timeout=30):
+    def wait_for(self, predicate, what, timeout=None):
+        timeout = timeout or PATIENCE
         deadline = time.time() + timeout
         while time.time() < deadline:
             state = json.loads(self.evaluate(STATE_JS) or "{}") if self.session else {}
@@ -167,7 +171,7 @@ def main():
                 body = file.read()
             request = urllib.request.Request(args.url.rstrip("/") + "/api/v1/events", data=body,
                                              headers={"Content-Type": "application/x-ndjson"})
-            urllib.request.urlopen(request, timeout=10).read()
+            urllib.request.urlopen(request, timeout=PATIENCE).read()
             if args.expect_offered:
                 queue, count = args.expect_offered.rsplit("=", 1)
                 after = browser.wait_for(lambda s: offered(s, queue) == count, f"{queue} offered {count}")

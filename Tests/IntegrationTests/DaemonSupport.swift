@@ -30,14 +30,14 @@ final class DaemonProcess {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         var found: Int?
-        for _ in 0..<200 {
-            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        let started = process, path = logPath  // locals: self is not fully initialized yet
+        waitUntil {
+            let log = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
             if let range = log.range(of: #"listening on https?://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
                 found = Int(log[range].split(separator: ":").last!)
-                break
+                return true
             }
-            if !process.isRunning { break }
-            usleep(25_000)
+            return !started.isRunning
         }
         guard let found else {
             process.terminate()
@@ -75,6 +75,23 @@ final class DaemonProcess {
 
     func post(_ path: String, _ text: String, headers: [String: String] = [:]) throws -> HTTPReply {
         try post(path, Array(text.utf8), headers: headers)
+    }
+}
+
+/// How long the suite waits for anything: generous, because it runs on loaded 2-core CI
+/// machines and under ThreadSanitizer (about 10x slower). A wait ends as soon as its
+/// condition holds, so this costs nothing when all is well.
+let patience: Double = 60
+
+/// Polls `condition` until it holds or `seconds` pass; whether it held. The only way the
+/// suite waits: for a condition, never for a fixed time.
+@discardableResult
+func waitUntil(_ seconds: Double = patience, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while true {
+        if try condition() { return true }
+        if ContinuousClock.now >= deadline { return false }
+        usleep(20_000)  // the polling step, not a wait for time to pass
     }
 }
 

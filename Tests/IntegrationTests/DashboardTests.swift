@@ -68,8 +68,8 @@ struct DashboardTests {
         let daemon = try DaemonProcess(["--demo", "--state-dir", stateDir])  // so the durable-state panel has data
         defer { _ = daemon.stop() }
         let prometheus = try PrometheusServer(scraping: daemon.port)
-        // Bounded: up to 60 s for three queues and a few scrapes of history for rate().
-        let ready = prometheus.wait(attempts: 240) {
+        // Bounded: three queues and twelve scrapes (one a second) of history for rate().
+        let ready = prometheus.wait(seconds: 2 * patience) {
             prometheus.query(#"count_over_time(callpulse_queue_offered_calls_total{queue="Billing"}[1m])"#).result
                 .first.flatMap { ($0["value"] as? [Any])?.last as? String }.flatMap(Double.init) ?? 0 >= 12
                 && prometheus.query("callpulse_queue_offered_calls_total").result.count >= 3

@@ -48,13 +48,14 @@ struct DurabilityTests {
             return started
         }
 
-        /// Waits (bounded) for `/-/ready`.
+        /// Waits (bounded by `patience`) for `/-/ready`.
         func ready(_ daemon: DaemonProcess) -> Bool {
-            for _ in 0..<400 {
-                if (try? daemon.get("/-/ready").status) == 200 { return true }
-                usleep(25_000)
-            }
-            return false
+            waitUntil { (try? daemon.get("/-/ready").status) == 200 }
+        }
+
+        /// How many checkpoints `daemon` has written, from its log.
+        static func checkpoints(_ daemon: DaemonProcess) -> Int {
+            daemon.log.components(separatedBy: "state: wrote checkpoint-").count - 1
         }
 
         func kill9() {
@@ -98,13 +99,13 @@ struct DurabilityTests {
         }
     }
 
-    @Test("SIGKILL at random moments under load: after each restart the totals are exactly the events acknowledged")
+    @Test("SIGKILL under load with a request in flight: after each restart the totals are exactly the events acknowledged")
     func crashUnderLoad() throws {
         let setup = try Setup()
         let all = try Self.batches(count: 600, size: 50, seed: 11)
         var sent: [String] = []  // every batch acknowledged, or re-sent until it was
         var next = 0
-        var kills = 0, underLoad = 0
+        var kills = 0, inFlight = 0
         var random = SystemRandomNumberGenerator()
         for cycle in 0..<4 {
             let daemon = try setup.start()
@@ -114,28 +115,26 @@ struct DurabilityTests {
             if let last = sent.last, cycle > 0 {
                 #expect(try daemon.post("/api/v1/events", last).status == 200)
             }
-            let pid = daemon.process.processIdentifier  // the killer touches nothing else of the test's
-            let killer = DispatchWorkItem { kill(pid, SIGKILL) }
+            let pid = daemon.process.processIdentifier
             let end = min(all.count, next + 150)
-            if cycle < 3 {
-                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int.random(in: 50...400, using: &random)),
-                                                  execute: killer)
-            }
+            // Cycles 0-2 end in a SIGKILL sent right after a request was written, before its reply
+            // is read: the request is in flight by construction, at a random point of the cycle.
+            let victim = cycle < 3 ? next + Int.random(in: 1..<(end - next), using: &random) : -1
             while next < end {
-                guard let reply = try? daemon.post("/api/v1/events", all[next]) else { break }  // killed mid-request
-                if reply.status != 200 { break }
+                if next == victim {
+                    let reply = Self.postThenKill(port: daemon.port, pid: pid, body: all[next])
+                    daemon.process.waitUntilExit()
+                    kills += 1
+                    inFlight += 1
+                    sent.append(all[next])  // acknowledged or not: re-sent after the restart either way
+                    next += 1
+                    if reply == 200 { print("durability: the in-flight batch was answered 200 before the kill") }
+                    break
+                }
+                let reply = try daemon.post("/api/v1/events", all[next])
+                #expect(reply.status == 200)
                 sent.append(all[next])
                 next += 1
-            }
-            if next < end {  // in flight at the kill: re-sent after restart
-                sent.append(all[next])
-                next += 1
-                underLoad += 1
-            }
-            killer.cancel()
-            if cycle < 3 {
-                if daemon.process.isRunning { setup.kill9() }  // the cycle ended first: kill it now
-                kills += 1
             }
         }
         // The last daemon is alive: its numbers must be the reference's, to the last window.
@@ -144,14 +143,21 @@ struct DurabilityTests {
         let expected = try Self.reference(sent)
         let got = try Self.state(daemon)
         #expect(kills == 3)
-        #expect(underLoad >= 1, "no kill landed while batches were being posted")
+        #expect(inFlight == 3)
         #expect(got.accepted == expected.accepted, "accepted \(got.accepted), acknowledged \(expected.accepted)")
         #expect(got.queues == expected.queues, "the restored queues differ from a replay of what was acknowledged")
         #expect(sent.count > 20)
-        print("durability: \(kills) SIGKILLs (\(underLoad) mid-request), \(sent.count) batches, \(expected.accepted) events acknowledged and restored")
+        print("durability: \(kills) SIGKILLs (\(inFlight) with a request in flight), \(sent.count) batches, \(expected.accepted) events acknowledged and restored")
 
-        // Alert states survive a kill when idle: same alerts, same since and fired times.
-        usleep(1_500_000)
+        // Alert states survive a kill when idle: same alerts, same since and fired times. Wait
+        // until the firing alert is both served and saved (alerts.json is written on a change).
+        #expect(try waitUntil {
+            let firing = try Self.alerts(daemon).contains {
+                ($0["labels"] as? NSDictionary)?["alertname"] as? String == "AnyMissed" && $0["state"] as? String == "firing"
+            }
+            let saved = (try? String(contentsOfFile: setup.stateDir + "/alerts.json", encoding: .utf8)) ?? ""
+            return firing && saved.contains("AnyMissed") && saved.contains("firing")
+        })
         let before = try Self.alerts(daemon)
         #expect(before.contains { ($0["labels"] as? NSDictionary)?["alertname"] as? String == "AnyMissed" })
         setup.kill9()
@@ -161,22 +167,26 @@ struct DurabilityTests {
         #expect(try Self.state(again).queues == expected.queues)
     }
 
-    @Test("checkpoints every second while ingesting: four or more are written, the daemon keeps serving, a restart matches")
+    @Test("checkpoints every second while ingesting: five are written, with ingest between them, the daemon keeps serving, a restart matches")
     func manyCheckpoints() throws {
         let setup = try Setup()
-        let batches = try Self.batches(count: 600, size: 20, seed: 21)
+        let batches = try Self.batches(count: 100, size: 20, seed: 21)
         let daemon = try setup.start(checkpoint: "1s")
         #expect(setup.ready(daemon))
         var sent: [String] = []
-        let started = Date()
-        for batch in batches where Date().timeIntervalSince(started) < 7 {
-            #expect(try daemon.post("/api/v1/events", batch).status == 200)
-            sent.append(batch)
-            usleep(10_000)
+        // Five rounds: 20 batches, then the next checkpoint (written within about a second of them).
+        // The third checkpoint once crashed (see DurableStore.Capture).
+        for round in 1...5 {
+            for batch in batches[((round - 1) * 20)..<(round * 20)] {
+                #expect(try daemon.post("/api/v1/events", batch).status == 200)
+                sent.append(batch)
+            }
+            #expect(waitUntil { Setup.checkpoints(daemon) >= round || !daemon.process.isRunning },
+                    "round \(round): \(Setup.checkpoints(daemon)) checkpoints")
         }
-        let written = daemon.log.components(separatedBy: "state: wrote checkpoint-").count - 1
-        #expect(written >= 4, "\(written) checkpoints")  // the third once crashed (see DurableStore.Capture)
+        #expect(Setup.checkpoints(daemon) >= 5)
         #expect(daemon.process.isRunning)
+        #expect(try daemon.get("/-/healthy").status == 200)
         setup.kill9()
         let restarted = try setup.start(checkpoint: "1h")
         #expect(setup.ready(restarted))
@@ -214,7 +224,10 @@ struct DurabilityTests {
         #expect(setup.ready(daemon))
         for (index, batch) in batches.enumerated() {
             #expect(try daemon.post("/api/v1/events", batch).status == 200)
-            if index % 4 == 3 { usleep(1_300_000) }  // let checkpoints happen between batches
+            if index % 4 == 3 {  // a checkpoint after every 4 batches
+                let expected = (index + 1) / 4
+                #expect(waitUntil { Setup.checkpoints(daemon) >= expected })
+            }
         }
         #expect(daemon.stop() == 0)  // a graceful stop writes one more
         let before = try Self.reference(batches)
@@ -308,5 +321,28 @@ struct DurabilityTests {
         let expected = try Self.reference(acknowledged)
         #expect(try Self.state(restarted).queues == expected.queues)
         #expect(try Self.state(restarted).accepted == expected.accepted)
+    }
+
+    /// Writes one POST, sends SIGKILL to `pid` as soon as it is written, then reads what came
+    /// back: the status if a whole response arrived before the daemon died, else nil.
+    static func postThenKill(port: Int, pid: Int32, body: String) -> Int? {
+        guard let fd = try? HTTPClient.connect(port: port) else {
+            kill(pid, SIGKILL)
+            return nil
+        }
+        defer { close(fd) }
+        let bytes = Array(body.utf8)
+        let head = "POST /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(bytes.count)\r\n\r\n"
+        let written = (try? HTTPClient.write(fd, Array(head.utf8) + bytes)) != nil
+        kill(pid, SIGKILL)
+        guard written else { return nil }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            if count <= 0 { break }
+            response.append(contentsOf: buffer[0..<count])
+        }
+        return (try? HTTPClient.parse(response))?.status
     }
 }

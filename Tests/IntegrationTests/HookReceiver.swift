@@ -15,6 +15,8 @@ final class HookReceiver: @unchecked Sendable {
     let status = LockedBox(200)
     let hang = LockedBox(false)
     let bodies = LockedBox<[(path: String, body: String)]>([])
+    /// The request head (request line and headers) of each request, in the order of `bodies`.
+    let heads = LockedBox<[String]>([])
 
     init() throws {
         let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -57,9 +59,11 @@ final class HookReceiver: @unchecked Sendable {
                 .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
             if data.count - split - 4 < length { continue }
             let path = String(head.split(separator: " ")[1])
+            heads.withLock { $0.append(head) }
             bodies.withLock { $0.append((path, String(decoding: data[(split + 4)..<(split + 4 + length)], as: UTF8.self))) }
             if hang.withLock({ $0 }) {
-                sleep(30)
+                // Holds the request unanswered until the test clears `hang` (or the daemon gives up).
+                waitUntil { !hang.withLock { $0 } }
                 return
             }
             let code = status.withLock { $0 }
@@ -69,14 +73,9 @@ final class HookReceiver: @unchecked Sendable {
         }
     }
 
-    /// Waits (bounded) until `count` requests have arrived.
-    func waitFor(_ count: Int, seconds: Double = 10) -> [(path: String, body: String)] {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            let current = bodies.withLock { $0 }
-            if current.count >= count { return current }
-            usleep(20_000)
-        }
+    /// Waits (bounded by `patience`) until `count` requests have arrived.
+    func waitFor(_ count: Int) -> [(path: String, body: String)] {
+        waitUntil { bodies.withLock { $0.count } >= count }
         return bodies.withLock { $0 }
     }
 }

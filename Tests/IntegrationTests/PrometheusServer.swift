@@ -52,12 +52,8 @@ final class PrometheusServer {
         (query(promql).result.first?["value"] as? [Any])?.last as? String
     }
 
-    /// Waits (bounded by `attempts` × 250 ms) until `ready` holds.
-    func wait(attempts: Int = 120, until ready: () -> Bool) -> Bool {
-        for _ in 0..<attempts {
-            if ready() { return true }
-            usleep(250_000)
-        }
-        return false
+    /// Waits (bounded by `seconds`) until `ready` holds.
+    func wait(seconds: Double = patience, until ready: () -> Bool) -> Bool {
+        waitUntil(seconds, ready)
     }
 }

@@ -23,7 +23,7 @@ struct PrometheusTests {
         let prometheus = try PrometheusServer(scraping: daemon.port)
         let value = prometheus.value
         var up: String?
-        _ = prometheus.wait {  // at most 30 s for the first scrapes
+        _ = prometheus.wait {  // bounded by `patience` for the first scrapes
             up = value(#"up{job="callpulse"}"#)
             return up == "1" && value(#"callpulse_queue_offered_calls_total{queue="Billing"}"#) != nil
         }
