@@ -129,11 +129,64 @@ struct ReplayCLITests {
             "\(bad):6: limits.max_queues must be a whole number above 0",
             "\(bad):7: service_level_formula must be one of standard, answered, removed_within, not 'median'",
         ])
+        // A key that needs another is reported at the mapping that holds them, not at line 1.
+        let tls = try temporaryFile("listen: \":1\"\nweb:\n  tls_cert_file: /x.pem\nlog: { level: loud }\n", suffix: ".yml")
+        defer { try? FileManager.default.removeItem(atPath: tls) }
+        let pair = try CLI.run(["check", "config", tls])
+        #expect(pair.status == 1)
+        #expect(pair.stderr.split(separator: "\n").map(String.init) == [
+            "\(tls):2: web: tls_cert_file and tls_key_file must be set together",
+            "\(tls):4: log.level must be one of trace, debug, info, notice, warning, error, critical, not 'loud'",
+        ])
         let syntax = try temporaryFile("a: [1, 2\nb: 3\n", suffix: ".yml")
         defer { try? FileManager.default.removeItem(atPath: syntax) }
         let broken = try CLI.run(["check", "config", syntax])
         #expect(broken.status == 1)
         #expect(broken.stderr.hasPrefix("\(syntax):"))
+    }
+
+    @Test("check rules reports every problem of every hook and rule, each at its own line, in line order")
+    func checkRules() throws {
+        let rules = try temporaryFile("""
+            hooks:
+              - name: oncall
+                type: pager
+                url: ftp://x
+              - name: oncall
+                type: webhook
+                url: http://127.0.0.1:1/hook
+            rules:
+              - alert: Bad Name
+                metric: nonsense
+                window: 7m
+                op: "=~"
+                threshold: high
+                for: soon
+                hooks: [nobody]
+              - alert: Spiky
+                metric: missed
+                window: 5m
+                op: ">"
+                threshold: 1
+                spike: { baseline: today }
+            """, suffix: ".rules.yml")
+        defer { try? FileManager.default.removeItem(atPath: rules) }
+        let result = try CLI.run(["check", "rules", rules])
+        #expect(result.status == 1)
+        // A bad metric no longer hides the op, threshold, for and hooks of the same rule.
+        #expect(result.stderr.split(separator: "\n").map(String.init) == [
+            "\(rules):3: hooks.type must be one of webhook, alertmanager, exec, not 'pager'",
+            "\(rules):4: hooks.url 'ftp://x' must be an http or https URL",
+            "\(rules):5: hooks: the name 'oncall' is used twice",
+            "\(rules):9: rules: each rule needs an alert name of letters, digits and underscores",
+            "\(rules):9: rules: alert 'Bad Name' names hook 'nobody', which is not defined under hooks",
+            "\(rules):10: rules.metric 'nonsense' is not a gauge (waiting, waiting_over_sl, oldest_waiting_seconds, connected, on_hold, in_acw), a counter, a derived value or event_silence_seconds",
+            "\(rules):11: rules.window '7m' is not a configured window (1m, 5m, 15m, 1h) or today",
+            "\(rules):12: rules.op must be one of >, >=, <, <=, ==, !=, not '=~'",
+            "\(rules):13: rules.threshold must be a number",
+            "\(rules):14: rules.for must be a duration such as 0s, 30s or 5m",
+            "\(rules):21: rules.spike.baseline must be a rolling window, not today",
+        ])
     }
 
     @Test("replay --config applies settings: time zone, windows and formula")

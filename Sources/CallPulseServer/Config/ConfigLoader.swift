@@ -26,9 +26,11 @@ public enum ConfigLoader {
             readTopLevel(key, value, &r, &config)
         }
         if config.web.tlsCertFile.isEmpty != config.web.tlsKeyFile.isEmpty {
-            reader.problem(root, "web: tls_cert_file and tls_key_file must be set together")
+            // At the `web:` key, where the pair belongs.
+            let web = root.mapping?.first { $0.key.scalar?.string == "web" }?.key ?? root
+            reader.problem(web, "web: tls_cert_file and tls_key_file must be set together")
         }
-        if !reader.problems.isEmpty { throw ConfigProblems(problems: reader.problems) }
+        if !reader.problems.isEmpty { throw ConfigProblems(problems: reader.report) }
         return config
     }
 

@@ -16,42 +16,50 @@ public enum RulesLoader {
         var set = RuleSet()
         guard let root else { return set }
         var reader = YAMLReader(file: file)
+        // Every hook and rule read, even one with problems (its fields then hold placeholders):
+        // the checks across entries still run, so each problem is reported. Any problem
+        // rejects the whole file, so a placeholder is never used.
+        var hookNodes: [(Node, HookConfig)] = []
         var ruleNodes: [(Node, Rule)] = []
         reader.mapping(root, path: "") { key, value, r in
             switch key {
             case "hooks":
                 r.sequence(value, key) { item, r in
-                    if let hook = readHook(item, &r) { set.hooks.append(hook) }
+                    hookNodes.append((item, readHook(item, &r)))
                 }
             case "evaluation_interval":
                 if let interval = r.duration(value, key) { set.evaluationInterval = interval }
             case "rules":
                 r.sequence(value, key) { item, r in
-                    if let rule = readRule(item, &r, windows: windows) { ruleNodes.append((item, rule)) }
+                    ruleNodes.append((item, readRule(item, &r, windows: windows)))
                 }
             default:
                 return false
             }
             return true
         }
-        let hookNames = Set(set.hooks.map(\.name))
+        let hookNames = Set(hookNodes.map(\.1.name))
         var seen = Set<String>()
-        for hook in set.hooks where !seen.insert(hook.name).inserted {
-            reader.problem(root, "hooks: the name '\(hook.name)' is used twice")
+        for (node, hook) in hookNodes where !hook.name.isEmpty && !seen.insert(hook.name).inserted {
+            reader.problem(node, "hooks: the name '\(hook.name)' is used twice")
         }
         var ruleNames = Set<String>()
         for (node, rule) in ruleNodes {
-            if !ruleNames.insert(rule.alert).inserted { reader.problem(node, "rules: the alert '\(rule.alert)' is defined twice") }
+            if !rule.alert.isEmpty && !ruleNames.insert(rule.alert).inserted {
+                reader.problem(node, "rules: the alert '\(rule.alert)' is defined twice")
+            }
             for hook in rule.hooks where !hookNames.contains(hook) {
                 reader.problem(node, "rules: alert '\(rule.alert)' names hook '\(hook)', which is not defined under hooks")
             }
         }
+        set.hooks = hookNodes.map(\.1)
         set.rules = ruleNodes.map(\.1)
-        if !reader.problems.isEmpty { throw ConfigProblems(problems: reader.problems) }
+        if !reader.problems.isEmpty { throw ConfigProblems(problems: reader.report) }
         return set
     }
 
-    private static func readHook(_ node: Node, _ r: inout YAMLReader) -> HookConfig? {
+    /// Reads one hook, reporting every problem in it (a placeholder fills a field in error).
+    private static func readHook(_ node: Node, _ r: inout YAMLReader) -> HookConfig {
         var fields: [String: Node] = [:]
         r.mapping(node, path: "hooks[]") { key, value, _ in
             guard ["name", "type", "url", "headers", "bearer_token_file", "command", "timeout", "max_retries",
@@ -59,23 +67,27 @@ public enum RulesLoader {
             fields[key] = value
             return true
         }
-        guard let nameNode = fields["name"], let name = r.string(nameNode, "hooks.name"), !name.isEmpty else {
+        var name = ""
+        if let nameNode = fields["name"], let text = r.string(nameNode, "hooks.name"), !text.isEmpty {
+            name = text
+        } else if fields["name"] == nil || fields["name"]?.scalar?.string == "" {
             r.problem(node, "hooks: each hook needs a name")
-            return nil
         }
-        guard let typeNode = fields["type"],
-              let type = r.choice(typeNode, "hooks.type", HookConfig.Kind.allCases.map(\.rawValue)) else {
-            if fields["type"] == nil { r.problem(node, "hooks: hook '\(name)' needs a type: webhook, alertmanager or exec") }
-            return nil
+        var kind: HookConfig.Kind?
+        if let typeNode = fields["type"] {
+            kind = r.choice(typeNode, "hooks.type", HookConfig.Kind.allCases.map(\.rawValue)).flatMap { HookConfig.Kind(rawValue: $0) }
+        } else {
+            r.problem(node, "hooks: hook '\(name)' needs a type: webhook, alertmanager or exec")
         }
-        var hook = HookConfig(name: name, kind: HookConfig.Kind(rawValue: type)!)
+        let type = kind?.rawValue ?? ""
+        var hook = HookConfig(name: name, kind: kind ?? .webhook)
         if let url = fields["url"].flatMap({ r.string($0, "hooks.url") }) {
             if URL(string: url)?.scheme.map({ ["http", "https"].contains($0) }) != true {
                 r.problem(fields["url"]!, "hooks.url '\(url)' must be an http or https URL")
             }
             hook.url = url
         }
-        if hook.kind != .exec && hook.url.isEmpty { r.problem(node, "hooks: \(type) hook '\(name)' needs a url") }
+        if let kind, kind != .exec && hook.url.isEmpty { r.problem(node, "hooks: \(type) hook '\(name)' needs a url") }
         if let headers = fields["headers"] {
             r.mapping(headers, path: "hooks.headers") { key, value, r in
                 if let text = r.string(value, "hooks.headers.\(key)") { hook.headers[key] = text }
@@ -86,7 +98,7 @@ public enum RulesLoader {
             hook.bearerTokenFile = file
         }
         if let command = fields["command"].flatMap({ r.stringList($0, "hooks.command") }) { hook.command = command }
-        if hook.kind == .exec && hook.command.isEmpty { r.problem(node, "hooks: exec hook '\(name)' needs a command list") }
+        if kind == .exec && hook.command.isEmpty { r.problem(node, "hooks: exec hook '\(name)' needs a command list") }
         if let timeout = fields["timeout"].flatMap({ r.duration($0, "hooks.timeout") }) { hook.timeout = timeout }
         if let retries = fields["max_retries"] {
             if let count = retries.int, count >= 0 { hook.maxRetries = count } else {
@@ -100,7 +112,8 @@ public enum RulesLoader {
         return hook
     }
 
-    private static func readRule(_ node: Node, _ r: inout YAMLReader, windows: [Int]) -> Rule? {
+    /// Reads one rule, reporting every problem in it (a placeholder fills a field in error).
+    private static func readRule(_ node: Node, _ r: inout YAMLReader, windows: [Int]) -> Rule {
         var fields: [String: Node] = [:]
         r.mapping(node, path: "rules[]") { key, value, _ in
             guard ["alert", "queues", "metric", "window", "op", "threshold", "for", "keep_firing_for", "min_volume",
@@ -108,14 +121,10 @@ public enum RulesLoader {
             fields[key] = value
             return true
         }
-        guard let alertNode = fields["alert"], let alert = r.string(alertNode, "rules.alert"),
-              alert.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
+        var alert = ""  // kept even when invalid, to name the rule in its other problems
+        if let alertNode = fields["alert"], let text = r.string(alertNode, "rules.alert") { alert = text }
+        if alert.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) == nil {
             r.problem(fields["alert"] ?? node, "rules: each rule needs an alert name of letters, digits and underscores")
-            return nil
-        }
-        guard let metricNode = fields["metric"], let metricName = r.string(metricNode, "rules.metric") else {
-            r.problem(node, "rules: alert '\(alert)' needs a metric")
-            return nil
         }
         func window(_ node: Node?, _ key: String) -> WindowRef? {
             guard let node, let text = r.string(node, key) else { return nil }
@@ -129,25 +138,28 @@ public enum RulesLoader {
             let minutes = Int(millis / 60_000)
             return .rolling(canonicalWindowName(minutes: minutes), minutes: minutes)
         }
-        let metric: RuleMetric
-        if RuleMetric.gauges.contains(metricName) {
-            if fields["window"] != nil { r.problem(fields["window"]!, "rules.window: '\(metricName)' is a live gauge and takes no window") }
-            metric = .gauge(metricName)
-        } else if metricName == "event_silence_seconds" {
-            metric = .eventSilence
-        } else if RuleMetric.counters.contains(metricName) || RuleMetric.derived.contains(metricName) {
-            guard let ref = window(fields["window"], "rules.window") else {
-                if fields["window"] == nil {
+        var metric: RuleMetric?
+        if let metricNode = fields["metric"], let metricName = r.string(metricNode, "rules.metric") {
+            if RuleMetric.gauges.contains(metricName) {
+                if fields["window"] != nil { r.problem(fields["window"]!, "rules.window: '\(metricName)' is a live gauge and takes no window") }
+                metric = .gauge(metricName)
+            } else if metricName == "event_silence_seconds" {
+                metric = .eventSilence
+            } else if RuleMetric.counters.contains(metricName) || RuleMetric.derived.contains(metricName) {
+                if let ref = window(fields["window"], "rules.window") {
+                    metric = RuleMetric.counters.contains(metricName) ? .counter(metricName, window: ref) : .derived(metricName, window: ref)
+                } else if fields["window"] == nil {
                     r.problem(metricNode, "rules: alert '\(alert)' reads '\(metricName)', which needs a window (e.g. 5m or today)")
                 }
-                return nil
+            } else {
+                r.problem(metricNode, "rules.metric '\(metricName)' is not a gauge (\(RuleMetric.gauges.joined(separator: ", "))), a counter, a derived value or event_silence_seconds")
+                _ = window(fields["window"], "rules.window")  // a bad window is a problem of its own
             }
-            metric = RuleMetric.counters.contains(metricName) ? .counter(metricName, window: ref) : .derived(metricName, window: ref)
-        } else {
-            r.problem(metricNode, "rules.metric '\(metricName)' is not a gauge (\(RuleMetric.gauges.joined(separator: ", "))), a counter, a derived value or event_silence_seconds")
-            return nil
+        } else if fields["metric"] == nil {
+            r.problem(node, "rules: alert '\(alert)' needs a metric")
         }
-        var rule = Rule(alert: alert, metric: metric)
+        // A rule in error keeps a placeholder metric so that its other fields are checked too.
+        var rule = Rule(alert: alert, metric: metric ?? .eventSilence)
         if let queues = fields["queues"].flatMap({ r.stringList($0, "rules.queues") }) {
             for pattern in queues {
                 if let problem = Glob.problem(in: pattern) { r.problem(fields["queues"]!, "rules.queues: glob '\(pattern)' is invalid: \(problem)") }
@@ -165,9 +177,8 @@ public enum RulesLoader {
             r.problem(node, "rules: alert '\(alert)' needs a threshold (or a spike)")
         }
         if let spikeNode = fields["spike"] {
-            guard case .counter(_, let ref) = metric, case .rolling = ref else {
+            if metric != nil, !Self.isRollingCounter(metric!) {
                 r.problem(spikeNode, "rules.spike needs a counter metric over a rolling window")
-                return nil
             }
             var baselineNode: Node?
             var factor = 3.0, minimum = 0.0
@@ -186,11 +197,15 @@ public enum RulesLoader {
                 }
                 return true
             }
-            guard let baseline = window(baselineNode, "rules.spike.baseline"), case .rolling = baseline else {
-                if baselineNode == nil { r.problem(spikeNode, "rules.spike needs a baseline window") }
-                return nil
+            if let baseline = window(baselineNode, "rules.spike.baseline") {
+                if case .rolling = baseline {
+                    rule.spike = Spike(baseline: baseline, factor: factor, min: minimum)
+                } else {
+                    r.problem(baselineNode!, "rules.spike.baseline must be a rolling window, not today")
+                }
+            } else if baselineNode == nil {
+                r.problem(spikeNode, "rules.spike needs a baseline window")
             }
-            rule.spike = Spike(baseline: baseline, factor: factor, min: minimum)
         }
         if let duration = fields["for"].flatMap({ ValueParsers.duration($0.scalar?.string ?? "") }) {
             rule.forDuration = duration
@@ -231,5 +246,10 @@ public enum RulesLoader {
         }
         if let hooks = fields["hooks"].flatMap({ r.stringList($0, "rules.hooks") }) { rule.hooks = hooks }
         return rule
+    }
+
+    private static func isRollingCounter(_ metric: RuleMetric) -> Bool {
+        if case .counter(_, .rolling) = metric { return true }
+        return false
     }
 }

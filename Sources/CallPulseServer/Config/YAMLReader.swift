@@ -5,6 +5,13 @@ import Yams
 struct YAMLReader {
     let file: String
     private(set) var problems: [String] = []
+    /// The line of each problem (0 when the node has none), for `report`.
+    private var lines: [Int] = []
+
+    /// The problems in line order (checks across entries run last but belong where they point).
+    var report: [String] {
+        zip(lines, problems).enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element.1)
+    }
 
     init(file: String) { self.file = file }
 
@@ -41,6 +48,7 @@ struct YAMLReader {
     mutating func problem(_ node: Node, _ message: String) {
         let line = node.mark.map { ":\($0.line)" } ?? ""
         problems.append("\(file)\(line): \(message)")
+        lines.append(node.mark?.line ?? 0)
     }
 
     /// Visits each key of a mapping; `visit` returns false for an unknown key.
