@@ -187,7 +187,13 @@ struct AlertingTests {
         try "rules:\n  - alert: Broken\n    metric: nonsense\n".write(toFile: running.rulesPath, atomically: true, encoding: .utf8)
         var reply = try daemon.post("/-/reload", "")
         #expect(reply.status == 400)
-        #expect(try reply.json()["error"] as? String == nil || (try reply.json()["error"] as! String).contains("nonsense"))
+        #expect(try reply.json()["reason"] as? String == "invalid_rules")
+        #expect(try reply.json()["error"] as? String == """
+            the rules file is invalid, the old rules stay in force: \
+            \(running.rulesPath):2: rules: alert 'Broken' needs a threshold (or a spike); \
+            \(running.rulesPath):3: rules.metric 'nonsense' is not a gauge (waiting, waiting_over_sl, \
+            oldest_waiting_seconds, connected, on_hold, in_acw), a counter, a derived value or event_silence_seconds
+            """)
         #expect(try daemon.get("/metrics").text.contains("callpulse_config_last_reload_successful 0"))
         let rules = try daemon.get("/api/v1/rules").json()["rules"] as! [NSDictionary]
         #expect(rules.map { $0["alert"] as! String } == ["WaitingHigh"])
