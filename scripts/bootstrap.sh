@@ -1,17 +1,33 @@
 #!/usr/bin/env bash
 # Installs the Debian packages CallPulse needs, only when one is missing.
-#   scripts/bootstrap.sh        what the build needs
-#   scripts/bootstrap.sh test   plus the peers the tests run (Prometheus, promtool, Alertmanager, Chromium)
+#   scripts/bootstrap.sh        what the build needs, and python3 for the scripts (make streams, hostile, ...)
+#   scripts/bootstrap.sh test   plus every program the tests run: the peers (Prometheus, promtool,
+#                               Alertmanager, amtool, Chromium), curl, openssl, GNU time and mount;
+#                               the rest (sh, bash, coreutils, umount) is in Debian's essential set
 #   scripts/bootstrap.sh soak   plus matplotlib for the soak plot
-#   scripts/bootstrap.sh bench  plus the peers the benchmark compares with (and mtail)
+#   scripts/bootstrap.sh bench  plus the peers the benchmark compares with (mtail, wrk) and GNU time
+#   scripts/bootstrap.sh [SET] --list   prints the packages of SET, one a line, and installs nothing
+# Tests/IntegrationTests/BootstrapTests.swift checks that every program the suite runs is covered.
 set -euo pipefail
 
-packages=(pkg-config libsimdjson-dev libmicrohttpd-dev zlib1g-dev)
-case "${1:-}" in
-  test) packages+=(prometheus prometheus-alertmanager chromium) ;;
+set_name="" list=0
+for argument in "$@"; do
+  case "$argument" in
+    --list) list=1 ;;
+    *) set_name=$argument ;;
+  esac
+done
+
+packages=(pkg-config libsimdjson-dev libmicrohttpd-dev zlib1g-dev python3)
+case "$set_name" in
+  test) packages+=(prometheus prometheus-alertmanager chromium curl openssl time mount) ;;
   soak) packages+=(python3-matplotlib) ;;
-  bench) packages+=(prometheus prometheus-alertmanager mtail wrk) ;;
+  bench) packages+=(prometheus prometheus-alertmanager mtail wrk time) ;;
 esac
+if [ "$list" -eq 1 ]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
 
 missing=()
 for package in "${packages[@]}"; do
