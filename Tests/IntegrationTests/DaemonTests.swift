@@ -13,8 +13,21 @@ struct DaemonTests {
         let daemon = try DaemonProcess()
         #expect(try daemon.get("/-/healthy").status == 200)
         #expect(try daemon.get("/-/ready").status == 200)
+        // The wallboard: one self-contained page that draws from the stream (README, "The wallboard").
         let landing = try daemon.get("/")
-        #expect(landing.status == 200 && landing.text.contains("/api/v1/queues"))
+        #expect(landing.status == 200)
+        #expect(landing.headers["content-type"] == "text/html; charset=utf-8")
+        let page = landing.text
+        #expect(page.hasPrefix("<!doctype html>"))
+        #expect(page.contains("<title>CallPulse wallboard</title>"))
+        #expect(page.contains(#"content="default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'none'""#))
+        #expect(page.contains(#"new EventSource("/api/v1/stream""#))
+        for id in ["filter", "sort", "alert-list", "tiles", "status"] { #expect(page.contains(#"id="\#(id)""#), "no #\(id)") }
+        let version = try CLI.run(["version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(page.contains(version.replacingOccurrences(of: "callpulse", with: "CallPulse") + " ·"))
+        #expect(!page.contains("{{"))
+        #expect(!page.contains("http://") && !page.contains("https://"), "the page loads nothing from elsewhere")
+        #expect(!page.contains("innerHTML"), "names and annotations are set as text only")
         #expect(daemon.stop() == 0)
         #expect(daemon.log.contains("stopped"))
     }
@@ -76,6 +89,8 @@ struct DaemonTests {
         #expect(try reply.status == 413 && (reply.json()["reason"] as? String) == "body_too_large")
         reply = try daemon.get("/api/v1/events")
         #expect(reply.status == 405 && reply.headers["allow"] == "POST")
+        #expect(reply.headers["content-type"] == "application/json")
+        #expect(try reply.json() == ["error": "/api/v1/events accepts POST only, not GET", "reason": "method_not_allowed"])
         reply = try daemon.get("/no/such/thing")
         #expect(try reply.status == 404 && (reply.json()["reason"] as? String) == "not_found")
         reply = try daemon.post("/api/v1/events", [0x1f, 0x8b, 0, 1, 2], headers: ["Content-Encoding": "gzip"])

@@ -33,7 +33,9 @@ struct PrometheusTests {
         #expect(value(#"callpulse_queue_talk_seconds_sum{queue="Billing"}"#) == "330")
         #expect(value(#"callpulse_queue_waiting_calls{queue="Sa\"les ☎️"}"#) == "1")
         #expect(value(#"callpulse_queue_wait_seconds_bucket{queue="Billing",le="20.0"}"#) == "1")
-        #expect(value(#"histogram_quantile(0.5, callpulse_queue_wait_seconds_bucket{queue="Billing"})"#) != nil)
+        // Billing's two waits fall in (15, 20] and (30, 45]: Prometheus interpolates linearly in the bucket.
+        #expect(value(#"histogram_quantile(0.5, callpulse_queue_wait_seconds_bucket{queue="Billing"})"#) == "20")
+        #expect(value(#"histogram_quantile(0.9, callpulse_queue_wait_seconds_bucket{queue="Billing"})"#) == "42")
         #expect(value(#"scrape_samples_scraped{job="callpulse"}"#).flatMap(Int.init) ?? 0 > 100)
     }
 }
