@@ -70,8 +70,12 @@ final class HookDispatcher: Sendable {
         }
     }
 
+    /// Seconds to wait after failed attempt `attempt` (0-based): 0.25 s, doubling, at most 30 s.
+    static func backoff(afterAttempt attempt: Int) -> Double {
+        min(0.25 * Double(1 << min(attempt, 16)), 30)
+    }
+
     private func deliver(_ notification: AlertNotification) {
-        var delay = 0.25
         for attempt in 0...config.maxRetries {
             let error = attemptOnce(notification)
             guard let error else {
@@ -85,8 +89,7 @@ final class HookDispatcher: Sendable {
             logger.warning("hook delivery failed", metadata: ["hook": "\(config.name)", "attempt": "\(attempt + 1)",
                                                               "error": "\(error)"])
             guard attempt < config.maxRetries, running.withLock({ $0 }) else { break }
-            Thread.sleep(forTimeInterval: delay)
-            delay = min(delay * 2, 30)
+            Thread.sleep(forTimeInterval: Self.backoff(afterAttempt: attempt))
         }
         counts.withLock { $0.dropped += 1 }
     }

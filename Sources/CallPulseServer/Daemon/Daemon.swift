@@ -192,7 +192,7 @@ public final class Daemon: Sendable {
             }
             logger.info("stopping", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")"])
             demoRunning.withLock { $0 = false }
-            accepting.withLock { $0 = false }
+            stopAccepting()
             feed.stop()
             server.stop()
             alerting.withLock { $0 }?.stop()
@@ -201,6 +201,12 @@ public final class Daemon: Sendable {
             logger.info("stopped")
             return
         }
+    }
+
+    /// The first step of a graceful stop: from here on ingest answers 503 `shutting_down`
+    /// and applies nothing (the tests call it in process to see that answer).
+    func stopAccepting() {
+        accepting.withLock { $0 = false }
     }
 
     /// Restores the state directory on its own thread (`/-/ready` says 503 meanwhile); a state
