@@ -1,0 +1,87 @@
+import CallPulseAlerting
+import CallPulseHTTP
+import Foundation
+import Logging
+import Testing
+@testable import CallPulseServer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A hook's queue holds 1,000 notifications (README, "Alerting"); more are dropped and
+/// counted while the receiver is stuck, and ingestion never waits for it.
+struct HookQueueTests {
+    /// A loopback listener that accepts one connection and never answers it.
+    final class StuckReceiver: @unchecked Sendable {
+        // @unchecked: `fd` and `port` are set in init; `client` is a LockedBox.
+        let fd: Int32
+        let port: Int
+        let client = LockedBox<Int32>(-1)
+
+        init() {
+            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+            listen(listener, 8)
+            fd = listener
+            port = Int(UInt16(bigEndian: address.sin_port))
+            let client = self.client
+            Thread.detachNewThread {
+                let accepted = accept(listener, nil, nil)
+                client.withLock { $0 = accepted }
+            }
+        }
+
+        /// Ends the stuck request and refuses any more connections.
+        func close() {
+            shutdown(fd, Int32(SHUT_RDWR))
+            Glibc.close(fd)
+            let accepted = client.withLock { $0 }
+            if accepted >= 0 { Glibc.close(accepted) }
+        }
+    }
+
+    /// Polls until `condition` holds (60 s at most: loaded CI, sanitizers).
+    static func waitUntil(_ condition: () -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !condition() {
+            if ContinuousClock.now >= deadline { return false }
+            usleep(20_000)
+        }
+        return true
+    }
+
+    @Test("with the receiver stuck on the first notification, 1,000 more queue and the next is dropped and counted")
+    func queueHoldsAThousand() {
+        let receiver = StuckReceiver()
+        var config = HookConfig(name: "stuck", kind: .webhook)
+        config.url = "http://127.0.0.1:\(receiver.port)/hook"
+        config.timeout = 3_600_000  // the first attempt stays in flight until the receiver closes
+        config.maxRetries = 0
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let dispatcher = HookDispatcher(config: config, externalURL: "http://127.0.0.1:1", logger: logger)
+        defer { dispatcher.stop() }
+        let notification = AlertNotification(receiver: "stuck", items: [
+            .init(status: "firing", labels: ["alertname": "A", "queue": "Billing"], annotations: [:], startsAt: 0, endsAt: nil)])
+        dispatcher.enqueue(notification)
+        // The first one has left the queue: it is the request the receiver holds.
+        #expect(Self.waitUntil { receiver.client.withLock { $0 } >= 0 })
+        for _ in 0..<HookDispatcher.queueLimit { dispatcher.enqueue(notification) }
+        #expect(HookDispatcher.queueLimit == 1_000)
+        #expect(dispatcher.counts.withLock { $0.dropped } == 0)
+        dispatcher.enqueue(notification)
+        dispatcher.enqueue(notification)
+        #expect(dispatcher.counts.withLock { $0.dropped } == 2)
+        #expect(dispatcher.counts.withLock { $0.sent + $0.failed } == 0)
+        // Closed: the held attempt and the 1,000 queued ones fail (connection refused), each once.
+        receiver.close()
+        #expect(Self.waitUntil { dispatcher.counts.withLock { $0.failed } == 1_001 })
+        #expect(dispatcher.counts.withLock { $0.dropped } == 2 + 1_001)  // with no retries left, a failure is dropped
+    }
+}
