@@ -13,12 +13,14 @@ final class DaemonProcess {
     private let logPath: String
     private let directory: URL
 
-    init(_ arguments: [String] = [], config: String? = nil) throws {
+    /// `fixedPort`: listen there and wait for `/-/healthy` instead of the log line (for log
+    /// levels that leave out the `listening` line).
+    init(_ arguments: [String] = [], config: String? = nil, fixedPort: Int? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("callpulse-daemon-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         logPath = directory.appendingPathComponent("log").path
         try Data().write(to: URL(fileURLWithPath: logPath))
-        var all = ["serve", "--listen", "127.0.0.1:0"] + arguments
+        var all = ["serve", "--listen", "127.0.0.1:\(fixedPort ?? 0)"] + arguments
         if let config {
             let path = directory.appendingPathComponent("config.yml").path
             try config.write(toFile: path, atomically: true, encoding: .utf8)
@@ -31,13 +33,18 @@ final class DaemonProcess {
         try process.run()
         var found: Int?
         let started = process, path = logPath  // locals: self is not fully initialized yet
-        waitUntil {
-            let log = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-            if let range = log.range(of: #"listening on https?://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                found = Int(log[range].split(separator: ":").last!)
-                return true
+        if let fixedPort {
+            waitUntil { (try? HTTPClient.send(port: fixedPort, method: "GET", path: "/-/healthy"))?.status == 200 || !started.isRunning }
+            found = started.isRunning ? fixedPort : nil
+        } else {
+            waitUntil {
+                let log = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+                if let range = log.range(of: #"listening on https?://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                    found = Int(log[range].split(separator: ":").last!)
+                    return true
+                }
+                return !started.isRunning
             }
-            return !started.isRunning
         }
         guard let found else {
             process.terminate()
