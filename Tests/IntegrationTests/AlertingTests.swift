@@ -209,6 +209,31 @@ struct AlertingTests {
         #expect(waitUntil { daemon.log.contains("SIGHUP: reloaded 1 rules") }, "\(daemon.log)")
     }
 
+    @Test("an alertmanager hook re-sends a firing alert every repeat_interval, to URL/api/v2/alerts")
+    func alertmanagerResends() throws {
+        let receiver = try HookReceiver()
+        let rules = Self.rules(url: "http://127.0.0.1:\(receiver.port)", type: "alertmanager")
+            .replacingOccurrences(of: "max_retries: 2", with: "max_retries: 2\n    repeat_interval: 1s")
+        let (daemon, running) = try startDaemon(rules: rules)
+        defer { withExtendedLifetime(running) {} }
+        try tripWaiting(daemon)
+        // The first post when it fires, then one per evaluation (every 1 s) once 1 s has passed.
+        let posts = receiver.waitFor(3)
+        #expect(posts.count >= 3)
+        var startsAt: Set<String> = []
+        for post in posts {
+            #expect(post.path == "/api/v2/alerts")
+            let alerts = try #require(try JSONSerialization.jsonObject(with: Data(post.body.utf8)) as? [NSDictionary])
+            #expect(alerts.count == 1)
+            #expect(alerts.first?["labels"] as? NSDictionary == ["alertname": "WaitingHigh", "queue": "Billing", "severity": "page"])
+            #expect(alerts.first?["endsAt"] == nil)  // firing: no end
+            if let start = alerts.first?["startsAt"] as? String { startsAt.insert(start) }
+        }
+        #expect(startsAt.count == 1, "every re-send is the same alert: \(startsAt)")
+        let alerts = try daemon.get("/api/v1/alerts").json()["alerts"] as! [NSDictionary]
+        #expect(alerts.map { $0["state"] as? String } == ["firing"])
+    }
+
     @Test("a real Alertmanager receives the alert with its labels")
     func alertmanager() throws {
         #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/prometheus-alertmanager"),
