@@ -102,9 +102,23 @@ let package = Package(
             path: "Fuzz/Requests",
             swiftSettings: strictSwift
         ),
+        .executableTarget(
+            name: "callpulse-fuzz-differential",
+            dependencies: ["CallPulseCore", "CallPulseReferenceDecoder", "FuzzSupport"],
+            path: "Fuzz/Differential",
+            swiftSettings: strictSwift
+        ),
+        // A plain, slow reading of events.md that shares no code with the fast decoder:
+        // the other side of the differential fuzz target and tests.
+        .target(
+            name: "CallPulseReferenceDecoder",
+            dependencies: ["CallPulseCore"],
+            path: "Tests/ReferenceDecoder",
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "CallPulseCoreTests",
-            dependencies: ["CallPulseCore"],
+            dependencies: ["CallPulseCore", "CallPulseReferenceDecoder"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with AddressSanitizer and runs each for FUZZ_SECONDS (60).
-#   scripts/fuzz.sh                 both targets
-#   scripts/fuzz.sh events          one of: events, requests
+#   scripts/fuzz.sh                 every target
+#   scripts/fuzz.sh events          one of: events, requests, differential
 # Seeds: Fuzz/corpus/<target>/ (read only); what the fuzzer learns goes to
 # .build-fuzz/corpus/<target>/. A crash stops the run with the input saved under
 # .build-fuzz/crashes/<target>/: fix it, then copy the input to Fuzz/crashers/<target>/,
@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/opt/swift/usr/bin:$PATH
 seconds=${FUZZ_SECONDS:-60}
-targets=("${@:-events requests}")
+targets=("${@:-events requests differential}")
 read -r -a targets <<< "${targets[*]}"
 
 for target in "${targets[@]}"; do
