@@ -13,6 +13,10 @@ final class StreamClient {
     private var headDone = false
     /// Whether the daemon closed the stream.
     private(set) var ended = false
+    /// Comment lines (`: ...`) received so far.
+    private(set) var comments: [String] = []
+    /// Bytes received so far, read by `next` or `drain`.
+    private(set) var received = 0
 
     init(port: Int, path: String = "/api/v1/stream") throws {
         fd = try HTTPClient.connect(port: port)
@@ -48,8 +52,24 @@ final class StreamClient {
             ended = true
             return false
         }
+        received += count
         buffer += chunk[0..<count]
         return true
+    }
+
+    /// Reads and discards whatever has arrived, without waiting (events are not parsed after this).
+    func drain() {
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) > 0 else { return }
+            let count = read(fd, &chunk, chunk.count)
+            guard count > 0 else {
+                ended = true
+                return
+            }
+            received += count
+        }
     }
 
     private func takeEvent() -> (name: String, data: String)? {
@@ -66,7 +86,10 @@ final class StreamClient {
         for line in block.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
             if line.hasPrefix("data: ") { data.append(String(line.dropFirst(6))) }
-            if line.hasPrefix(":") { name = "comment" }
+            if line.hasPrefix(":") {
+                name = "comment"
+                comments.append(String(line))
+            }
         }
         if data.isEmpty && name == "message" { return ("control", block) }  // retry: lines
         return (name, data.joined(separator: "\n"))
@@ -170,6 +193,50 @@ struct LiveStreamTests {
             return remaining == "callpulse_stream_clients 0"
         }
         #expect(remaining == "callpulse_stream_clients 0")
+    }
+
+    @Test("a heartbeat every 15 s: a comment line for proxies and a heartbeat event with its time")
+    func heartbeat() throws {
+        let daemon = try DaemonProcess([])
+        defer { _ = daemon.stop() }
+        let client = try StreamClient(port: daemon.port)
+        #expect(client.next("snapshot") != nil)
+        func at(_ data: String?) throws -> Date? {
+            let object = try JSONSerialization.jsonObject(with: Data((data ?? "{}").utf8)) as? NSDictionary
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            return (object?["at"] as? String).flatMap(formatter.date(from:))
+        }
+        let first = try at(client.next("heartbeat")), second = try at(client.next("heartbeat"))
+        #expect(first != nil && second != nil)
+        // The feed sends one once 15 s have passed since the last, by the clock it stamps them with.
+        if let first, let second { #expect(second.timeIntervalSince(first) >= 15) }
+        #expect(client.comments == [": heartbeat", ": heartbeat"])
+    }
+
+    @Test("a client that stops reading is dropped once 16 MiB are queued for it; a reading client stays")
+    func slowReaderDropped() throws {
+        let daemon = try DaemonProcess([])  // live clock: waits grow, so every second brings a new snapshot
+        defer { _ = daemon.stop() }
+        // 1,500 queues with a ringing call each: a snapshot event of about 3 MB a second.
+        let now = AlertingTests.now()
+        let events = (0..<1_500).map { envelope("c\($0)", "connecting", now, queue: String(format: "Queue %04d", $0)) }
+        #expect(try daemon.post("/api/v1/events", events.joined(separator: "\n")).status == 200)
+        let stuck = try StreamClient(port: daemon.port)
+        let reader = try StreamClient(port: daemon.port)
+        func clients() throws -> String {
+            try daemon.get("/metrics").text.split(separator: "\n").first { $0.hasPrefix("callpulse_stream_clients ") }
+                .map(String.init) ?? ""
+        }
+        #expect(try waitUntil { reader.drain(); return try clients() == "callpulse_stream_clients 2" })
+        #expect(try waitUntil(3 * patience) { reader.drain(); return try clients() == "callpulse_stream_clients 1" })
+        #expect(!reader.ended)
+        // The dropped stream ends: what was queued arrives, then the end (more than 16 MiB behind
+        // means at least 16 MiB were sent to it in all).
+        #expect(waitUntil { stuck.drain(); return stuck.ended })
+        #expect(stuck.received > 16 << 20)
+        reader.drain()
+        #expect(!reader.ended)
     }
 
     @Test("limits.max_streams: the next stream gets 503 with a reason; SIGTERM ends open streams and exits 0")
