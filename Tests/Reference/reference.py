@@ -1,486 +1,825 @@
 #!/usr/bin/env python3
 """An independent, deliberately plain model of spec/events.md and spec/semantics.md.
 
-The differential test feeds the same generated, fault-injected streams to this model and
-to `callpulse replay` and compares the snapshots. It favours obviousness over speed:
-dicts, full scans, no caches. Usage: reference.py [--timezone Z] [--max-queues N]
-[--max-active-calls N] FILE...  (prints the snapshot JSON).
+The differential tests feed the same streams to this model and to `callpulse replay` (or
+to `callpulse serve --clock event`, body by body) and compare every number. It favours
+obviousness over speed: dicts, lists, integer milliseconds, full scans. Each rule carries
+the sentence of the spec it implements.
+
+Usage:
+  reference.py [--config SETTINGS.json] [--timezone Z] [--max-queues N]
+               [--max-active-calls N] FILE...           (prints the snapshot JSON)
+
+SETTINGS.json holds the config keys of spec/interfaces.md that the model needs, with the
+same names and meanings as in the YAML config: service_level_seconds,
+short_abandon_seconds, service_level_formula, overrides, timezone, default_queue, queues,
+windows, expiry, limits (max_queues, max_active_calls). The flags override it.
+
+As a module: `Model(Settings.from_dict(d))`, then `model.ingest(body_bytes)` per input
+(a file for replay, a request body for the daemon; returns that input's counts) and
+`model.snapshot()`.
 """
 import argparse
 import json
-import math
 import re
 import sys
-from datetime import datetime, timezone, timedelta
+from datetime import datetime, timezone
 from decimal import Decimal, ROUND_DOWN
 from zoneinfo import ZoneInfo
 
 EVENTS = ["connecting", "missed", "connected", "rejected", "hold", "acw", "dropped"]
-TYPES = ["inbound", "outbound", "agent"]
-REJECT = ["malformed_json", "not_an_object", "missing_call", "missing_id", "bad_id", "missing_event",
-          "unknown_event", "bad_call_type", "bad_queue", "bad_timestamp", "limit"]
-IGNORE = ["duplicate", "out_of_order", "too_late", "invalid_transition", "unknown_call"]
-COUNTERS = ["offered", "answered", "answered_within_sl", "missed", "rejected", "abandoned", "short_abandoned",
-            "abandoned_within_sl", "completed", "acw_completed", "holds", "wait_count", "wait_seconds_sum",
-            "talk_seconds_sum", "hold_seconds_sum", "acw_seconds_sum"]
-DURATIONS = {"wait_seconds_sum", "talk_seconds_sum", "hold_seconds_sum", "acw_seconds_sum"}
-LATEST = 253402300799999
-WHITE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) + "\u2028\u2029\u202f\u205f\u3000"
+CALL_TYPES = ["inbound", "outbound", "agent"]
+REJECT_REASONS = ["malformed_json", "not_an_object", "missing_call", "missing_id", "bad_id",
+                  "missing_event", "unknown_event", "bad_call_type", "bad_queue", "bad_timestamp",
+                  "limit"]
+IGNORE_REASONS = ["duplicate", "out_of_order", "too_late", "invalid_transition", "unknown_call"]
+COUNTERS = ["offered", "answered", "answered_within_sl", "missed", "rejected", "abandoned",
+            "short_abandoned", "abandoned_within_sl", "completed", "acw_completed", "holds",
+            "wait_count", "wait_seconds_sum", "talk_seconds_sum", "hold_seconds_sum",
+            "acw_seconds_sum"]
+SECONDS_COUNTERS = ["wait_seconds_sum", "talk_seconds_sum", "hold_seconds_sum", "acw_seconds_sum"]
+
+# "A time before 1970-01-01 or after 9999-12-31 ... is bad_timestamp."
+EARLIEST_MS = 0
+LATEST_MS = 253402300799999  # 9999-12-31T23:59:59.999Z
+
+# "Unicode white space at both ends is removed": the White_Space property.
+UNICODE_WHITE_SPACE = ("\u0009\u000a\u000b\u000c\u000d\u0020\u0085\u00a0\u1680"
+                       "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+                       "\u2028\u2029\u202f\u205f\u3000")
+# JSON white space (RFC 8259): space, tab, LF, CR.
+JSON_WHITE_SPACE = " \t\n\r"
+DIGITS = "0123456789"
 
 
 class Reject(Exception):
+    """An event rejected with one of REJECT_REASONS."""
+
     def __init__(self, reason):
+        super().__init__(reason)
         self.reason = reason
 
 
-def strict_loads(text):
-    def no_constants(name):
-        raise ValueError(name)
-    value = json.loads(text, parse_constant=no_constants, parse_float=Decimal, parse_int=lambda s: ("int", s))
-    def depth(v, level):
-        if level > 64:
-            raise ValueError("deep")
-        if isinstance(v, dict):
-            for k, x in v.items():
-                check_str(k)
-                depth(x, level + 1)
-        elif isinstance(v, list):
-            for x in v:
-                depth(x, level + 1)
-        elif isinstance(v, str):
-            check_str(v)
-    def check_str(s):
-        if any(0xD800 <= ord(c) <= 0xDFFF for c in s):
-            raise ValueError("surrogate")
-    depth(value, 1)
+class JSONInteger:
+    """A JSON integer literal, kept as its text ("its text is taken as written")."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return f"JSONInteger({self.text})"
+
+
+# ---------------------------------------------------------------------------------------
+# events.md, "Input shapes"
+# ---------------------------------------------------------------------------------------
+
+def parse_strict_json(data):
+    """One JSON value from bytes, or raises Reject('malformed_json').
+
+    "JSON is strict: NaN, Infinity, invalid UTF-8, lone surrogate escapes and nesting
+    deeper than 64 levels (the outermost value of the input or line is level 1) are
+    malformed_json." Nesting counts containers: a scalar adds no level.
+    """
+    try:
+        text = data.decode("utf-8")  # strict: invalid UTF-8 raises
+    except UnicodeDecodeError:
+        raise Reject("malformed_json")
+
+    def refuse_constant(name):
+        raise ValueError(f"{name} is not JSON")
+
+    try:
+        value = json.loads(text, parse_constant=refuse_constant, parse_float=Decimal,
+                           parse_int=JSONInteger)
+    except (ValueError, RecursionError):
+        raise Reject("malformed_json")
+    if isinstance(value, (dict, list)):
+        check_nesting(value, 1)
+    # Python decodes a lone surrogate escape into a lone surrogate character (an escaped
+    # pair becomes one character), and a lone surrogate cannot be encoded as UTF-8.
+    try:
+        json.dumps(value, ensure_ascii=False, default=lambda number: 0).encode("utf-8")
+    except UnicodeEncodeError:
+        raise Reject("malformed_json")
     return value
 
 
-def present(v):
-    return v is not None and not (isinstance(v, str) and v.strip(WHITE) == "")
+def check_nesting(container, level):
+    """Nesting counts containers: `container` is at `level`; a scalar adds no level."""
+    if level > 64:
+        raise Reject("malformed_json")
+    for child in (container.values() if isinstance(container, dict) else container):
+        if isinstance(child, (dict, list)):
+            check_nesting(child, level + 1)
 
 
-def first_of(obj_list):
-    for holder, key in obj_list:
-        if isinstance(holder, dict) and key in holder and present(holder[key]):
-            return holder[key]
+def is_json_blank(data):
+    return all(chr(b) in JSON_WHITE_SPACE for b in data)
+
+
+def read_input(data):
+    """The events of one input (a file, or an HTTP body) as a list of
+    (index, line, value or Reject), per events.md "Input shapes"."""
+    # 1. A UTF-8 byte-order mark at the start is skipped.
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    stripped = data.lstrip(JSON_WHITE_SPACE.encode())
+    if not stripped:
+        return []
+    # 2. '[' first: one JSON array, a batch; not valid JSON as a whole: one malformed_json.
+    if stripped[:1] == b"[":
+        try:
+            values = parse_strict_json(data)
+        except Reject as reject:
+            return [(0, 1, reject)]
+        lines = array_element_lines(data.decode("utf-8"))
+        return [(i, lines[i], values[i]) for i in range(len(values))]
+    # 3. The whole input is one JSON value: one event.
+    try:
+        value = parse_strict_json(data)
+        first_line = data[: len(data) - len(stripped)].count(b"\n") + 1
+        return [(0, first_line, value)]
+    except Reject:
+        pass
+    # 4. NDJSON: every line that is not blank holds one JSON value. CRLF line ends are fine
+    #    (CR is JSON white space).
+    events = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if is_json_blank(line):
+            continue
+        try:
+            events.append((len(events), number, parse_strict_json(line)))
+        except Reject as reject:
+            events.append((len(events), number, reject))
+    return events
+
+
+def array_element_lines(text):
+    """The line (from 1) on which each element of the top-level array starts."""
+    lines = []
+    line, depth, in_string, escaped, expecting_element = 1, 0, False, False, False
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if ch in JSON_WHITE_SPACE or ch == "\ufeff":
+            continue
+        if depth == 1 and expecting_element and ch != "]":
+            lines.append(line)
+            expecting_element = False
+        if ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth == 1:
+                expecting_element = True
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "," and depth == 1:
+            expecting_element = True
+    return lines
+
+
+# ---------------------------------------------------------------------------------------
+# events.md, "Finding the call" and "How each field is read"
+# ---------------------------------------------------------------------------------------
+
+def trim(text):
+    return text.strip(UNICODE_WHITE_SPACE)
+
+
+def ascii_lower(text):
+    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
+
+
+def has(obj, key):
+    """"A key whose value is null counts as absent"."""
+    return isinstance(obj, dict) and obj.get(key) is not None
+
+
+def first_of(candidates):
+    """"The first candidate that is present, not null, and not an empty or
+    white-space-only string"; None when there is none."""
+    for holder, key in candidates:
+        if not isinstance(holder, dict) or key not in holder:
+            continue
+        value = holder[key]
+        if value is None:
+            continue
+        if isinstance(value, str) and trim(value) == "":
+            continue
+        return value
     return None
 
 
-def is_int(v):
-    return isinstance(v, tuple) and v[0] == "int"
+# Unicode category Cc: U+0000-U+001F, U+007F-U+009F.
+CONTROL = re.compile("[\u0000-\u001f\u007f-\u009f]")
 
 
-def name_value(v, reason):
-    if isinstance(v, str):
-        s = v.strip(WHITE)
-    elif is_int(v):
-        s = v[1]
+def read_name(value, reason):
+    """Call ids and queue names: "a string, or a JSON integer taken as its decimal
+    text; trimmed; at most 256 bytes, no control characters"."""
+    if isinstance(value, str):
+        text = trim(value)
+    elif isinstance(value, JSONInteger):
+        text = value.text
     else:
         raise Reject(reason)
-    if len(s.encode()) > 256 or any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in s):
+    if len(text.encode("utf-8")) > 256 or CONTROL.search(text):
         raise Reject(reason)
-    return s
+    return text
 
 
-def epoch(dec):
-    seconds = dec < Decimal(100_000_000_000)
-    ms = (dec * 1000 if seconds else dec).to_integral_value(rounding=ROUND_DOWN)
-    if ms < 0 or ms > LATEST:
+def read_choice(value, choices, reason):
+    """Event names and call types: a string, trimmed, matched ignoring ASCII case."""
+    if not isinstance(value, str):
+        raise Reject(reason)
+    text = ascii_lower(trim(value))
+    if text not in choices:
+        raise Reject(reason)
+    return text
+
+
+def epoch_to_ms(number):
+    """"Seconds when the value is below 100,000,000,000, milliseconds otherwise",
+    read from its decimal text; finer digits than milliseconds are truncated, then the
+    range is checked."""
+    millis = number * 1000 if number < 100_000_000_000 else number
+    millis = int(millis.to_integral_value(rounding=ROUND_DOWN))
+    if millis < EARLIEST_MS or millis > LATEST_MS:
         raise Reject("bad_timestamp")
-    return int(ms)
+    return millis
 
 
-RFC = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$")
+def is_digits(text):
+    return text != "" and all(c in DIGITS for c in text)
 
 
-def timestamp(v):
-    if v is None or (isinstance(v, str) and v.strip(WHITE) == ""):
+def epoch_string(text):
+    """The form -?digits(.digits)?, or None."""
+    body = text[1:] if text.startswith("-") else text
+    whole, dot, fraction = body.partition(".")
+    if not is_digits(whole) or (dot and not is_digits(fraction)):
         return None
-    if is_int(v):
-        return epoch(Decimal(v[1]))
-    if isinstance(v, Decimal):
-        return epoch(v)
-    if not isinstance(v, str):
-        raise Reject("bad_timestamp")
-    s = v.strip(WHITE)
-    if re.fullmatch(r"-?\d+(\.\d+)?", s):
-        return epoch(Decimal(s))
-    m = RFC.match(s)
-    if not m:
-        raise Reject("bad_timestamp")
-    y, mo, d, h, mi, se = (int(m.group(i)) for i in range(1, 7))
-    if h > 23 or mi > 59 or se > 59:
-        raise Reject("bad_timestamp")
-    frac = (m.group(7) or ".0")[1:]
-    ms = int((frac + "000")[:3])
-    off = 0
-    z = m.group(8)
-    if z and z not in "Zz":
-        digits = z[1:].replace(":", "")
-        oh, om = int(digits[:2]), int(digits[2:])
-        if oh > 23 or om > 59:
-            raise Reject("bad_timestamp")
-        off = (oh * 60 + om) * (-1 if z[0] == "-" else 1)
+    return Decimal(text)
+
+
+def rfc3339_to_ms(text):
+    """RFC 3339 date-time: `t`/`z` in either case; a space instead of `T`; any number of
+    fraction digits; `Z` or a ±hh:mm / ±hhmm offset; no offset means UTC; seconds
+    00-59. Returns None when the text is not of that form."""
+    if len(text) < 19:
+        return None
+    date, separator, clock = text[:10], text[10], text[11:]
+    if separator not in "Tt ":
+        return None
+    if not (len(date) == 10 and date[4] == "-" and date[7] == "-"
+            and is_digits(date[:4]) and is_digits(date[5:7]) and is_digits(date[8:10])):
+        return None
+    if not (len(clock) >= 8 and clock[2] == ":" and clock[5] == ":"
+            and is_digits(clock[:2]) and is_digits(clock[3:5]) and is_digits(clock[6:8])):
+        return None
+    hour, minute, second = int(clock[:2]), int(clock[3:5]), int(clock[6:8])
+    rest = clock[8:]
+    millis = 0
+    if rest.startswith("."):
+        digits = ""
+        rest = rest[1:]
+        while rest and rest[0] in DIGITS:
+            digits, rest = digits + rest[0], rest[1:]
+        if digits == "":
+            return None
+        millis = int((digits + "00")[:3])  # finer digits truncated
+    if rest in ("Z", "z", ""):
+        offset_hours, offset_minutes = 0, 0
+    elif rest[0] in "+-" and len(rest) == 6 and rest[3] == ":" and is_digits(rest[1:3] + rest[4:6]):
+        offset_hours, offset_minutes = int(rest[1:3]), int(rest[4:6])
+    elif rest[0] in "+-" and len(rest) == 5 and is_digits(rest[1:5]):
+        offset_hours, offset_minutes = int(rest[1:3]), int(rest[3:5])
+    else:
+        return None
+    if offset_hours > 23 or offset_minutes > 59:
+        return None
+    offset = (offset_hours * 60 + offset_minutes) * (-1 if rest[:1] == "-" else 1)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
     try:
-        base = datetime(y, mo, d, h, mi, se, tzinfo=timezone.utc)
+        day = datetime(int(date[:4]), int(date[5:7]), int(date[8:10]), tzinfo=timezone.utc)
     except ValueError:
-        raise Reject("bad_timestamp")
-    total = int((base - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds()) * 1000 + ms - off * 60000
-    if total < 0 or total > LATEST:
-        raise Reject("bad_timestamp")
-    return total
+        return None
+    days = (day - datetime(1970, 1, 1, tzinfo=timezone.utc)).days
+    total = ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis
+    return total - offset * 60_000
 
 
-def decode(obj):
-    if not isinstance(obj, dict):
+def read_timestamp(holder, key):
+    """An optional timestamp field: None when absent (absent, null, empty or white space
+    only); else its time in whole milliseconds, or Reject('bad_timestamp')."""
+    value = first_of([(holder, key)])
+    if value is None:
+        return None
+    if isinstance(value, JSONInteger):
+        return epoch_to_ms(Decimal(value.text))
+    if isinstance(value, Decimal):
+        return epoch_to_ms(value)
+    if not isinstance(value, str):
+        raise Reject("bad_timestamp")  # booleans, objects, arrays
+    text = trim(value)
+    number = epoch_string(text)
+    if number is not None:
+        return epoch_to_ms(number)
+    millis = rfc3339_to_ms(text)
+    if millis is None or millis < EARLIEST_MS or millis > LATEST_MS:
+        raise Reject("bad_timestamp")
+    return millis
+
+
+def decode(value):
+    """A JSON value -> the event's data, or Reject with the first reason in the table's
+    order: not_an_object, missing_call, missing_id, bad_id, missing_event, unknown_event,
+    bad_call_type, bad_queue, bad_timestamp."""
+    if not isinstance(value, dict):
         raise Reject("not_an_object")
-    if obj.get("message") is not None:
-        call = obj["message"].get("call") if isinstance(obj["message"], dict) else None
-    elif obj.get("call") is not None:
-        call = obj["call"]
-    elif obj.get("id") is not None or obj.get("event") is not None:
-        call = obj
+    if has(value, "message"):
+        message = value["message"]
+        call = message.get("call") if isinstance(message, dict) else None
+    elif has(value, "call"):
+        call = value["call"]
+    elif has(value, "id") or has(value, "event"):
+        call = value
     else:
         call = None
     if not isinstance(call, dict):
         raise Reject("missing_call")
-    rf = call.get("ResponseFields") if isinstance(call.get("ResponseFields"), dict) else {}
-    mp = rf.get("MediaProperties") if isinstance(rf.get("MediaProperties"), dict) else {}
-    id_ = first_of([(call, "id")])
-    if id_ is None:
+    fields = call.get("ResponseFields")
+    if not isinstance(fields, dict):
+        fields = {}
+    media = fields.get("MediaProperties")
+    if not isinstance(media, dict):
+        media = {}
+
+    call_id = first_of([(call, "id")])
+    if call_id is None:
         raise Reject("missing_id")
-    id_ = name_value(id_, "bad_id")
-    ev = first_of([(call, "event"), (rf, "CallState")])
-    if ev is None:
+    call_id = read_name(call_id, "bad_id")
+    event = first_of([(call, "event"), (fields, "CallState")])
+    if event is None:
         raise Reject("missing_event")
-    if not isinstance(ev, str) or ev.strip(WHITE).lower() not in EVENTS or not ev.strip(WHITE).isascii():
-        raise Reject("unknown_event")
-    ev = ev.strip(WHITE).lower()
-    ct = first_of([(call, "CallType"), (rf, "Type"), (mp, "callType")])
-    if ct is None:
-        ct = "inbound"
-    elif not isinstance(ct, str) or ct.strip(WHITE).lower() not in TYPES:
-        raise Reject("bad_call_type")
-    else:
-        ct = ct.strip(WHITE).lower()
-    q = first_of([(mp, "queueName"), (rf, "DN")])
-    q = None if q is None else name_value(q, "bad_queue")
-    t = timestamp(rf.get("CurrentStateTime"))
-    qts = timestamp(mp.get("queueTimestamp"))
-    return dict(id=id_, event=ev, type=ct, queue=q, qts=qts, t=t)
+    event = read_choice(event, EVENTS, "unknown_event")
+    call_type = first_of([(call, "CallType"), (fields, "Type"), (media, "callType")])
+    call_type = "inbound" if call_type is None else read_choice(call_type, CALL_TYPES, "bad_call_type")
+    queue = first_of([(media, "queueName"), (fields, "DN")])
+    queue = None if queue is None else read_name(queue, "bad_queue")
+    # Field order inside bad_timestamp does not matter: the reason is the same.
+    qts = read_timestamp(media, "queueTimestamp")
+    state_time = read_timestamp(fields, "CurrentStateTime")
+    return {"id": call_id, "event": event, "type": call_type, "queue": queue, "qts": qts,
+            "t": state_time}
 
 
-def read_values(text):
-    """Yields (line, value-or-Reject) per events.md's input shapes."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    stripped = text.lstrip(" \t\r\n")
-    if not stripped:
-        return
-    if stripped[0] == "[":
-        try:
-            values = strict_loads(text)
-        except Exception:
-            yield 1, Reject("malformed_json")
-            return
-        lines = element_lines(text)
-        for line, v in zip(lines, values):
-            yield line, v
-        return
-    try:
-        value = strict_loads(text)
-        yield text[: len(text) - len(stripped)].count("\n") + 1, value
-        return
-    except Exception:
-        pass
-    for n, line in enumerate(text.split("\n"), 1):
-        if line.strip(" \t\r") == "":
+# ---------------------------------------------------------------------------------------
+# Settings (interfaces.md, "Config file")
+# ---------------------------------------------------------------------------------------
+
+def duration_ms(text):
+    """Prometheus-style durations: 500ms, 30s, 5m, 1h30m, 2d, 1w."""
+    units = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
+    total, number, i = 0, "", 0
+    while i < len(text):
+        if text[i] in DIGITS:
+            number += text[i]
+            i += 1
             continue
-        try:
-            yield n, strict_loads(line)
-        except Exception:
-            yield n, Reject("malformed_json")
+        unit = "ms" if text[i:i + 2] == "ms" else text[i]
+        if number == "" or unit not in units:
+            raise ValueError(f"not a duration: {text}")
+        total += int(number) * units[unit]
+        number = ""
+        i += len(unit)
+    if number != "":
+        raise ValueError(f"not a duration: {text}")
+    return total
 
 
-def element_lines(text):
-    lines, depth, in_str, esc, line, expect = [], 0, False, False, 1, False
-    for ch in text:
-        if ch == "\n":
-            line += 1
-        if in_str:
-            if esc:
-                esc = False
-            elif ch == "\\":
-                esc = True
-            elif ch == '"':
-                in_str = False
-            continue
-        if ch in " \t\r\n":
-            continue
-        if depth == 1 and expect and ch != "]":
-            lines.append(line)
-            expect = False
-        if ch == '"':
-            in_str = True
-        elif ch in "[{":
-            depth += 1
-            if depth == 1:
-                expect = True
-        elif ch in "]}":
-            depth -= 1
-        elif ch == "," and depth == 1:
-            expect = True
-    return lines
+def window_name(minutes):
+    """A window's JSON key in canonical form: 1m, 15m, 1h, 1h30m, 24h."""
+    hours, rest = divmod(minutes, 60)
+    if hours == 0:
+        return f"{minutes}m"
+    return f"{hours}h" + (f"{rest}m" if rest else "")
+
+
+def glob_matches(pattern, name):
+    """Globs: * ? [abc], case-sensitive, whole name (over Unicode code points)."""
+    if pattern == "":
+        return name == ""
+    head = pattern[0]
+    if head == "*":
+        return any(glob_matches(pattern[1:], name[i:]) for i in range(len(name) + 1))
+    if name == "":
+        return False
+    if head == "?":
+        return glob_matches(pattern[1:], name[1:])
+    if head == "[" and "]" in pattern[2:]:
+        end = pattern.index("]", 2)
+        members = pattern[1:end]
+        return name[0] in members and glob_matches(pattern[end + 1:], name[1:])
+    return head == name[0] and glob_matches(pattern[1:], name[1:])
+
+
+def seconds_ms(value):
+    return int(round(value * 1000))
+
+
+class Settings:
+    def __init__(self):
+        self.service_level_ms = 20_000
+        self.short_abandon_ms = 5_000
+        self.formula = "standard"
+        self.overrides = []  # [{"queues": [...], "service_level_seconds": .., ...}]
+        self.timezone = "UTC"
+        self.default_queue = "unassigned"
+        self.queues = []
+        self.windows = [1, 5, 15, 60]  # minutes
+        self.expiry = {"ringing": 3_600_000, "connected": 14_400_000, "acw": 3_600_000,
+                       "finished": 3_600_000}
+        self.max_queues = 5000
+        self.max_active_calls = 1_000_000
+
+    @staticmethod
+    def from_dict(d):
+        s = Settings()
+        if "service_level_seconds" in d:
+            s.service_level_ms = seconds_ms(d["service_level_seconds"])
+        if "short_abandon_seconds" in d:
+            s.short_abandon_ms = seconds_ms(d["short_abandon_seconds"])
+        s.formula = d.get("service_level_formula", s.formula)
+        s.overrides = list(d.get("overrides", []))
+        s.timezone = d.get("timezone", s.timezone)
+        s.default_queue = d.get("default_queue", s.default_queue)
+        s.queues = list(d.get("queues", []))
+        if "windows" in d:
+            s.windows = [duration_ms(w) // 60_000 for w in d["windows"]]
+        for state, text in d.get("expiry", {}).items():
+            s.expiry[state] = duration_ms(text)
+        limits = d.get("limits", {})
+        s.max_queues = limits.get("max_queues", s.max_queues)
+        s.max_active_calls = limits.get("max_active_calls", s.max_active_calls)
+        return s
+
+    def policy(self, queue):
+        """"The first override whose glob matches wins as a whole (unset keys: the global
+        value)". Returns (service_level_ms, short_abandon_ms, formula)."""
+        for override in self.overrides:
+            if any(glob_matches(p, queue) for p in override["queues"]):
+                return (seconds_ms(override["service_level_seconds"])
+                        if "service_level_seconds" in override else self.service_level_ms,
+                        seconds_ms(override["short_abandon_seconds"])
+                        if "short_abandon_seconds" in override else self.short_abandon_ms,
+                        override.get("service_level_formula", self.formula))
+        return self.service_level_ms, self.short_abandon_ms, self.formula
+
+
+# ---------------------------------------------------------------------------------------
+# semantics.md
+# ---------------------------------------------------------------------------------------
+
+# The transition table: state -> event -> next state. "same": accepted, only the latest
+# state time changes; a missing entry: ignored as invalid_transition. None: no record.
+TABLE = {
+    None: {"connecting": "ringing", "missed": "unanswered", "rejected": "unanswered",
+           "connected": "talking", "hold": "held", "acw": "acw"},
+    "ringing": {"connecting": "same", "missed": "unanswered", "rejected": "unanswered",
+                "connected": "talking", "hold": "held", "dropped": "closed"},
+    "unanswered": {"connecting": "ringing", "missed": "unanswered", "rejected": "unanswered",
+                   "connected": "talking", "hold": "held", "dropped": "closed"},
+    "talking": {"connected": "same", "hold": "held", "acw": "acw", "dropped": "ended"},
+    "held": {"connected": "talking", "hold": "same", "acw": "acw", "dropped": "ended"},
+    "ended": {"acw": "acw", "dropped": "same"},
+    "acw": {"acw": "same", "dropped": "closed"},
+    "closed": {},
+}
+EXPIRY_CLASS = {"ringing": "ringing", "talking": "connected", "held": "connected", "acw": "acw",
+                "unanswered": "finished", "ended": "finished", "closed": "finished"}
 
 
 class Queue:
-    def __init__(self, name, windows):
+    def __init__(self, name, policy):
         self.name = name
+        self.service_level_ms, self.short_abandon_ms, self.formula = policy
         self.totals = dict.fromkeys(COUNTERS, 0)
-        self.expired = {"ringing": 0, "connected": 0, "acw": 0}
-        self.effects = []  # (attributed ms, counter, amount): windows and today are computed from these
-        self.last = None
+        self.expired = 0
+        self.effects = []  # (attributed at, counter, amount): windows and today sum these
+        self.last_event_at = None
 
 
 class Model:
-    def __init__(self, tz="UTC", max_queues=5000, max_calls=1_000_000, windows=(1, 5, 15, 60)):
-        self.tz = ZoneInfo(tz)
-        self.tzname = tz
-        self.max_queues, self.max_calls = max_queues, max_calls
-        self.windows = windows
+    def __init__(self, settings=None):
+        self.settings = settings or Settings()
+        self.zone = ZoneInfo(self.settings.timezone)
         self.queues = {}
         self.calls = {}
         self.now = None
         self.accepted = 0
-        self.ignored = dict.fromkeys(IGNORE, 0)
-        self.rejected = dict.fromkeys(REJECT, 0)
-        self.limits = {"ringing": 3600_000, "connected": 14400_000, "acw": 3600_000, "finished": 3600_000}
+        self.ignored = dict.fromkeys(IGNORE_REASONS, 0)
+        self.rejected = dict.fromkeys(REJECT_REASONS, 0)
+        for name in self.settings.queues:
+            self.create_queue(name)
 
-    def klass(self, state):
-        return {"ringing": "ringing", "talking": "connected", "held": "connected", "acw": "acw"}.get(state, "finished")
+    def create_queue(self, name):
+        self.queues[name] = Queue(name, self.settings.policy(name))
 
-    def expire_one(self, cid):
-        r = self.calls.get(cid)
-        if r is None:
-            return
-        k = self.klass(r["state"])
-        if self.now - r["last"] > self.limits[k]:
-            if k != "finished":
-                self.queues[r["queue"]].expired[k] += 1
-            del self.calls[cid]
+    # -- inputs ------------------------------------------------------------------------
 
-    def expire(self):
-        # A silent record's state never changes, so expiring it at its next lookup, before a
-        # limit check or before the snapshot gives the same numbers as expiring it at once.
-        for cid in list(self.calls):
-            self.expire_one(cid)
+    def ingest(self, data):
+        """One input (file or body). Returns {"accepted", "ignored", "rejected",
+        "errors": [(index, line, reason)]} for it."""
+        result = {"accepted": 0, "ignored": 0, "rejected": 0, "errors": []}
+        for index, line, value in read_input(data):
+            if isinstance(value, Reject):
+                outcome = ("rejected", value.reason)
+            else:
+                try:
+                    outcome = self.process(decode(value))
+                except Reject as reject:
+                    outcome = ("rejected", reject.reason)
+            kind, reason = outcome
+            if kind == "rejected":
+                self.rejected[reason] += 1
+                result["errors"].append((index, line, reason))
+            elif kind == "ignored":
+                self.ignored[reason] += 1
+            else:
+                self.accepted += 1
+            result[kind] += 1
+        return result
 
-    def count(self, q, t, key, amount=1):
-        q.totals[key] += amount
-        q.effects.append((min(t, self.now), key, amount))
+    # -- one event: semantics.md "Processing one event" ---------------------------------
 
     def process(self, ev):
+        """Returns ("accepted", None), ("ignored", reason) or ("rejected", reason)."""
+        s = self.settings
+        # 2. Its time t is its state time; an untimed event takes now (before the event
+        #    clock has any time: bad_timestamp).
         t = ev["t"] if ev["t"] is not None else self.now
         if t is None:
-            self.rejected["bad_timestamp"] += 1
-            return "bad_timestamp"
+            return "rejected", "bad_timestamp"
+        # 3. now := max(now, t), for every event that passed validation.
         self.now = t if self.now is None else max(self.now, t)
-        self.expire_one(ev["id"])
-        r = self.calls.get(ev["id"])
+        # 4. Expire stale records at now. A silent record never changes, so expiring it
+        #    when it is next looked at (its own event, a limit check, a snapshot) gives the
+        #    same numbers as expiring every record at every event.
+        self.expire(ev["id"])
+        # 5. duplicate, out_of_order, too_late.
+        record = self.calls.get(ev["id"])
         name = ev["event"]
-        if r is not None:
-            if t == r["last"] and name in r["names"]:
-                self.ignored["duplicate"] += 1
-                return
-            if t < r["last"]:
-                self.ignored["out_of_order"] += 1
-                return
-        elif self.now - t > min(self.limits.values()):
-            self.ignored["too_late"] += 1
-            return
-        state = r["state"] if r else None
-        table = {
-            None: {"connecting": "ringing", "missed": "unanswered", "rejected": "unanswered", "connected": "talking",
-                   "hold": "held", "acw": "acw", "dropped": "UNKNOWN"},
-            "ringing": {"connecting": "SAME", "missed": "unanswered", "rejected": "unanswered", "connected": "talking",
-                        "hold": "held", "dropped": "closed"},
-            "unanswered": {"connecting": "ringing", "missed": "unanswered", "rejected": "unanswered",
-                           "connected": "talking", "hold": "held", "dropped": "closed"},
-            "talking": {"connected": "SAME", "hold": "held", "acw": "acw", "dropped": "ended"},
-            "held": {"connected": "talking", "hold": "SAME", "acw": "acw", "dropped": "ended"},
-            "ended": {"acw": "acw", "dropped": "SAME"},
-            "acw": {"acw": "SAME", "dropped": "closed"},
-            "closed": {},
-        }
-        nxt = table[state].get(name, "INVALID")
-        if nxt == "UNKNOWN":
-            self.ignored["unknown_call"] += 1
-            return
-        if nxt == "INVALID":
-            self.ignored["invalid_transition"] += 1
-            return
-        if r is None:
-            qname = ev["queue"] if ev["queue"] is not None else "unassigned"
-            if qname not in self.queues and len(self.queues) >= self.max_queues:
-                self.rejected["limit"] += 1
-                return
-            if len(self.calls) >= self.max_calls:  # records, closed ones included: an upper bound
-                self.expire()
-                if sum(1 for c in self.calls.values() if c["state"] != "closed") >= self.max_calls:
-                    self.rejected["limit"] += 1
-                    return
-            if qname not in self.queues:
-                self.queues[qname] = Queue(qname, self.windows)
-            r = dict(queue=qname, type=ev["type"], state=None, last=t, names=set(),
-                     entry=ev["qts"] if ev["qts"] is not None else t,
-                     known=ev["qts"] is not None or name in ("connecting", "missed", "rejected"),
-                     talk_since=0, hold_since=0, hold_accum=0, acw_since=0)
-            self.calls[ev["id"]] = r
-        q = self.queues[r["queue"]]
-        self.accepted += 1
-        q.last = t if q.last is None else max(q.last, t)
-        if t > r["last"] or r["state"] is None:
-            r["names"] = {name}
-        else:
-            r["names"].add(name)
-        r["last"] = t
-        if nxt == "SAME":
-            return
-        prev = r["state"]
-        inbound = r["type"] == "inbound"
-        if prev is None and inbound and nxt != "acw":
-            self.count(q, t, "offered")
-        if inbound and name == "missed":
-            self.count(q, t, "missed")
-        if inbound and name == "rejected":
-            self.count(q, t, "rejected")
-        if nxt in ("talking", "held") and prev in (None, "ringing", "unanswered"):
-            if inbound:
-                self.count(q, t, "answered")
-                if r["known"]:
-                    w = max(0, t - r["entry"])
-                    self.count(q, t, "wait_count")
-                    self.count(q, t, "wait_seconds_sum", w)
-                    if w <= 20000:
-                        self.count(q, t, "answered_within_sl")
-        if nxt == "held" and prev != "held":
-            self.count(q, t, "holds")
-        if nxt == "closed" and prev in ("ringing", "unanswered") and inbound:
-            a = t - r["entry"]
-            self.count(q, t, "abandoned")
-            if a < 5000:
-                self.count(q, t, "short_abandoned")
-            if a <= 20000:
-                self.count(q, t, "abandoned_within_sl")
-        if prev == "held" and nxt != "held":
-            h = t - r["hold_since"]
-            r["hold_accum"] += h
-            self.count(q, t, "hold_seconds_sum", h)
-        if prev in ("talking", "held") and nxt not in ("talking", "held"):
-            self.count(q, t, "talk_seconds_sum", t - r["talk_since"] - r["hold_accum"])
-            self.count(q, t, "completed")
-        if prev == "acw" and nxt == "closed":
-            self.count(q, t, "acw_seconds_sum", t - r["acw_since"])
-            self.count(q, t, "acw_completed")
-        if nxt in ("talking", "held") and prev not in ("talking", "held"):
-            r["talk_since"], r["hold_accum"] = t, 0
-        if nxt == "held" and prev != "held":
-            r["hold_since"] = t
-        if nxt == "acw" and prev != "acw":
-            r["acw_since"] = t
-        r["state"] = nxt
+        if record is not None:
+            if t == record["last"] and name in record["names"]:
+                return "ignored", "duplicate"
+            if t < record["last"]:
+                return "ignored", "out_of_order"
+        elif self.now - t > min(s.expiry.values()):
+            return "ignored", "too_late"
+        state = record["state"] if record else None
+        if record is None and name == "dropped":
+            return "ignored", "unknown_call"
+        next_state = TABLE[state].get(name)
+        if next_state is None:
+            return "ignored", "invalid_transition"
+        # 6. Creating a record (and maybe a queue): the limits.
+        if record is None:
+            queue_name = ev["queue"] if ev["queue"] is not None else s.default_queue
+            if queue_name not in self.queues and len(self.queues) >= s.max_queues:
+                return "rejected", "limit"
+            if len(self.calls) >= s.max_active_calls:  # cheap bound: closed records count here
+                self.expire_all()
+                active = sum(1 for r in self.calls.values() if r["state"] != "closed")
+                if active >= s.max_active_calls:
+                    return "rejected", "limit"
+            if queue_name not in self.queues:
+                self.create_queue(queue_name)
+            record = {"queue": queue_name, "type": ev["type"], "state": None, "last": t,
+                      "names": set(),
+                      "queue_entry": ev["qts"] if ev["qts"] is not None else t,
+                      "entry_known": ev["qts"] is not None or name in ("connecting", "missed", "rejected"),
+                      "talk_since": None, "hold_since": None, "hold_accum": 0, "acw_since": None}
+            self.calls[ev["id"]] = record
+        # 7. Apply.
+        self.apply(record, name, next_state, t)
+        return "accepted", None
 
-    def day_start(self):
-        local = datetime.fromtimestamp(self.now / 1000, self.tz)
-        midnight = datetime(local.year, local.month, local.day, tzinfo=self.tz)
-        return int(midnight.timestamp() * 1000)
+    def apply(self, record, name, next_state, t):
+        queue = self.queues[record["queue"]]
+        queue.last_event_at = t if queue.last_event_at is None else max(queue.last_event_at, t)
+        if t != record["last"]:
+            record["names"] = set()
+        record["names"].add(name)
+        record["last"] = t
+        if next_state == "same":
+            return
+        before = record["state"]
+        inbound = record["type"] == "inbound"
 
-    def block(self, counters, expired=None):
-        out = {}
-        for k in COUNTERS:
-            out[k] = counters[k] / 1000 if k in DURATIONS else counters[k]
-        if expired is not None:
-            out["expired"] = expired
+        def count(counter, amount=1):
+            queue.totals[counter] += amount
+            queue.effects.append((min(t, self.now), counter, amount))
+
+        # Effects, in the order of the table's cells.
+        if before is None and next_state != "acw" and inbound:
+            count("offered")
+        if name == "missed" and inbound:
+            count("missed")
+        if name == "rejected" and inbound:
+            count("rejected")
+        if before in (None, "ringing", "unanswered") and next_state in ("talking", "held") and inbound:
+            count("answered")
+            if record["entry_known"]:
+                wait = max(0, t - record["queue_entry"])
+                count("wait_count")
+                count("wait_seconds_sum", wait)
+                if wait <= queue.service_level_ms:
+                    count("answered_within_sl")
+        if before in ("ringing", "unanswered") and next_state == "closed" and inbound:
+            count("abandoned")
+            a = t - record["queue_entry"]
+            if a < queue.short_abandon_ms:
+                count("short_abandoned")
+            if a <= queue.service_level_ms:
+                count("abandoned_within_sl")
+        if next_state == "held" and before != "held":
+            count("holds")
+        if before == "held" and next_state != "held":  # hold ends
+            hold = t - record["hold_since"]
+            record["hold_accum"] += hold
+            count("hold_seconds_sum", hold)
+        if before in ("talking", "held") and next_state not in ("talking", "held"):  # talk ends
+            count("talk_seconds_sum", t - record["talk_since"] - record["hold_accum"])
+            count("completed")
+        if before == "acw" and next_state == "closed":  # acw ends
+            count("acw_seconds_sum", t - record["acw_since"])
+            count("acw_completed")
+        if next_state in ("talking", "held") and before not in ("talking", "held"):
+            record["talk_since"] = t
+            record["hold_accum"] = 0
+        if next_state == "held" and before != "held":
+            record["hold_since"] = t
+        if next_state == "acw" and before != "acw":
+            record["acw_since"] = t
+        record["state"] = next_state
+
+    # -- expiry ------------------------------------------------------------------------
+
+    def expire(self, call_id):
+        """"A record whose latest state time is more than its state's limit before now
+        (strictly) is expired"; ringing/connected/acw are counted, the rest forgotten."""
+        record = self.calls.get(call_id)
+        if record is None:
+            return
+        klass = EXPIRY_CLASS[record["state"]]
+        if self.now - record["last"] > self.settings.expiry[klass]:
+            if klass != "finished":
+                self.queues[record["queue"]].expired += 1
+            del self.calls[call_id]
+
+    def expire_all(self):
+        for call_id in list(self.calls):
+            self.expire(call_id)
+
+    # -- the snapshot ------------------------------------------------------------------
+
+    def today_start(self):
+        """"The first instant whose local date is that day" (the day that holds now)."""
+        day = datetime.fromtimestamp(self.now / 1000, self.zone).date()
+
+        def local_date(ms):
+            return datetime.fromtimestamp(ms / 1000, self.zone).date()
+
+        # Local dates only grow with time in the zones tested; bisect for the first
+        # millisecond of `day`, within the 48 hours before now.
+        low, high = self.now - 48 * 3_600_000, self.now  # local_date(high) == day
+        while high - low > 1:
+            middle = (low + high) // 2
+            if local_date(middle) >= day:
+                high = middle
+            else:
+                low = middle
+        return high
+
+    def block(self, queue, counters, with_expired=None):
         c = counters
-        def ratio(a, b):
-            return None if b == 0 else a / b
-        def avg(a, b):
-            return None if b == 0 else math.floor(a / b + 0.5) / 1000
-        out["service_level"] = ratio(c["answered_within_sl"], c["wait_count"] + c["abandoned"] - c["short_abandoned"])
+        out = {}
+        for key in COUNTERS:
+            out[key] = c[key] / 1000 if key in SECONDS_COUNTERS else c[key]
+        if with_expired is not None:
+            out["expired"] = with_expired
+
+        def ratio(numerator, denominator):
+            return None if denominator == 0 else numerator / denominator
+
+        def seconds(numerator_ms, denominator):
+            # rounded to the millisecond, half away from zero (all values are >= 0 here)
+            if denominator == 0:
+                return None
+            assert numerator_ms >= 0
+            return ((2 * numerator_ms + denominator) // (2 * denominator)) / 1000
+
+        formulas = {
+            "standard": (c["answered_within_sl"], c["wait_count"] + c["abandoned"] - c["short_abandoned"]),
+            "answered": (c["answered_within_sl"], c["wait_count"]),
+            "removed_within": (c["answered_within_sl"] + c["abandoned_within_sl"], c["wait_count"] + c["abandoned"]),
+        }
+        out["service_level"] = ratio(*formulas[queue.formula])
         out["abandon_rate"] = ratio(c["abandoned"] - c["short_abandoned"],
                                     c["answered"] + c["abandoned"] - c["short_abandoned"])
-        out["avg_wait_seconds"] = avg(c["wait_seconds_sum"], c["wait_count"])
-        out["avg_talk_seconds"] = avg(c["talk_seconds_sum"], c["completed"])
-        out["avg_acw_seconds"] = avg(c["acw_seconds_sum"], c["acw_completed"])
-        out["avg_handle_seconds"] = avg(c["talk_seconds_sum"] + c["hold_seconds_sum"] + c["acw_seconds_sum"],
-                                        c["completed"])
+        out["avg_wait_seconds"] = seconds(c["wait_seconds_sum"], c["wait_count"])
+        out["avg_talk_seconds"] = seconds(c["talk_seconds_sum"], c["completed"])
+        out["avg_acw_seconds"] = seconds(c["acw_seconds_sum"], c["acw_completed"])
+        out["avg_handle_seconds"] = seconds(c["talk_seconds_sum"] + c["hold_seconds_sum"] + c["acw_seconds_sum"],
+                                            c["completed"])
         return out
 
     def snapshot(self):
+        """The snapshot (interfaces.md); times as epoch milliseconds (compare.py converts)."""
         if self.now is not None:
-            self.expire()
-        queues = []
-        day = self.day_start() if self.now is not None else 0
-        for name in sorted(self.queues, key=lambda n: n.encode()):
+            self.expire_all()
+        out_queues = []
+        for name in sorted(self.queues, key=lambda n: n.encode("utf-8")):
             q = self.queues[name]
-            ringing = [r for r in self.calls.values() if r["queue"] == name and r["state"] == "ringing" and r["type"] == "inbound"]
-            mine = [r for r in self.calls.values() if r["queue"] == name]
+            records = [r for r in self.calls.values() if r["queue"] == name]
+            ringing = [r for r in records if r["state"] == "ringing" and r["type"] == "inbound"]
+            now = self.now if self.now is not None else 0
             windows = {}
-            for w in self.windows:
-                g = w * 1000
-                cur = self.now // g
-                c = dict.fromkeys(COUNTERS, 0)
+            for minutes in self.settings.windows:
+                g = minutes * 60_000 // 60
+                current = now // g
+                sums = dict.fromkeys(COUNTERS, 0)
                 for at, key, amount in q.effects:
-                    if cur - 59 <= at // g <= cur:
-                        c[key] += amount
-                windows[f"{w}m" if w < 60 else f"{w // 60}h" + (f"{w % 60}m" if w % 60 else "")] = self.block(c)
+                    if current - 59 <= at // g <= current:
+                        sums[key] += amount
+                windows[window_name(minutes)] = self.block(q, sums)
+            start = self.today_start() if self.now is not None else 0
             today = dict.fromkeys(COUNTERS, 0)
             for at, key, amount in q.effects:
-                if at >= day:
+                if at >= start:
                     today[key] += amount
-            queues.append({
+            out_queues.append({
                 "queue": name,
                 "waiting": len(ringing),
-                "waiting_over_sl": sum(1 for r in ringing if self.now - r["entry"] > 20000),
-                "oldest_waiting_seconds": max([max(0, self.now - r["entry"]) for r in ringing], default=0) / 1000,
-                "connected": sum(1 for r in mine if r["state"] in ("talking", "held")),
-                "on_hold": sum(1 for r in mine if r["state"] == "held"),
-                "in_acw": sum(1 for r in mine if r["state"] == "acw"),
-                "last_event_at": q.last,
-                "totals": self.block(q.totals, sum(q.expired.values())),
+                "waiting_over_sl": sum(1 for r in ringing if now - r["queue_entry"] > q.service_level_ms),
+                "oldest_waiting_seconds": max([max(0, now - r["queue_entry"]) for r in ringing], default=0) / 1000,
+                "connected": sum(1 for r in records if r["state"] in ("talking", "held")),
+                "on_hold": sum(1 for r in records if r["state"] == "held"),
+                "in_acw": sum(1 for r in records if r["state"] == "acw"),
+                "last_event_at": q.last_event_at,
+                "service_level_seconds": seconds_value(q.service_level_ms),
+                "short_abandon_seconds": seconds_value(q.short_abandon_ms),
+                "service_level_formula": q.formula,
+                "totals": self.block(q, q.totals, q.expired),
                 "windows": windows,
-                "today": self.block(today),
+                "today": self.block(q, today),
             })
-        return {"generated_at": self.now, "queues": queues,
-                "ingest": {"accepted": self.accepted, "ignored": self.ignored, "rejected": self.rejected}}
+        return {"generated_at": self.now, "clock": "event", "timezone": self.settings.timezone,
+                "queues": out_queues,
+                "ingest": {"accepted": self.accepted, "ignored": dict(self.ignored),
+                           "rejected": dict(self.rejected)}}
+
+
+def seconds_value(ms):
+    return ms // 1000 if ms % 1000 == 0 else ms / 1000
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("files", nargs="+")
-    parser.add_argument("--timezone", default="UTC")
-    parser.add_argument("--max-queues", type=int, default=5000)
-    parser.add_argument("--max-active-calls", type=int, default=1_000_000)
+    parser.add_argument("--config", help="settings as JSON (the config keys the model needs)")
+    parser.add_argument("--timezone")
+    parser.add_argument("--max-queues", type=int)
+    parser.add_argument("--max-active-calls", type=int)
     args = parser.parse_args()
-    model = Model(args.timezone, args.max_queues, args.max_active_calls)
+    d = {}
+    if args.config:
+        with open(args.config) as f:
+            d = json.load(f)
+    if args.timezone:
+        d["timezone"] = args.timezone
+    limits = dict(d.get("limits", {}))
+    if args.max_queues is not None:
+        limits["max_queues"] = args.max_queues
+    if args.max_active_calls is not None:
+        limits["max_active_calls"] = args.max_active_calls
+    d["limits"] = limits
+    model = Model(Settings.from_dict(d))
     for path in args.files:
         with open(path, "rb") as f:
-            raw = f.read()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("utf-8", errors="replace")
-        for _, value in read_values(text):
-            if isinstance(value, Reject):
-                model.rejected[value.reason] += 1
-                continue
-            try:
-                ev = decode(value)
-            except Reject as reject:
-                model.rejected[reject.reason] += 1
-                continue
-            model.process(ev)
+            model.ingest(f.read())
     json.dump(model.snapshot(), sys.stdout)
 
 

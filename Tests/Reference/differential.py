@@ -1,0 +1,599 @@
+#!/usr/bin/env python3
+"""Differential test over generated traffic: callpulse against the reference model.
+
+    differential.py --binary .build/debug/callpulse --gen ../shared/tools/gen.py
+                    [--streams 44] [--daemon-streams 44] [--seed 1] [--summary FILE] [--keep DIR]
+
+For each of --streams streams of ../shared/tools/gen.py (seeds and every option: --faults
+0..3, --shape ndjson|array, --cross-midnight in several --midnight-zones, unusual --queue
+names, --span, DST days) under one of several configs (defaults; overrides, windows, time
+zones, expiry, default queue, preset queues and limits):
+
+1. replay: `callpulse replay --config C FILE...` against reference.py fed the same files;
+   every number of the snapshot, and the rejections listed on stderr (line and reason).
+2. daemon (the first --daemon-streams streams): `callpulse serve --clock event` on
+   127.0.0.1, the stream posted in batches (NDJSON, JSON arrays, single objects, gzip),
+   each answer's status, accepted/ignored/rejected counts and errors (index, line, reason)
+   against the model fed the same bodies, then GET /api/v1/queues against the model's
+   snapshot. The event clock makes the daemon's numbers a function of its input, like
+   replay's; the live clock would make them depend on the wall clock.
+
+Prints a summary line "differential: N streams through replay, M through the daemon,
+D differences" and exits 1 on any difference. Standard library only.
+"""
+import argparse
+import glob
+import gzip
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import compare  # noqa: E402
+import edge_cases  # noqa: E402
+import reference  # noqa: E402
+
+ZONES = ["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu",
+         "Australia/Lord_Howe"]
+
+# Config variants: the YAML the product reads is written from these dicts, and the model
+# reads the same dicts (reference.Settings.from_dict).
+CONFIGS = {
+    "default": None,
+    "paris-overrides": {
+        "timezone": "Europe/Paris",
+        "service_level_seconds": 30,
+        "overrides": [
+            {"queues": ["S*", "*Q*", "🎧*"], "service_level_seconds": 10,
+             "service_level_formula": "answered"},
+            {"queues": ["[BCR]*", "Queue 00?"], "short_abandon_seconds": 2,
+             "service_level_formula": "removed_within"},
+            {"queues": ["*"], "short_abandon_seconds": 8},
+        ],
+        "windows": ["2m", "30m", "1h30m", "24h"],
+    },
+    "newyork-expiry": {
+        "timezone": "America/New_York",
+        "service_level_seconds": 15,
+        "short_abandon_seconds": 3,
+        "service_level_formula": "removed_within",
+        "expiry": {"ringing": "10m", "connected": "30m", "acw": "5m", "finished": "20m"},
+        "default_queue": "Fallback ☎",
+        "queues": ["Preset", "Billing", "zulu"],
+    },
+    "kathmandu-limits": {
+        "timezone": "Asia/Kathmandu",
+        "limits": {"max_queues": 4, "max_active_calls": 12},
+        "queues": ["Standby"],
+        "windows": ["1m", "7m", "1h"],
+    },
+    "lordhowe-fractional": {
+        "timezone": "Australia/Lord_Howe",
+        "service_level_seconds": 12.5,
+        "short_abandon_seconds": 4.25,
+        "overrides": [{"queues": ["*e*"], "service_level_seconds": 45.5,
+                       "service_level_formula": "answered"}],
+        "windows": ["3m", "45m", "2h", "24h"],
+    },
+    "kolkata-short": {
+        "timezone": "Asia/Kolkata",
+        "expiry": {"ringing": "2m", "connected": "1h", "acw": "90s", "finished": "3m"},
+        "limits": {"max_queues": 50, "max_active_calls": 30},
+        "windows": ["1m", "10m", "1h", "6h"],
+    },
+    # Midnight is skipped here on 2026-09-06 (00:00 -04 becomes 01:00 -03): `today`
+    # starts at the first instant of the day, 04:00Z.
+    "santiago-gap": {
+        "timezone": "America/Santiago",
+        "windows": ["1m", "15m", "1h", "24h"],
+    },
+}
+
+# The configs the hand-made edge cases run under.
+EDGE_CONFIGS = ["default", "newyork-expiry", "kathmandu-limits"]
+
+# Unusual --queue names: glob metacharacters, padding (trimmed), digits (a DN integer),
+# scripts, 256-byte names, JSON/URL/YAML metacharacters.
+UNUSUAL_QUEUES = ["a*b?[c]", "  spaced out  ", "0042", "-7", "null", 'q"uote\\slash', "日本語キュー",
+                  "é" * 128, "x" * 256, "👩‍💻 team", "[unclosed", "%41%2F#?", "Ω ﬁ", "*", "true",
+                  "colon: yaml", "Queue 001"]
+
+
+def plan(count, base_seed):
+    """The streams: (name, gen arguments, config name), covering every option."""
+    rng = random.Random(base_seed)
+    names = list(CONFIGS)
+    streams = []
+    for i in range(count):
+        seed = base_seed * 1000 + i
+        config = names[i % len(names)]
+        settings = CONFIGS[config] or {}
+        args = ["--seed", str(seed), "--calls", str(60 + (i * 37) % 91),
+                "--queues", str(3 + i % 5), "--faults", str(i % 4),
+                "--shape", "array" if i % 3 == 2 else "ndjson",
+                "--span", ["30m", "2h", "5h", "90m", "3h"][i % 5]]
+        if config == "santiago-gap":
+            args += ["--start", "2026-09-06T02:%02d:00Z" % (i % 60)]
+        elif i % 4 in (0, 1):
+            zone = settings.get("timezone", ZONES[i % len(ZONES)]) if i % 8 < 4 else ZONES[(i // 2) % len(ZONES)]
+            args += ["--cross-midnight", "--midnight-zone", zone]
+        elif i % 4 == 2:
+            args += ["--no-cross-midnight"]
+        if i % 3 == 0:
+            for name in rng.sample(UNUSUAL_QUEUES, 2):
+                args += ["--queue", name]
+        if i % 11 == 10:
+            args += ["--plain"]
+        streams.append((f"stream {i}", args, config))
+    return streams
+
+
+# ---------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------
+
+def yaml_scalar(value):
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a YAML double-quoted scalar
+    return json.dumps(value)
+
+
+def yaml_config(settings):
+    """Block YAML for one config dict (the keys of interfaces.md)."""
+    out = []
+    for key, value in settings.items():
+        if key == "overrides":
+            out.append("overrides:")
+            for override in value:
+                first = True
+                for k, v in override.items():
+                    text = "[" + ", ".join(yaml_scalar(x) for x in v) + "]" if k == "queues" else yaml_scalar(v)
+                    out.append(("  - " if first else "    ") + f"{k}: {text}")
+                    first = False
+        elif key == "windows":
+            out.append("windows: [" + ", ".join(value) + "]")
+        elif key == "queues":
+            out.append("queues: [" + ", ".join(yaml_scalar(x) for x in value) + "]")
+        elif key in ("expiry", "limits"):
+            out.append(f"{key}: {{ " + ", ".join(f"{k}: {v}" for k, v in value.items()) + " }")
+        else:
+            out.append(f"{key}: {yaml_scalar(value)}")
+    return "\n".join(out) + "\n"
+
+
+def run(command, timeout=120, stdin=None):
+    return subprocess.run(command, capture_output=True, timeout=timeout, input=stdin)
+
+
+STDERR_LINE = re.compile(r"^(.*):(\d+): ([a-z_]+): .+$")
+
+
+def replay_rejections(stderr, paths):
+    """`FILE:LINE: REASON: detail` lines -> [(file index, line, reason)]."""
+    out = []
+    for text in stderr.decode("utf-8", "replace").split("\n"):
+        if not text:
+            continue
+        m = STDERR_LINE.match(text)
+        if not m or m.group(1) not in paths or m.group(3) not in reference.REJECT_REASONS:
+            out.append((None, None, text))
+        else:
+            out.append((paths.index(m.group(1)), int(m.group(2)), m.group(3)))
+    return out
+
+
+def split_array_elements(text):
+    """The exact text of each element of a top-level JSON array."""
+    elements, depth, in_string, escaped, start = [], 0, False, False, None
+    for i, ch in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if ch == '"':
+            in_string = True
+            if depth == 1 and start is None:
+                start = i
+        elif ch in "[{":
+            if depth == 1 and start is None:
+                start = i
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth == 0 and start is not None:
+                elements.append(text[start:i].rstrip(" \t\r\n"))
+                start = None
+        elif ch == "," and depth == 1:
+            elements.append(text[start:i].rstrip(" \t\r\n"))
+            start = None
+        elif depth == 1 and start is None and ch not in " \t\r\n":
+            start = i
+    return elements
+
+
+def minify(text):
+    """JSON text without white space outside strings (one NDJSON line)."""
+    out, in_string, escaped = [], False, False
+    for ch in text:
+        if in_string:
+            out.append(ch)
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+            out.append(ch)
+        elif ch not in " \t\r\n":
+            out.append(ch)
+    return "".join(out)
+
+
+def is_plain_json(line):
+    try:
+        json.loads(line.decode("utf-8"))
+        return True
+    except ValueError:
+        return False
+
+
+CONTENT_TYPES = ["application/x-ndjson", "application/jsonl", None, "application/json"]
+
+
+def batches(data, rng):
+    """The stream as request bodies: [(body, content type, gzip?, form)]."""
+    out = []
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    text = data[len(bom):]
+    if text.lstrip(b" \t\r\n").startswith(b"["):
+        try:
+            elements = [e.encode("utf-8") for e in split_array_elements(text.decode("utf-8"))]
+        except UnicodeDecodeError:
+            return [(data, "application/json", False, "array")]
+        i = 0
+        while i < len(elements):
+            chunk = elements[i:i + rng.choice([1, 2, 5, 12, 30, 60])]
+            i += len(chunk)
+            r = rng.random()
+            if len(chunk) == 1 and r < 0.5:
+                body, form, ctype = chunk[0], "object", "application/json"
+            elif r < 0.25:
+                body = b"\n".join(minify(c.decode("utf-8")).encode("utf-8") for c in chunk) + b"\n"
+                form, ctype = "ndjson", rng.choice(CONTENT_TYPES)
+            else:
+                body, form, ctype = b"[\n" + b",\n".join(chunk) + b"\n]", "array", "application/json"
+            out.append(((bom if not out else b"") + body, ctype, rng.random() < 0.3, form))
+        return out
+    lines = text.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    i = 0
+    while i < len(lines):
+        chunk = lines[i:i + rng.choice([1, 3, 8, 20, 45, 80])]
+        i += len(chunk)
+        content = [line.rstrip(b"\r") for line in chunk if line.strip(b" \t\r")]
+        r = rng.random()
+        if content and r < 0.2 and all(is_plain_json(line) for line in content) \
+                and not content[0].startswith(b"["):
+            body, form, ctype = b"[" + b",\n".join(content) + b"]", "array", "application/json"
+        elif len(content) == 1 and r < 0.4:
+            body, form, ctype = content[0], "object", rng.choice([None, "application/json"])
+        else:
+            body, form, ctype = b"\n".join(chunk) + b"\n", "ndjson", rng.choice(CONTENT_TYPES)
+        out.append(((bom if not out else b"") + body, ctype, rng.random() < 0.3, form))
+    return out
+
+
+class Daemon:
+    """`callpulse serve --clock event` on 127.0.0.1, an ephemeral port read from its log."""
+
+    def __init__(self, binary, config_path, directory):
+        self.log_path = os.path.join(directory, "serve.log")
+        self.log = open(self.log_path, "wb")
+        command = [binary, "serve", "--listen", "127.0.0.1:0", "--clock", "event"]
+        if config_path:
+            command += ["--config", config_path]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self.log)
+        self.port = None
+        deadline = time.monotonic() + 20
+        while self.port is None:
+            with open(self.log_path, "rb") as f:
+                m = re.search(rb"listening on https?://127\.0\.0\.1:(\d+)", f.read())
+            if m:
+                self.port = int(m.group(1))
+            elif self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("callpulse serve did not start: " + open(self.log_path).read())
+            else:
+                time.sleep(0.01)
+
+    def request(self, method, path, body=None, headers=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        return self.process.returncode
+
+
+# ---------------------------------------------------------------------------------------
+# the two comparisons
+# ---------------------------------------------------------------------------------------
+
+class Totals:
+    def __init__(self):
+        self.replay_streams = 0
+        self.examples = 0
+        self.edge_runs = 0
+        self.daemon_streams = 0
+        self.differences = 0
+        self.events = 0
+        self.batches = {"ndjson": 0, "array": 0, "object": 0, "gzip": 0}
+        self.rejected = dict.fromkeys(reference.REJECT_REASONS, 0)
+        self.ignored = dict.fromkeys(reference.IGNORE_REASONS, 0)
+        self.accepted = 0
+        self.failures = []
+
+    def count_model(self, model):
+        """The model's outcomes on the generated streams (replay), so a run shows that every
+        rejection and ignore reason occurred."""
+        self.events += model.accepted + sum(model.ignored.values()) + sum(model.rejected.values())
+        self.accepted += model.accepted
+        for k, v in model.rejected.items():
+            self.rejected[k] += v
+        for k, v in model.ignored.items():
+            self.ignored[k] += v
+
+
+def settings_for(config):
+    return reference.Settings.from_dict(CONFIGS[config] or {})
+
+
+def replay_one(binary, name, args, config, paths, config_path, totals, report):
+    command = [binary, "replay"] + (["--config", config_path] if config_path else []) + paths
+    result = run(command)
+    model = reference.Model(settings_for(config))
+    expected_rejections = []
+    for number, path in enumerate(paths):
+        with open(path, "rb") as f:
+            outcome = model.ingest(f.read())
+        expected_rejections += [(number, line, reason) for _, line, reason in outcome["errors"]]
+    snapshot = model.snapshot()
+    problems = []
+    if result.returncode != 0:
+        problems.append(f"replay exited {result.returncode}: {result.stderr.decode(errors='replace')[-500:]}")
+    else:
+        problems += compare.differences(json.loads(result.stdout), snapshot)
+        got = replay_rejections(result.stderr, paths)
+        if got != expected_rejections:
+            extra = [g for g in got if g not in expected_rejections][:5]
+            missing = [e for e in expected_rejections if e not in got][:5]
+            problems.append(f"stderr rejections: {len(got)} listed, model {len(expected_rejections)}; "
+                            f"unexpected {extra}, missing {missing}")
+    report(name, "replay", args, config, problems)
+    return model
+
+
+def daemon_one(binary, name, args, config, bodies, config_path, directory, totals, report):
+    """Posts `bodies` [(body, content type, gzip?, form)] to a fresh daemon, in order."""
+    model = reference.Model(settings_for(config))
+    daemon = Daemon(binary, config_path, directory)
+    problems = []
+    try:
+        for number, (body, ctype, zipped, form) in enumerate(bodies):
+            expected = model.ingest(body)
+            headers = {}
+            if ctype:
+                headers["Content-Type"] = ctype
+            payload = body
+            if zipped:
+                headers["Content-Encoding"] = "gzip"
+                payload = gzip.compress(body, mtime=0)
+                totals.batches["gzip"] += 1
+            totals.batches[form] += 1
+            status, reply = daemon.request("POST", "/api/v1/events", payload, headers)
+            where = f"batch {number} ({form}{', gzip' if zipped else ''}, {len(body)} bytes)"
+            want_status = 200 if expected["accepted"] + expected["ignored"] > 0 else 400
+            try:
+                answer = json.loads(reply)
+            except ValueError:
+                problems.append(f"{where}: status {status}, not JSON: {reply[:200]!r}")
+                continue
+            if status != want_status:
+                problems.append(f"{where}: status {status}, model {want_status}: {reply[:300]!r}")
+            elif status == 400:
+                # interfaces.md: reason empty_body, all_rejected, or the single reason of a
+                # one-event body. An empty array ("[]") is either (spec-silent).
+                events = expected["rejected"]
+                want = ({"empty_body", "all_rejected"} if events == 0 and body.strip().startswith(b"[") else
+                        {"empty_body"} if events == 0 else
+                        {expected["errors"][0][2]} if events == 1 else {"all_rejected"})
+                if answer.get("reason") not in want or not answer.get("error"):
+                    problems.append(f"{where}: 400 with reason {answer.get('reason')!r}, model {sorted(want)}")
+            for key in ("accepted", "ignored", "rejected"):
+                if answer.get(key) != expected[key]:
+                    problems.append(f"{where}: {key} {answer.get(key)}, model {expected[key]}")
+            got_errors = [(e.get("index"), e.get("line"), e.get("reason")) for e in answer.get("errors", [])]
+            if got_errors != expected["errors"][:100]:
+                problems.append(f"{where}: errors {got_errors[:6]}, model {expected['errors'][:6]}")
+            if any(not e.get("detail") for e in answer.get("errors", [])):
+                problems.append(f"{where}: an error without a detail")
+            if len(problems) > 20:
+                break
+        status, reply = daemon.request("GET", "/api/v1/queues")
+        if status != 200:
+            problems.append(f"GET /api/v1/queues: status {status}")
+        else:
+            problems += compare.differences(json.loads(reply), model.snapshot())
+    finally:
+        code = daemon.stop()
+    if code != 0:
+        problems.append(f"callpulse serve exited {code} on SIGTERM")
+    report(name, "daemon", args, config, problems)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--binary", required=True, help="the callpulse executable")
+    parser.add_argument("--gen", required=True, help="../shared/tools/gen.py")
+    parser.add_argument("--streams", type=int, default=44)
+    parser.add_argument("--daemon-streams", type=int, default=44)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--summary", help="write the run's figures here as JSON")
+    parser.add_argument("--keep", help="keep the inputs of streams that differ in this directory")
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    totals = Totals()
+    work = tempfile.mkdtemp(prefix="callpulse-differential-")
+
+    config_paths = {}
+    for config, settings in CONFIGS.items():
+        if settings is None:
+            config_paths[config] = None
+            continue
+        path = os.path.join(work, f"{config}.yml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(yaml_config(settings))
+        check = run([args.binary, "check", "config", path])
+        if check.returncode != 0:
+            print(f"config {config} is invalid for callpulse:\n{check.stdout.decode()}{check.stderr.decode()}")
+            return 2
+        config_paths[config] = path
+
+    def report(name, way, gen_args, config, problems):
+        totals.differences += len(problems)
+        if args.verbose or problems:
+            print(f"{name} ({way}, config {config}): {len(problems)} differences"
+                  f"  [gen.py {' '.join(map(repr, gen_args))}]")
+        for line in problems[:12]:
+            print("    " + line)
+        if problems:
+            totals.failures.append((name, way))
+
+    try:
+        for index, (name, gen_args, config) in enumerate(plan(args.streams, args.seed)):
+            directory = os.path.join(work, f"s{index}")
+            os.makedirs(directory)
+            stream = os.path.join(directory, "stream.in")
+            generated = run([sys.executable, args.gen] + gen_args + ["--out", stream])
+            if generated.returncode != 0:
+                print(f"{name}: gen.py failed: {generated.stderr.decode()}")
+                return 2
+            with open(stream, "rb") as f:
+                data = f.read()
+            paths = [stream]
+            if index % 5 == 4 and b"\n" in data and not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+                # Several inputs are read in order under one clock.
+                lines = data.split(b"\n")
+                half = len(lines) // 2
+                paths = [os.path.join(directory, "part1.in"), os.path.join(directory, "part2.in")]
+                with open(paths[0], "wb") as f:
+                    f.write(b"\n".join(lines[:half]) + b"\n")
+                with open(paths[1], "wb") as f:
+                    f.write(b"\n".join(lines[half:]))
+            before = totals.differences
+            model = replay_one(args.binary, name, gen_args, config, paths, config_paths[config], totals, report)
+            totals.count_model(model)
+            totals.replay_streams += 1
+            if index < args.daemon_streams:
+                totals.daemon_streams += 1
+                bodies = batches(data, random.Random(args.seed * 7919 + index))
+                daemon_one(args.binary, name, gen_args, config, bodies, config_paths[config], directory,
+                           totals, report)
+            if totals.differences > before and args.keep:
+                kept = os.path.join(args.keep, f"s{index}")
+                shutil.copytree(directory, kept, dirs_exist_ok=True)
+                if config_paths[config]:
+                    shutil.copy(config_paths[config], kept)
+                print(f"    kept in {kept}")
+        # The spec's worked examples (../shared/examples): the model and replay against the
+        # expected snapshots, so the model is checked against the spec's own numbers too.
+        examples = os.path.join(os.path.dirname(os.path.abspath(args.gen)), "..", "examples")
+        for expected_path in sorted(glob.glob(os.path.join(examples, "*.expected.json"))):
+            stream = expected_path.replace(".expected.json", ".ndjson")
+            with open(expected_path) as f:
+                expected = json.load(f)
+            model = reference.Model()
+            with open(stream, "rb") as f:
+                model.ingest(f.read())
+            # (the expected file stands where callpulse's output usually does)
+            problems = ["model against the expected file: " + p
+                        for p in compare.differences(expected, model.snapshot())]
+            result = run([args.binary, "replay", stream])
+            problems += ["replay against the expected file: " + p
+                         for p in compare.differences(json.loads(result.stdout), model.snapshot())]
+            totals.examples += 1
+            report(os.path.basename(stream), "example", [], "default", problems)
+
+        # The hand-made edge cases, as separate inputs (replay) and bodies (daemon).
+        inputs = edge_cases.edge_inputs()
+        for config in EDGE_CONFIGS:
+            directory = os.path.join(work, f"edge-{config}")
+            os.makedirs(directory)
+            paths = []
+            for number, data in enumerate(inputs):
+                paths.append(os.path.join(directory, f"edge-{number:03d}.in"))
+                with open(paths[-1], "wb") as f:
+                    f.write(data)
+            name = f"edge cases ({len(inputs)} inputs)"
+            replay_one(args.binary, name, ["(edge_cases.py)"], config, paths, config_paths[config], totals, report)
+            rng = random.Random(args.seed)
+            bodies = [(data, rng.choice(CONTENT_TYPES), rng.random() < 0.3,
+                       "array" if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[") else "ndjson")
+                      for data in inputs]
+            daemon_one(args.binary, name, ["(edge_cases.py)"], config, bodies, config_paths[config], directory,
+                       totals, report)
+            totals.edge_runs += 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    elapsed = time.monotonic() - started
+    summary = {"replay_streams": totals.replay_streams, "daemon_streams": totals.daemon_streams,
+               "differences": totals.differences, "events": totals.events,
+               "accepted": totals.accepted, "rejected": totals.rejected, "ignored": totals.ignored,
+               "batches": totals.batches, "configs": len(CONFIGS), "examples": totals.examples, "edge_runs": totals.edge_runs,
+               "seconds": round(elapsed, 1)}
+    if args.summary:
+        with open(args.summary, "w") as f:
+            json.dump(summary, f)
+    print("model outcomes over the generated streams: accepted %d; rejected %s; ignored %s"
+          % (totals.accepted, totals.rejected, totals.ignored))
+    print("daemon batches: %s" % totals.batches)
+    print(f"differential: {totals.replay_streams} streams through replay, {totals.daemon_streams} "
+          f"through the daemon, {totals.edge_runs} edge-case runs through both, {totals.examples} worked "
+          f"examples, {totals.differences} differences "
+          f"({elapsed:.1f} s)")
+    return 1 if totals.differences else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
