@@ -5,30 +5,65 @@ Drives Chromium over the DevTools protocol on a pipe (--remote-debugging-pipe: N
 JSON on fds 3 and 4), so it needs nothing beyond Python's standard library.
 
   wallboard_check.py --url http://127.0.0.1:PORT/ [--then-post FILE] [--expect-offered Q=N]
+                     [--set-controls FILTER,SORT] [--silence] [--then-kill PID]
                      [--screenshot out.png] [--size 1600x1000]
 
 1. opens the page and waits until its first snapshot from /api/v1/stream is drawn;
 2. records the tiles (queue name as text, every data-field value) and the alert banner;
 3. with --then-post, posts FILE to /api/v1/events and waits until the stream's next
    snapshot changes the DOM (until --expect-offered holds, when given), then records again;
-4. with --screenshot, saves a PNG of the page.
+4. with --set-controls FILTER,SORT, types in the filter box and picks the sort, then records
+   ("view") once the URL shows them;
+5. with --silence, moves the page's clock 41 s ahead (its 40 s heartbeat watchdog fires without
+   waiting 40 real seconds), records each state it shows until it is live again ("silence");
+6. with --then-kill PID, stops the daemon and records the stale state ("dropped");
+7. with --screenshot, saves a PNG of the page.
 
-Output: {"first": STATE, "after": STATE | null, "pwned": bool, "console_errors": [...]}
-where STATE = {"snapshots": n, "state": "live", "tiles": [{"queue": ..., "fields": {...}}],
-"alerts": [...], "images": n, "scripts": n}. Every wait is bounded (PATIENCE, 60 s: the
+Output: {"first": STATE, "after": STATE | null, "view": ..., "silence": ..., "dropped": ...,
+"pwned": bool, "console_errors": [...]} where STATE = {"snapshots": n, "state": "live",
+"status": text, "search": location.search, "tiles": [{"queue": ..., "fields": {...},
+"classes": {...}, "alerting": bool}], "alerts": [...], "banner": class, "images": n, "scripts": n}. Every wait is bounded (PATIENCE, 60 s: the
 suite runs on loaded machines and under sanitizers).
 """
 import argparse
 import base64
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
-PATIENCE = 60  # seconds; set by --patience
+PATIENCE = 60  # seconds
+
+# Records each change of the page's state, then moves the page's clock 41 s ahead: to the page,
+# 41 s have passed without a message (it goes stale after 40 s), without waiting for them.
+SILENCE_JS = r"""
+(() => {
+  window.__states = [];
+  const main = document.querySelector("main");
+  new MutationObserver(() => window.__states.push({
+    state: document.body.dataset.state, status: document.getElementById("status").textContent,
+    opacity: getComputedStyle(main).opacity, filter: getComputedStyle(main).filter,
+  })).observe(document.body, {attributes: true, attributeFilter: ["data-state"]});
+  const realNow = Date.now.bind(Date);
+  Date.now = () => realNow() + 41000;
+  return true;
+})()
+"""
+
+# Sets the filter box and the sort menu as a user would (input and change events).
+CONTROLS_JS = r"""
+((filter, sort) => {
+  const box = document.getElementById("filter"), menu = document.getElementById("sort");
+  box.value = filter; box.dispatchEvent(new Event("input"));
+  menu.value = sort; menu.dispatchEvent(new Event("change"));
+  return true;
+})(%s, %s)
+"""
 
 STATE_JS = r"""
 JSON.stringify({
@@ -38,8 +73,13 @@ JSON.stringify({
     queue: tile.querySelector("h2").textContent,
     html: tile.querySelector("h2").innerHTML,
     fields: Object.fromEntries([...tile.querySelectorAll("[data-field]")].map((n) => [n.dataset.field, n.textContent])),
+    classes: Object.fromEntries([...tile.querySelectorAll("[data-field]")].map((n) => [n.dataset.field, n.className])),
+    alerting: tile.classList.contains("alerting"),
   })),
   alerts: [...document.querySelectorAll("#alert-list li")].map((li) => ({text: li.textContent, state: li.className})),
+  banner: document.getElementById("alerts").className,
+  status: document.getElementById("status").textContent,
+  search: location.search,
   images: document.images.length,
   scripts: document.scripts.length,
   title: document.title,
@@ -124,6 +164,9 @@ class Chromium:
             time.sleep(0.1)
         raise TimeoutError(f"the wallboard never showed {what}; last state: {json.dumps(state)[:2000]}")
 
+    def records(self):
+        return json.loads(self.evaluate("JSON.stringify(window.__states || [])") or "[]")
+
     def screenshot(self, path):
         data = self.send("Page.captureScreenshot", {"format": "png"})["data"]
         with open(path, "wb") as file:
@@ -158,6 +201,10 @@ def main():
     parser.add_argument("--wait-alert", action="store_true", help="wait for a firing alert in the banner (up to --alert-timeout s)")
     parser.add_argument("--alert-timeout", type=float, default=300)
     parser.add_argument("--size", default="1600x1000")
+    parser.add_argument("--set-controls", help="FILTER,SORT: set the filter box and sort menu, then record (as 'view')")
+    parser.add_argument("--silence", action="store_true",
+                        help="move the page's clock 41 s ahead and record the stale state it shows (as 'silence')")
+    parser.add_argument("--then-kill", type=int, help="SIGTERM this pid (the daemon) and record the stale state (as 'dropped')")
     args = parser.parse_args()
     size = tuple(int(part) for part in args.size.split("x"))
 
@@ -180,11 +227,29 @@ def main():
         if args.wait_alert:
             browser.wait_for(lambda s: any(a["state"] == "firing" for a in s["alerts"]), "a firing alert",
                              timeout=args.alert_timeout)
+        view = None
+        if args.set_controls:
+            filter_text, sort = args.set_controls.split(",", 1)
+            browser.evaluate(CONTROLS_JS % (json.dumps(filter_text), json.dumps(sort)))
+            parts = ([f"filter={urllib.parse.quote_plus(filter_text)}"] if filter_text else []) + \
+                ([f"sort={sort}"] if sort != "name" else [])
+            search = "?" + "&".join(parts) if parts else ""
+            view = browser.wait_for(lambda s: s["search"] == search, f"the controls in the URL ({search})")
+        silence = None
+        if args.silence:
+            browser.evaluate(SILENCE_JS)
+            browser.wait_for(lambda s: any(r["state"] == "stale" for r in browser.records())
+                             and s["state"] == "live", "stale, then live again after reconnecting")
+            silence = {"records": browser.records(), "state": browser.wait_for(lambda s: True, "a state")}
+        dropped = None
+        if args.then_kill:
+            os.kill(args.then_kill, signal.SIGTERM)
+            dropped = browser.wait_for(lambda s: s["state"] == "stale", "stale after the daemon stopped")
         if args.screenshot:
             browser.screenshot(args.screenshot)
         pwned = browser.evaluate("window.__pwned === true || document.title === 'pwned'")
-        print(json.dumps({"first": first, "after": after, "pwned": bool(pwned),
-                          "console_errors": browser.console_errors}))
+        print(json.dumps({"first": first, "after": after, "view": view, "silence": silence, "dropped": dropped,
+                          "pwned": bool(pwned), "console_errors": browser.console_errors}))
     finally:
         browser.close()
 

@@ -67,6 +67,117 @@ struct WallboardBrowserTests {
         #expect(FileManager.default.fileExists(atPath: screenshot))
     }
 
+    /// Four queues at 10:10:00 on the event clock (service level 20 s, the standard formula):
+    /// Alpha 5/5 answered within SL and a call waiting 5 s; Bravo 3/4 and one waiting 16 s;
+    /// Charlie 1/2 and one waiting 25 s; Delta a call ringing since 10:10:00.
+    static func fourQueues() -> String {
+        var lines: [String] = []
+        func answered(_ id: String, _ queue: String, at minute: Int, wait: Int) {
+            let start = String(format: "2026-11-24T10:%02d:00Z", minute)
+            let answer = String(format: "2026-11-24T10:%02d:%02dZ", minute, wait)
+            lines += [envelope(id, "connecting", start, queue: queue), envelope(id, "connected", answer, queue: queue)]
+        }
+        for index in 0..<5 { answered("a\(index)", "Alpha", at: index, wait: 10) }
+        for index in 0..<3 { answered("b\(index)", "Bravo", at: index, wait: 10) }
+        answered("b3", "Bravo", at: 3, wait: 30)
+        answered("c0", "Charlie", at: 0, wait: 10)
+        answered("c1", "Charlie", at: 1, wait: 40)
+        lines += [envelope("aw", "connecting", "2026-11-24T10:09:55Z", queue: "Alpha"),
+                  envelope("bw", "connecting", "2026-11-24T10:09:44Z", queue: "Bravo"),
+                  envelope("cw", "connecting", "2026-11-24T10:09:35Z", queue: "Charlie"),
+                  envelope("dw", "connecting", "2026-11-24T10:10:00Z", queue: "Delta")]
+        return lines.joined(separator: "\n")
+    }
+
+    @Test("Chromium: filter and sort from the URL and the controls, colour thresholds, the alert banner, stale after 40 s of silence and when the daemon stops")
+    func wallboardViewsAndStates() throws {
+        #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"),
+                "chromium is missing: run scripts/bootstrap.sh test")
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else { return }
+        let rules = try temporaryFile("""
+            rules:
+              - alert: LongWait
+                queues: [Charlie]
+                metric: oldest_waiting_seconds
+                op: ">="
+                threshold: 20
+                annotations: { summary: "{{ $labels.queue }}: oldest wait {{ $value }} s" }
+              - alert: StillWaiting
+                queues: [Bravo]
+                metric: waiting
+                op: ">="
+                threshold: 1
+                for: 1h
+                annotations: { summary: "{{ $labels.queue }}: still waiting" }
+            """, suffix: ".rules.yml")
+        defer { try? FileManager.default.removeItem(atPath: rules) }
+        let daemon = try DaemonProcess(["--clock", "event", "--rules", rules])
+        defer { _ = daemon.stop() }
+        #expect(try daemon.post("/api/v1/events", Self.fourQueues()).status == 200)
+        #expect(waitUntil { ((try? daemon.get("/api/v1/alerts").json()["alerts"]) as? [NSDictionary])?.count == 2 })
+
+        let result = try Self.runCheck(["--url", "http://127.0.0.1:\(daemon.port)/?filter=r&sort=oldest",
+                                        "--set-controls", ",sl", "--silence",
+                                        "--then-kill", "\(daemon.process.processIdentifier)"])
+        #expect(result.status == 0, "wallboard_check failed: \(result.stderr)")
+        guard result.status == 0 else { return }
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! NSDictionary
+        func queues(_ state: NSDictionary?) -> [String] {
+            (state?["tiles"] as? [NSDictionary] ?? []).map { $0["queue"] as? String ?? "" }
+        }
+        func tile(_ state: NSDictionary?, _ queue: String) -> NSDictionary? {
+            (state?["tiles"] as? [NSDictionary])?.first { $0["queue"] as? String == queue }
+        }
+
+        // ?filter=r keeps the names holding an r; ?sort=oldest puts the longest wait first.
+        let first = report["first"] as? NSDictionary
+        #expect(queues(first) == ["Charlie", "Bravo"])
+        #expect(first?["search"] as? String == "?filter=r&sort=oldest")
+        // Clearing the filter and sorting by service level (lowest first, none last) shows in the URL.
+        let view = report["view"] as? NSDictionary
+        #expect(view?["search"] as? String == "?sort=sl")
+        #expect(queues(view) == ["Charlie", "Bravo", "Alpha", "Delta"])
+
+        // Oldest wait: green, amber from 75 % of the 20 s threshold, red past it. Service level:
+        // green from 80 %, amber from 60 %, red under.
+        let expected: [(String, String, String, String, String)] = [
+            ("Alpha", "0:05", "value ok", "100%", "ok"), ("Bravo", "0:16", "value warn", "75%", "warn"),
+            ("Charlie", "0:25", "value bad", "50%", "bad"), ("Delta", "0:00", "value ok", "—", ""),
+        ]
+        for (queue, oldest, oldestClass, level, levelClass) in expected {
+            let fields = tile(view, queue)?["fields"] as? NSDictionary, classes = tile(view, queue)?["classes"] as? NSDictionary
+            #expect(fields?["oldest"] as? String == oldest, "\(queue) oldest")
+            #expect(classes?["oldest"] as? String == oldestClass, "\(queue) oldest colour")
+            #expect(fields?["sl_today"] as? String == level, "\(queue) service level")
+            #expect(classes?["sl_today"] as? String == levelClass, "\(queue) service level colour")
+        }
+        #expect((tile(view, "Charlie")?["classes"] as? NSDictionary)?["waiting_over_sl"] as? String == "bad")
+
+        // The banner: the firing alert first, the pending one dimmed; the firing queue's tile marked.
+        #expect(view?["banner"] as? String == "active")
+        let alerts = view?["alerts"] as? [NSDictionary] ?? []
+        #expect(alerts.map { $0["state"] as? String } == ["firing", "pending"])
+        #expect(alerts.map { $0["text"] as? String } == ["Charlie: oldest wait 25 s", "Bravo: still waiting (pending)"])
+        #expect(queues(view).filter { tile(view, $0)?["alerting"] as? Bool == true } == ["Charlie"])
+
+        // 41 s without a message: grey, says so, reconnects, live again.
+        let silence = report["silence"] as? NSDictionary
+        let records = silence?["records"] as? [NSDictionary] ?? []
+        let stale = records.first { $0["state"] as? String == "stale" }
+        let status = stale?["status"] as? String ?? ""
+        #expect(status.range(of: #"^stale: no data for (4[1-9]|[5-9]\d) s, reconnecting…$"#, options: .regularExpression) != nil,
+                "\(status)")
+        #expect(stale?["opacity"] as? String == "0.45")
+        #expect(stale?["filter"] as? String == "grayscale(0.7)")
+        #expect((silence?["state"] as? NSDictionary)?["state"] as? String == "live")
+
+        // The daemon stops: the stream drops, and the page says since when its numbers are stale.
+        let dropped = report["dropped"] as? NSDictionary
+        #expect((dropped?["status"] as? String)?.range(of: #"^stale since \S+.*, reconnecting…$"#,
+                                                        options: .regularExpression) != nil, "\(dropped?["status"] ?? "")")
+        #expect((report["console_errors"] as? [String])?.isEmpty == true, "console errors: \(report["console_errors"] ?? "")")
+    }
+
     static func runCheck(_ arguments: [String]) throws -> CLI.Result {
         try CLI.run(executable: URL(fileURLWithPath: "/usr/bin/python3"),
                     [repository.appendingPathComponent("Tests/Browser/wallboard_check.py").path] + arguments)
