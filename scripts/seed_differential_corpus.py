@@ -88,7 +88,7 @@ def gen_slices(gen, corpus: Corpus) -> None:
         body = data[len(head):]
         end = b"\r\n" if b"\r\n" in body else b"\n"
         lines = body.split(end)
-        picks = sorted(rng.sample(range(len(lines)), min(8, len(lines))))
+        picks = sorted(rng.sample(range(len(lines)), min(5, len(lines))))
         for k in picks:
             corpus.add(f"{tag}-line{k:03d}.ndjson", lines[k])
         for k in range(3):  # runs of lines, as sent (the first keeps the stream's BOM)
@@ -199,19 +199,19 @@ def event_text(path, others, form: str, shape: str, emptied_as=DELETE, ensure_as
 
 def form_files(corpus: Corpus) -> None:
     for tag, path, forms, others in POSITIONS:
-        # NDJSON: every form in every call shape, split into files of about 24 lines.
+        # NDJSON: every form in every call shape, two forms (eight lines) per file.
         lines = []
         for k, form in enumerate(forms):
             for s, shape in enumerate(SHAPES):
                 emptied = [DELETE, None, "", " \u00a0"][(k + s) % 4]
                 lines.append(event_text(path, others, form, shape, emptied, ensure_ascii=(k + s) % 3 != 0))
-        for part in range(0, len(lines), 24):
-            corpus.add(f"form-{tag}-{part // 24:02d}.ndjson", ("\n".join(lines[part:part + 24]) + "\n").encode())
+        for part in range(0, len(lines), 8):
+            corpus.add(f"form-{tag}-{part // 8:02d}.ndjson", ("\n".join(lines[part:part + 8]) + "\n").encode())
         # Arrays: every form once, shapes rotating, a few per batch.
         elements = [event_text(path, others, form, SHAPES[k % 4]) for k, form in enumerate(forms)]
-        for part in range(0, len(elements), 12):
-            corpus.add(f"form-{tag}-batch{part // 12:02d}.json",
-                       ("[\n" + ",\n".join(elements[part:part + 12]) + "\n]").encode())
+        for part in range(0, len(elements), 8):
+            corpus.add(f"form-{tag}-batch{part // 8:02d}.json",
+                       ("[\n" + ",\n".join(elements[part:part + 8]) + "\n]").encode())
         # One pretty-printed single object per form family and shape.
         for s, shape in enumerate(SHAPES):
             form = forms[(s * 7) % len(forms)]

@@ -325,3 +325,116 @@ struct ReferenceDecoderTests {
                 == ["0@1:bad_queue"])
     }
 }
+
+/// The other data of events.md in every position it can come from, in every call shape and
+/// input shape of the table above: fast == reference, and the exact value or reason.
+struct FieldFormTableTests {
+    enum Datum: String, CaseIterable {
+        case id, event, callType, queue
+    }
+
+    /// A position: where the value goes, which candidates before it are removed, which datum it sets.
+    static let positions: [(path: [String], removed: [[String]], datum: Datum)] = [
+        (["id"], [], .id),
+        (["event"], [["ResponseFields", "CallState"]], .event),
+        (["ResponseFields", "CallState"], [["event"]], .event),
+        (["CallType"], [], .callType),
+        (["ResponseFields", "Type"], [["CallType"]], .callType),
+        (["ResponseFields", "MediaProperties", "callType"], [["CallType"], ["ResponseFields", "Type"]], .callType),
+        (["ResponseFields", "MediaProperties", "queueName"], [], .queue),
+        (["ResponseFields", "DN"], [["ResponseFields", "MediaProperties", "queueName"]], .queue),
+    ]
+
+    /// Forms per datum: JSON text, then the value read, "!reason", or "" when the form reads as
+    /// absent (the next candidate or the default applies: see `expected`).
+    static let forms: [Datum: [(json: String, expected: String)]] = [
+        .id: [(#""C-1""#, "C-1"), (#"" \u00a0C-1\u3000\t""#, "C-1"), ("5001", "5001"), ("-0", "-0"),
+              ("123456789012345678901234567890", "123456789012345678901234567890"), ("1.0", "!bad_id"),
+              ("1e3", "!bad_id"), (#""C\u0000""#, "!bad_id"), (#""C\u0085D""#, "!bad_id"), ("true", "!bad_id"),
+              ("{}", "!bad_id"), (#""\#(String(repeating: "é", count: 128))""#, String(repeating: "é", count: 128)),
+              (#""\#(String(repeating: "é", count: 128))x""#, "!bad_id"), ("null", "!missing_id"),
+              (#""""#, "!missing_id"), (#"" \u2029 ""#, "!missing_id")],
+        .event: [(#""connecting""#, "connecting"), (#""Dropped""#, "dropped"), (#""ACW""#, "acw"),
+                 (#"" HoLd\u00a0""#, "hold"), (#""REJECTED""#, "rejected"), (#""missed""#, "missed"),
+                 (#""Connected""#, "connected"), (#""drop""#, "!unknown_event"), (#""k\u212a""#, "!unknown_event"),
+                 ("1", "!unknown_event"), ("false", "!unknown_event"), ("null", "!missing_event"),
+                 (#"" ""#, "!missing_event")],
+        .callType: [(#""outbound""#, "outbound"), (#""AGENT""#, "agent"), (#"" Inbound\t""#, "inbound"),
+                    (#""internal""#, "!bad_call_type"), ("1", "!bad_call_type"), ("[]", "!bad_call_type"),
+                    ("null", "")],
+        .queue: [(#""Support""#, "Support"), (#"" Support\u3000""#, "Support"), ("5001", "5001"), ("-0", "-0"),
+                 ("5001.0", "!bad_queue"), ("5.001e3", "!bad_queue"), (#""Q\u0007""#, "!bad_queue"),
+                 ("true", "!bad_queue"), (#""\#(String(repeating: "L", count: 256))""#, String(repeating: "L", count: 256)),
+                 (#""\#(String(repeating: "L", count: 257))""#, "!bad_queue"),
+                 (#""Cafe\u0301""#, "Cafe\u{301}"), ("null", ""), (#"" \t""#, "")],
+    ]
+
+    /// The sample's call with `json` at `path` and the `removed` candidates deleted.
+    static func callText(path: [String], removed: [[String]], json: String) throws -> String {
+        let data = try Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/event.json"))
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var call = try #require((root["message"] as? [String: Any])?["call"] as? [String: Any])
+        func set(_ object: [String: Any], _ path: ArraySlice<String>, _ value: Any?) -> [String: Any] {
+            var object = object
+            if path.count == 1 {
+                object[path.first!] = value
+            } else if let inner = object[path.first!] as? [String: Any] {
+                object[path.first!] = set(inner, path.dropFirst(), value)
+            }
+            return object
+        }
+        for other in removed { call = set(call, other[...], nil) }
+        call = set(call, path[...], "@VALUE@")
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: call, options: [.sortedKeys]), as: UTF8.self)
+        return text.replacingOccurrences(of: #""@VALUE@""#, with: json)
+    }
+
+    /// Missing and default cases that depend on the position rather than the form.
+    static func expected(_ form: (json: String, expected: String), _ position: (path: [String], removed: [[String]], datum: Datum))
+        -> String {
+        guard form.expected.isEmpty else { return form.expected }  // "": the form reads as absent
+        switch position.path.joined(separator: ".") {
+        case "CallType", "ResponseFields.Type", "ResponseFields.MediaProperties.callType": return "inbound"
+        case "ResponseFields.MediaProperties.queueName": return "Billing"  // DN
+        case "ResponseFields.DN": return "nil"
+        default: return form.expected
+        }
+    }
+
+    @Test("ids, event names, call types and queues in every position, call shape and input shape")
+    func everyPosition() throws {
+        let reader = EventReader()
+        for position in Self.positions {
+            for form in Self.forms[position.datum]! {
+                let call = try Self.callText(path: position.path, removed: position.removed, json: form.json)
+                let want = Self.expected(form, position)
+                for callShape in TimestampFormTableTests.callShapes {
+                    for inputShape in TimestampFormTableTests.inputShapes {
+                        let label = "\(position.path.joined(separator: ".")) = \(form.json) in \(callShape), \(inputShape)"
+                        let (bytes, positions) = TimestampFormTableTests.input(TimestampFormTableTests.wrap(call, callShape),
+                                                                               inputShape)
+                        let difference = Differential.difference(bytes, reader: reader)
+                        #expect(difference == nil, "\(label)\n\(difference ?? "")")
+                        let outcomes = Differential.fast(bytes, reader: reader)
+                        #expect(outcomes.count == positions.count, "\(label)")
+                        for outcome in outcomes {
+                            let got: String
+                            switch outcome.outcome {
+                            case .rejected(let reason): got = "!" + reason
+                            case .accepted(let event):
+                                switch position.datum {
+                                case .id: got = String(decoding: event.id, as: UTF8.self)
+                                case .event: got = event.event
+                                case .callType: got = event.callType
+                                case .queue: got = event.queue.map { String(decoding: $0, as: UTF8.self) } ?? "nil"
+                                }
+                            }
+                            #expect(got == want, "\(label): \(outcome)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -191,12 +191,13 @@ public struct ReferenceJSONParser {
     /// eight of RFC 8259 plus `\uXXXX`, where a surrogate must be a high one followed by a low one.
     private mutating func parseString() throws(Failure) -> [UInt8] {
         position += 1  // "
-        var scalars = String.UnicodeScalarView()
+        var text: [UInt8] = []
+        func append(_ scalar: Unicode.Scalar) { text.append(contentsOf: Array(String(scalar).utf8)) }
         while true {
             guard let byte = peek() else { throw fail("unterminated string") }
             if byte == UInt8(ascii: "\"") {
                 position += 1
-                return Array(String(scalars).utf8)
+                return text
             }
             if byte < 0x20 { throw fail("raw control character in a string") }
             if byte == UInt8(ascii: "\\") {
@@ -204,14 +205,12 @@ public struct ReferenceJSONParser {
                 guard let escape = peek() else { throw fail("unterminated escape") }
                 position += 1
                 switch escape {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append(Unicode.Scalar(0x08))
-                case UInt8(ascii: "f"): scalars.append(Unicode.Scalar(0x0C))
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): text.append(escape)
+                case UInt8(ascii: "b"): text.append(0x08)
+                case UInt8(ascii: "f"): text.append(0x0C)
+                case UInt8(ascii: "n"): text.append(0x0A)
+                case UInt8(ascii: "r"): text.append(0x0D)
+                case UInt8(ascii: "t"): text.append(0x09)
                 case UInt8(ascii: "u"):
                     let unit = try hex4()
                     if unit >= 0xD800 && unit <= 0xDBFF {
@@ -221,19 +220,21 @@ public struct ReferenceJSONParser {
                         position += 1
                         let low = try hex4()
                         guard low >= 0xDC00 && low <= 0xDFFF else { throw fail("high surrogate without a low one") }
-                        let value = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
-                        scalars.append(Unicode.Scalar(value)!)
+                        append(Unicode.Scalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))!)
                     } else if unit >= 0xDC00 && unit <= 0xDFFF {
                         throw fail("lone low surrogate")
                     } else {
-                        scalars.append(Unicode.Scalar(unit)!)
+                        append(Unicode.Scalar(unit)!)
                     }
                 default:
                     throw fail("bad escape")
                 }
                 continue
             }
-            scalars.append(try utf8Scalar())
+            // Raw bytes: checked to be one well-formed UTF-8 sequence, then copied as they are.
+            let start = position
+            _ = try utf8Scalar()
+            text.append(contentsOf: bytes[start..<position])
         }
     }
 
