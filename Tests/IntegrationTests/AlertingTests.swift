@@ -15,7 +15,7 @@ struct AlertingTests {
           - name: oncall
             type: \(type)
             url: \(url)
-            timeout: 1s
+            timeout: 10s
             max_retries: 2
             headers: { X-Team: queues }
         \(extra)
@@ -158,9 +158,10 @@ struct AlertingTests {
               - name: script
                 type: exec
                 command: [\(script)]
-                timeout: 2s
+                timeout: 60s
             """).replacingOccurrences(of: "hooks: [oncall]", with: "hooks: [oncall, script]")
             .replacingOccurrences(of: "max_retries: 2", with: "max_retries: 0")
+            .replacingOccurrences(of: "timeout: 10s", with: "timeout: 1s")  // the hung webhook: its timeout is the point
         let (daemon, running) = try startDaemon(rules: rules)
         defer { withExtendedLifetime(running) {} }
         try tripWaiting(daemon)

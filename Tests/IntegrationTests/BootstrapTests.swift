@@ -20,6 +20,7 @@ struct BootstrapTests {
         "/bin/mount": "the full-disk tmpfs (DurabilityTests)",
         "/bin/umount": "the full-disk tmpfs (DurabilityTests)",
         "/bin/rm": "the browser driver removes its profile",
+        "/usr/bin/env": "runs a program found on PATH (GeneratedTrafficTests)",
         "/usr/bin/python3": "the browser driver, the reference model, the dashboard generator",
         "/usr/bin/prometheus": "a real Prometheus scraping the daemon",
         "/usr/bin/promtool": "promtool check metrics, check rules, test rules",
