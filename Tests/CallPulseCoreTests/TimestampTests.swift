@@ -46,6 +46,8 @@ struct TimestampTests {
         ("1795514400", t0), ("1795514400.123", t0 + 123), ("1795514400123", t0 + 123), ("1.7955144e9", t0),
         ("17955144001239e-4", t0 + 123), ("-5", nil), ("1e400", nil), ("253402300799999", Timestamp.latest),
         ("253402300800000", nil),
+        // Zero with any exponent is zero (the exponent once counted as integer digits).
+        ("0", 0), ("0e17", 0), ("0e20", 0), ("0.0e25", 0), ("-0e30", 0), ("0.0001", 0), ("-0.0001", 0),
     ]
 
     @Test("JSON numbers read from their decimal text", arguments: numbers)

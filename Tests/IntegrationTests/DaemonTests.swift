@@ -78,6 +78,11 @@ struct DaemonTests {
 
         reply = try daemon.post("/api/v1/events", "")
         #expect(try reply.status == 400 && (reply.json()["reason"] as? String) == "empty_body")
+        for noEvents in ["[]", " [ ] ", "\u{FEFF}"] {
+            reply = try daemon.post("/api/v1/events", noEvents)
+            #expect(try reply.status == 400 && (reply.json()["reason"] as? String) == "empty_body", "\(noEvents)")
+            #expect(try (reply.json()["error"] as? String) == "the request body holds no events")
+        }
         reply = try daemon.post("/api/v1/events", "{nope")
         #expect(try reply.status == 400 && (reply.json()["reason"] as? String) == "malformed_json")
         reply = try daemon.post("/api/v1/events", "[1, 2]")

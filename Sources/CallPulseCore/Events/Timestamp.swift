@@ -215,6 +215,7 @@ struct Decimal {
 
     /// The integer part of `self × 10^shift`, truncated toward zero; nil when beyond `limit`.
     func truncated(shift: Int, limit: Int64) -> Int64? {
+        if digits.isEmpty { return 0 }  // zero, whatever its exponent (`0e17`)
         let scale = exponent + shift
         let integerDigits = digits.count + scale
         guard integerDigits <= 19 else { return nil }

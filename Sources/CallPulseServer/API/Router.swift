@@ -112,6 +112,9 @@ struct Router: Sendable {
             stats.withLock { stats in for delay in report.delays { stats.eventDelay.observe(max(0, delay)) } }
         }
         if report.accepted + report.ignored > 0 { return IngestResponse.render(status: 200, report: report, error: nil) }
+        if report.total == 0 {  // "[]" or a byte-order mark alone: no event to reject either
+            return IngestResponse.render(status: 400, report: report, error: ("empty_body", "the request body holds no events"))
+        }
         if report.total == 1, let only = report.errors.first {
             return IngestResponse.render(status: 400, report: report,
                                          error: (only.rejection.reason.rawValue, only.rejection.detail))
