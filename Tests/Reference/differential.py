@@ -73,7 +73,7 @@ CONFIGS = {
     },
     "kathmandu-limits": {
         "timezone": "Asia/Kathmandu",
-        "limits": {"max_queues": 4, "max_active_calls": 12},
+        "limits": {"max_queues": 4, "max_active_calls": 12, "max_body_bytes": "24KiB"},
         "queues": ["Standby"],
         "windows": ["1m", "7m", "1h"],
     },
@@ -356,7 +356,7 @@ class Totals:
         self.daemon_streams = 0
         self.differences = 0
         self.events = 0
-        self.batches = {"ndjson": 0, "array": 0, "object": 0, "gzip": 0}
+        self.batches = {"ndjson": 0, "array": 0, "object": 0, "gzip": 0, "too_large": 0}
         self.rejected = dict.fromkeys(reference.REJECT_REASONS, 0)
         self.ignored = dict.fromkeys(reference.IGNORE_REASONS, 0)
         self.accepted = 0
@@ -377,9 +377,15 @@ def settings_for(config):
     return reference.Settings.from_dict(CONFIGS[config] or {})
 
 
-def replay_one(binary, name, args, config, paths, config_path, totals, report):
-    command = [binary, "replay"] + (["--config", config_path] if config_path else []) + paths
-    result = run(command)
+def replay_one(binary, name, args, config, paths, config_path, totals, report, stdin=False):
+    """`callpulse replay` of `paths` (or of the one path fed on stdin as `-`) against the model."""
+    command = [binary, "replay"] + (["--config", config_path] if config_path else [])
+    if stdin:
+        with open(paths[0], "rb") as f:
+            result = run(command + ["-"], stdin=f.read())
+    else:
+        result = run(command + paths)
+    names = ["-"] if stdin else paths  # the FILE of stderr's FILE:LINE: REASON: detail
     model = reference.Model(settings_for(config))
     expected_rejections = []
     for number, path in enumerate(paths):
@@ -392,7 +398,7 @@ def replay_one(binary, name, args, config, paths, config_path, totals, report):
         problems.append(f"replay exited {result.returncode}: {result.stderr.decode(errors='replace')[-500:]}")
     else:
         problems += compare.differences(json.loads(result.stdout), snapshot)
-        got = replay_rejections(result.stderr, paths)
+        got = replay_rejections(result.stderr, names)
         if got != expected_rejections:
             extra = [g for g in got if g not in expected_rejections][:5]
             missing = [e for e in expected_rejections if e not in got][:5]
@@ -402,14 +408,26 @@ def replay_one(binary, name, args, config, paths, config_path, totals, report):
     return model
 
 
+def body_limit(config):
+    """limits.max_body_bytes (default 8 MiB), in bytes."""
+    text = str(((CONFIGS[config] or {}).get("limits") or {}).get("max_body_bytes", "8MiB"))
+    units = {"KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3}
+    for unit, size in units.items():
+        if text.endswith(unit):
+            return int(text[:-len(unit)]) * size
+    return int(text)
+
+
 def daemon_one(binary, name, args, config, bodies, config_path, directory, totals, report):
     """Posts `bodies` [(body, content type, gzip?, form)] to a fresh daemon, in order."""
     model = reference.Model(settings_for(config))
+    limit = body_limit(config)
     daemon = Daemon(binary, config_path, directory)
     problems = []
     try:
         for number, (body, ctype, zipped, form) in enumerate(bodies):
-            expected = model.ingest(body)
+            too_large = len(body) > limit  # the decoded body counts (spec-silent for gzip)
+            expected = None if too_large else model.ingest(body)
             headers = {}
             if ctype:
                 headers["Content-Type"] = ctype
@@ -421,6 +439,12 @@ def daemon_one(binary, name, args, config, bodies, config_path, directory, total
             totals.batches[form] += 1
             status, reply = daemon.request("POST", "/api/v1/events", payload, headers)
             where = f"batch {number} ({form}{', gzip' if zipped else ''}, {len(body)} bytes)"
+            if too_large:
+                # "Bodies over max_body_bytes: 413, nothing applied."
+                totals.batches["too_large"] += 1
+                if status != 413 or b'"error"' not in reply:
+                    problems.append(f"{where}: status {status} over max_body_bytes {limit}, not 413: {reply[:200]!r}")
+                continue
             want_status = 200 if expected["accepted"] + expected["ignored"] > 0 else 400
             try:
                 answer = json.loads(reply)
@@ -522,7 +546,8 @@ def main():
                 with open(paths[1], "wb") as f:
                     f.write(b"\n".join(lines[half:]))
             before = totals.differences
-            model = replay_one(args.binary, name, gen_args, config, paths, config_paths[config], totals, report)
+            model = replay_one(args.binary, name, gen_args, config, paths, config_paths[config], totals, report,
+                               stdin=index % 7 == 3 and len(paths) == 1)
             totals.count_model(model)
             totals.replay_streams += 1
             if index < args.daemon_streams:

@@ -308,6 +308,8 @@ def edge_inputs():
     inputs.append(("\ufeff" + dumps(event("shape-10", "connecting", t, queue="Shapes")) + "\n\ufeff" +
                    dumps(event("shape-11", "connecting", t, queue="Shapes")) + "\n").encode())
     inputs.append(("[\n" + one + ",\n\n  " + two + "\n,\n" + "3\n]").encode())
+    # more than 100 errors in one input: counts stay whole, the list stops at 100
+    inputs.append(("\n".join(["not json"] * 60 + [one] + ["[]", "7"] * 45) + "\n").encode())
 
     # -- the transition table's corners ------------------------------------------------------
     t += 20 * SECOND
