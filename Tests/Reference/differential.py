@@ -175,21 +175,40 @@ def run(command, timeout=120, stdin=None):
     return subprocess.run(command, capture_output=True, timeout=timeout, input=stdin)
 
 
-STDERR_LINE = re.compile(r"^(.*):(\d+): ([a-z_]+): .+$")
+STDERR_LINE = re.compile(r"^(.*):(\d+): ([a-z_]+): (.+)$")
+TYPE_PHRASES = {"boolean": "a boolean", "number": "a number", "string": "a string", "object": "an object",
+                "array": "an array", "null": "null"}
+
+
+def diagnostic_problem(detail, diagnostic):
+    """"Every diagnostic names the real type and field": the detail names one of the
+    fields at fault, and any JSON type it names ("not a boolean", "is a number") is the
+    offending value's."""
+    fields, value_type = diagnostic
+    if fields and not any(field in detail for field in fields):
+        return f"detail {detail!r} names none of {list(fields)}"
+    if value_type:
+        named = [t for t, phrase in TYPE_PHRASES.items()
+                 if re.search(r"\b(not|is) " + re.escape(phrase) + r"\b", detail)]
+        if named and value_type not in named:
+            return f"detail {detail!r} names the type {named}, but the value is {value_type}"
+    return None
 
 
 def replay_rejections(stderr, paths):
-    """`FILE:LINE: REASON: detail` lines -> [(file index, line, reason)]."""
-    out = []
+    """`FILE:LINE: REASON: detail` lines -> [(file index, line, reason)], [detail]."""
+    out, details = [], []
     for text in stderr.decode("utf-8", "replace").split("\n"):
         if not text:
             continue
         m = STDERR_LINE.match(text)
         if not m or m.group(1) not in paths or m.group(3) not in reference.REJECT_REASONS:
             out.append((None, None, text))
+            details.append("")
         else:
             out.append((paths.index(m.group(1)), int(m.group(2)), m.group(3)))
-    return out
+            details.append(m.group(4))
+    return out, details
 
 
 def split_array_elements(text):
@@ -387,23 +406,29 @@ def replay_one(binary, name, args, config, paths, config_path, totals, report, s
         result = run(command + paths)
     names = ["-"] if stdin else paths  # the FILE of stderr's FILE:LINE: REASON: detail
     model = reference.Model(settings_for(config))
-    expected_rejections = []
+    expected_rejections, diagnostics = [], []
     for number, path in enumerate(paths):
         with open(path, "rb") as f:
             outcome = model.ingest(f.read())
         expected_rejections += [(number, line, reason) for _, line, reason in outcome["errors"]]
+        diagnostics += outcome["diagnostics"]
     snapshot = model.snapshot()
     problems = []
     if result.returncode != 0:
         problems.append(f"replay exited {result.returncode}: {result.stderr.decode(errors='replace')[-500:]}")
     else:
         problems += compare.differences(json.loads(result.stdout), snapshot)
-        got = replay_rejections(result.stderr, names)
+        got, details = replay_rejections(result.stderr, names)
         if got != expected_rejections:
             extra = [g for g in got if g not in expected_rejections][:5]
             missing = [e for e in expected_rejections if e not in got][:5]
             problems.append(f"stderr rejections: {len(got)} listed, model {len(expected_rejections)}; "
                             f"unexpected {extra}, missing {missing}")
+        else:
+            for where, detail, diagnostic in zip(got, details, diagnostics):
+                problem = diagnostic_problem(detail, diagnostic)
+                if problem:
+                    problems.append(f"stderr {names[where[0]]}:{where[1]}: {where[2]}: {problem}")
     report(name, "replay", args, config, problems)
     return model
 
@@ -468,8 +493,12 @@ def daemon_one(binary, name, args, config, bodies, config_path, directory, total
             got_errors = [(e.get("index"), e.get("line"), e.get("reason")) for e in answer.get("errors", [])]
             if got_errors != expected["errors"][:100]:
                 problems.append(f"{where}: errors {got_errors[:6]}, model {expected['errors'][:6]}")
-            if any(not e.get("detail") for e in answer.get("errors", [])):
-                problems.append(f"{where}: an error without a detail")
+            else:
+                for error, diagnostic in zip(answer.get("errors", []), expected["diagnostics"]):
+                    problem = diagnostic_problem(str(error.get("detail") or ""), diagnostic)
+                    if problem or not error.get("detail"):
+                        problems.append(f"{where}: error {error.get('index')} ({error.get('reason')}): "
+                                        f"{problem or 'no detail'}")
             if len(problems) > 20:
                 break
         status, reply = daemon.request("GET", "/api/v1/queues")

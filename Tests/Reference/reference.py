@@ -53,11 +53,29 @@ DIGITS = "0123456789"
 
 
 class Reject(Exception):
-    """An event rejected with one of REJECT_REASONS."""
+    """An event rejected with one of REJECT_REASONS. `fields`: the keys of the fields at
+    fault (any one of them may be named in the detail); `json_type`: the JSON type of the
+    offending value, when the value's type is what is wrong or worth naming."""
 
-    def __init__(self, reason):
+    def __init__(self, reason, fields=(), json_type=None):
         super().__init__(reason)
         self.reason = reason
+        self.fields = fields
+        self.json_type = json_type
+
+
+def json_type(value):
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (Decimal, JSONInteger)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    return "null"
 
 
 class JSONInteger:
@@ -347,7 +365,7 @@ def decode(value):
     order: not_an_object, missing_call, missing_id, bad_id, missing_event, unknown_event,
     bad_call_type, bad_queue, bad_timestamp."""
     if not isinstance(value, dict):
-        raise Reject("not_an_object")
+        raise Reject("not_an_object", (), json_type(value))
     if has(value, "message"):
         message = value["message"]
         call = message.get("call") if isinstance(message, dict) else None
@@ -366,21 +384,45 @@ def decode(value):
     if not isinstance(media, dict):
         media = {}
 
+    def at(key, candidate, read):
+        """read(candidate), naming `key` and the candidate's JSON type on a rejection."""
+        try:
+            return read(candidate)
+        except Reject as reject:
+            raise Reject(reject.reason, (key,), json_type(candidate))
+
     call_id = first_of([(call, "id")])
     if call_id is None:
-        raise Reject("missing_id")
-    call_id = read_name(call_id, "bad_id")
+        raise Reject("missing_id", ("id",))
+    call_id = at("id", call_id, lambda v: read_name(v, "bad_id"))
     event = first_of([(call, "event"), (fields, "CallState")])
     if event is None:
-        raise Reject("missing_event")
-    event = read_choice(event, EVENTS, "unknown_event")
-    call_type = first_of([(call, "CallType"), (fields, "Type"), (media, "callType")])
-    call_type = "inbound" if call_type is None else read_choice(call_type, CALL_TYPES, "bad_call_type")
+        raise Reject("missing_event", ("event", "CallState"))
+    event_key = "event" if first_of([(call, "event")]) is not None else "CallState"
+    event = at(event_key, event, lambda v: read_choice(v, EVENTS, "unknown_event"))
+    candidates = [(call, "CallType"), (fields, "Type"), (media, "callType")]
+    call_type = first_of(candidates)
+    if call_type is None:
+        call_type = "inbound"
+    else:
+        key = next(k for h, k in candidates if first_of([(h, k)]) is not None)
+        call_type = at(key, call_type, lambda v: read_choice(v, CALL_TYPES, "bad_call_type"))
     queue = first_of([(media, "queueName"), (fields, "DN")])
-    queue = None if queue is None else read_name(queue, "bad_queue")
-    # Field order inside bad_timestamp does not matter: the reason is the same.
-    qts = read_timestamp(media, "queueTimestamp")
-    state_time = read_timestamp(fields, "CurrentStateTime")
+    if queue is not None:
+        key = "queueName" if first_of([(media, "queueName")]) is not None else "DN"
+        queue = at(key, queue, lambda v: read_name(v, "bad_queue"))
+    # Both timestamps are read; when both are bad the reason is the same, and the detail
+    # may name either.
+    times, bad = {}, []
+    for holder, key in ((media, "queueTimestamp"), (fields, "CurrentStateTime")):
+        try:
+            times[key] = read_timestamp(holder, key)
+        except Reject:
+            bad.append(key)
+    if bad:
+        offending = media.get("queueTimestamp") if bad == ["queueTimestamp"] else fields.get("CurrentStateTime")
+        raise Reject("bad_timestamp", tuple(bad), json_type(offending) if len(bad) == 1 else None)
+    qts, state_time = times["queueTimestamp"], times["CurrentStateTime"]
     return {"id": call_id, "event": event, "type": call_type, "queue": queue, "qts": qts,
             "t": state_time}
 
@@ -541,22 +583,22 @@ class Model:
 
     def ingest(self, data):
         """One input (file or body). Returns {"accepted", "ignored", "rejected",
-        "errors": [(index, line, reason)]} for it."""
-        result = {"accepted": 0, "ignored": 0, "rejected": 0, "errors": []}
+        "errors": [(index, line, reason)], "diagnostics": [(fields, json type)]} for it."""
+        result = {"accepted": 0, "ignored": 0, "rejected": 0, "errors": [], "diagnostics": []}
         for index, line, value in read_input(data):
             if isinstance(value, Reject):
-                outcome = ("rejected", value.reason)
+                kind, outcome = "rejected", value
             else:
                 try:
-                    outcome = self.process(decode(value))
+                    kind, outcome = self.process(decode(value))
                 except Reject as reject:
-                    outcome = ("rejected", reject.reason)
-            kind, reason = outcome
+                    kind, outcome = "rejected", reject
             if kind == "rejected":
-                self.rejected[reason] += 1
-                result["errors"].append((index, line, reason))
+                self.rejected[outcome.reason] += 1
+                result["errors"].append((index, line, outcome.reason))
+                result["diagnostics"].append((outcome.fields, outcome.json_type))
             elif kind == "ignored":
-                self.ignored[reason] += 1
+                self.ignored[outcome] += 1
             else:
                 self.accepted += 1
             result[kind] += 1
@@ -565,13 +607,13 @@ class Model:
     # -- one event: semantics.md "Processing one event" ---------------------------------
 
     def process(self, ev):
-        """Returns ("accepted", None), ("ignored", reason) or ("rejected", reason)."""
+        """Returns ("accepted", None), ("ignored", reason) or ("rejected", Reject)."""
         s = self.settings
         # 2. Its time t is its state time; an untimed event takes now (before the event
         #    clock has any time: bad_timestamp).
         t = ev["t"] if ev["t"] is not None else self.now
         if t is None:
-            return "rejected", "bad_timestamp"
+            return "rejected", Reject("bad_timestamp", ("CurrentStateTime",))
         # 3. now := max(now, t), for every event that passed validation.
         self.now = t if self.now is None else max(self.now, t)
         # 4. Expire stale records at now. A silent record never changes, so expiring it
@@ -598,12 +640,12 @@ class Model:
         if record is None:
             queue_name = ev["queue"] if ev["queue"] is not None else s.default_queue
             if queue_name not in self.queues and len(self.queues) >= s.max_queues:
-                return "rejected", "limit"
+                return "rejected", Reject("limit", ("max_queues",))
             if len(self.calls) >= s.max_active_calls:  # cheap bound: closed records count here
                 self.expire_all()
                 active = sum(1 for r in self.calls.values() if r["state"] != "closed")
                 if active >= s.max_active_calls:
-                    return "rejected", "limit"
+                    return "rejected", Reject("limit", ("max_active_calls",))
             if queue_name not in self.queues:
                 self.create_queue(queue_name)
             record = {"queue": queue_name, "type": ev["type"], "state": None, "last": t,
