@@ -158,6 +158,8 @@ def edge_inputs():
         "253402300799.9999", Raw("253402300800"), Raw("1e2"), Raw("1E+2"), Raw("0.0009"), "0.0009",
         iso(t)[:-5] + ".9999999Z", iso(t + 30 * SECOND), iso(t - 20 * SECOND), iso(t - 20 * SECOND + 1),
         Raw(str(t - 20 * SECOND)), None, "", "  ", "\u3000",
+        Raw("0e17"), Raw("0e400"), Raw("0E-400"), Raw("-0e5"), Raw("1e-400"), Raw("1e400"), Raw("-1e-400"),
+        Raw("1795514400e0"), Raw("17955144000000e-4"), Raw("0.0e0"),
     ]
     for i, value in enumerate(edge_qts):
         cid = f"qts-{i}"
@@ -296,6 +298,9 @@ def edge_inputs():
     inputs.append(("[1, \"x\", null, true, [], " + dumps(event("shape-4", "connecting", t, queue="Shapes")) +
                    "]").encode())
     inputs.append(b"[]")
+    inputs.append(b"\xef\xbb\xbf")
+    inputs.append(b"\xef\xbb\xbf  \r\n")
+    inputs.append(b"\xef\xbb\xbf[ ]")
     inputs.append(b" \r\n\t\n")
     inputs.append(("[" + one + ",").encode())
     inputs.append(b"null\n")
