@@ -6,22 +6,30 @@
 
 For each of --streams streams of ../shared/tools/gen.py (seeds and every option: --faults
 0..3, --shape ndjson|array, --cross-midnight in several --midnight-zones, unusual --queue
-names, --span, DST days) under one of several configs (defaults; overrides, windows, time
-zones, expiry, default queue, preset queues and limits):
+names, --span, a day whose midnight is skipped) under one of several configs (defaults;
+overrides, windows, time zones, expiry, default queue, preset queues and limits):
 
-1. replay: `callpulse replay --config C FILE...` against reference.py fed the same files;
-   every number of the snapshot, and the rejections listed on stderr (line and reason).
+1. replay: `callpulse replay --config C FILE...` (some from stdin, some split in two files
+   under one clock) against reference.py fed the same files: every number of the JSON
+   snapshot, every series of `--format prometheus` the model knows, and the rejections on
+   stderr (line, reason, and a detail naming the field at fault and the value's real type).
 2. daemon (the first --daemon-streams streams): `callpulse serve --clock event` on
-   127.0.0.1, the stream posted in batches (NDJSON, JSON arrays, single objects, gzip),
-   each answer's status, accepted/ignored/rejected counts and errors (index, line, reason)
-   against the model fed the same bodies, then GET /api/v1/queues against the model's
-   snapshot. The event clock makes the daemon's numbers a function of its input, like
-   replay's; the live clock would make them depend on the wall clock.
+   127.0.0.1, the stream posted in batches (NDJSON, JSON arrays, single objects, gzip,
+   bodies over max_body_bytes), each answer's status, reason, accepted/ignored/rejected
+   counts and errors (index, line, reason, detail) against the model fed the same bodies,
+   then GET /api/v1/queues and GET /metrics against the model. The event clock makes the
+   daemon's numbers a function of its input, like replay's; the live clock would tie them
+   to the wall clock.
 
-Prints a summary line "differential: N streams through replay, M through the daemon,
-D differences" and exits 1 on any difference. Standard library only.
+Then the same for the hand-made edge cases of edge_cases.py (as separate inputs, and as
+bodies) under three configs, and the spec's worked examples (../shared/examples) for the
+model and replay against their expected snapshots.
+
+Prints "differential: N streams through replay, M through the daemon, ... D differences"
+and exits 1 on any difference. Standard library only.
 """
 import argparse
+import concurrent.futures
 import glob
 import gzip
 import http.client
@@ -193,6 +201,58 @@ def diagnostic_problem(detail, diagnostic):
         if named and value_type not in named:
             return f"detail {detail!r} names the type {named}, but the value is {value_type}"
     return None
+
+
+def parse_exposition(text):
+    """Prometheus text exposition -> {(name, ((label, value), ...)): value}."""
+    series = {}
+    for line in text.split("\n"):
+        if not line or line.startswith("#"):
+            continue
+        i = 0
+        while i < len(line) and line[i] not in "{ ":
+            i += 1
+        name, labels = line[:i], {}
+        if i < len(line) and line[i] == "{":
+            i += 1
+            while line[i] != "}":
+                equals = line.index("=", i)
+                key, i = line[i:equals].strip(" ,"), equals + 2  # past ="
+                value = []
+                while line[i] != '"':
+                    if line[i] == "\\":
+                        i += 1
+                        value.append({"n": "\n", "\\": "\\", '"': '"'}.get(line[i], "\\" + line[i]))
+                    else:
+                        value.append(line[i])
+                    i += 1
+                labels[key] = "".join(value)
+                i += 1
+                while line[i] in ", ":
+                    i += 1
+            i += 1
+        series[(name, tuple(sorted(labels.items())))] = float(line[i:].split()[0])
+    return series
+
+
+def metric_differences(text, expected, where):
+    """Every series the model knows must be exposed with its value; a modelled family must
+    have no other series."""
+    try:
+        got = parse_exposition(text)
+    except (ValueError, IndexError) as error:
+        return [f"{where}: exposition does not parse: {error}"]
+    problems = []
+    families = {name for name, _ in expected}
+    for key, value in expected.items():
+        if key not in got:
+            problems.append(f"{where}: {key[0]}{dict(key[1])} missing (model {value})")
+        elif abs(got[key] - value) > 1e-9 * max(1, abs(value)):
+            problems.append(f"{where}: {key[0]}{dict(key[1])} = {got[key]}, model {value}")
+    for key in got:
+        if key[0] in families and key not in expected:
+            problems.append(f"{where}: unexpected series {key[0]}{dict(key[1])}")
+    return problems
 
 
 def replay_rejections(stderr, paths):
@@ -379,7 +439,15 @@ class Totals:
         self.rejected = dict.fromkeys(reference.REJECT_REASONS, 0)
         self.ignored = dict.fromkeys(reference.IGNORE_REASONS, 0)
         self.accepted = 0
-        self.failures = []
+
+    def merge(self, other):
+        for key in ("replay_streams", "examples", "edge_runs", "daemon_streams", "differences", "events",
+                    "accepted"):
+            setattr(self, key, getattr(self, key) + getattr(other, key))
+        for mine, theirs in ((self.batches, other.batches), (self.rejected, other.rejected),
+                             (self.ignored, other.ignored)):
+            for key, value in theirs.items():
+                mine[key] += value
 
     def count_model(self, model):
         """The model's outcomes on the generated streams (replay), so a run shows that every
@@ -396,7 +464,7 @@ def settings_for(config):
     return reference.Settings.from_dict(CONFIGS[config] or {})
 
 
-def replay_one(binary, name, args, config, paths, config_path, totals, report, stdin=False):
+def replay_one(binary, name, args, config, paths, config_path, totals, report, stdin=False, prometheus=True):
     """`callpulse replay` of `paths` (or of the one path fed on stdin as `-`) against the model."""
     command = [binary, "replay"] + (["--config", config_path] if config_path else [])
     if stdin:
@@ -418,6 +486,10 @@ def replay_one(binary, name, args, config, paths, config_path, totals, report, s
         problems.append(f"replay exited {result.returncode}: {result.stderr.decode(errors='replace')[-500:]}")
     else:
         problems += compare.differences(json.loads(result.stdout), snapshot)
+        if prometheus:
+            exposition = run(command + ["--format", "prometheus"] + paths)
+            problems += metric_differences(exposition.stdout.decode("utf-8"), reference.metrics(model),
+                                           "replay --format prometheus")
         got, details = replay_rejections(result.stderr, names)
         if got != expected_rejections:
             extra = [g for g in got if g not in expected_rejections][:5]
@@ -506,11 +578,112 @@ def daemon_one(binary, name, args, config, bodies, config_path, directory, total
             problems.append(f"GET /api/v1/queues: status {status}")
         else:
             problems += compare.differences(json.loads(reply), model.snapshot())
+        status, reply = daemon.request("GET", "/metrics")
+        problems += metric_differences(reply.decode("utf-8"), reference.metrics(model), "GET /metrics")
     finally:
         code = daemon.stop()
     if code != 0:
         problems.append(f"callpulse serve exited {code} on SIGTERM")
     report(name, "daemon", args, config, problems)
+
+
+class Context:
+    """What every job needs (picklable, for the worker processes)."""
+
+    def __init__(self, args, config_paths, work):
+        self.binary, self.gen, self.seed = args.binary, args.gen, args.seed
+        self.daemon_streams, self.keep, self.verbose = args.daemon_streams, args.keep, args.verbose
+        self.config_paths, self.work = config_paths, work
+
+
+def job(context, task):
+    """One stream, example or edge-case run: returns (Totals, printed lines)."""
+    totals, lines = Totals(), []
+
+    def report(name, way, gen_args, config, problems):
+        totals.differences += len(problems)
+        if context.verbose or problems:
+            lines.append(f"{name} ({way}, config {config}): {len(problems)} differences"
+                         f"  [gen.py {' '.join(map(repr, gen_args))}]")
+        lines.extend("    " + line for line in problems[:12])
+
+    kind = task[0]
+    if kind == "stream":
+        _, index, name, gen_args, config = task
+        config_path = context.config_paths[config]
+        directory = os.path.join(context.work, f"s{index}")
+        os.makedirs(directory)
+        stream = os.path.join(directory, "stream.in")
+        generated = run([sys.executable, context.gen] + gen_args + ["--out", stream])
+        if generated.returncode != 0:
+            report(name, "gen.py", gen_args, config, [f"gen.py failed: {generated.stderr.decode()}"])
+            return totals, lines
+        with open(stream, "rb") as f:
+            data = f.read()
+        paths = [stream]
+        if index % 5 == 4 and b"\n" in data and not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+            # Several inputs are read in order under one clock.
+            halves = data.split(b"\n")
+            half = len(halves) // 2
+            paths = [os.path.join(directory, "part1.in"), os.path.join(directory, "part2.in")]
+            with open(paths[0], "wb") as f:
+                f.write(b"\n".join(halves[:half]) + b"\n")
+            with open(paths[1], "wb") as f:
+                f.write(b"\n".join(halves[half:]))
+        model = replay_one(context.binary, name, gen_args, config, paths, config_path, totals, report,
+                           stdin=index % 7 == 3 and len(paths) == 1)
+        totals.count_model(model)
+        totals.replay_streams += 1
+        if index < context.daemon_streams:
+            totals.daemon_streams += 1
+            bodies = batches(data, random.Random(context.seed * 7919 + index))
+            daemon_one(context.binary, name, gen_args, config, bodies, config_path, directory, totals, report)
+        if totals.differences and context.keep:
+            kept = os.path.join(context.keep, f"s{index}")
+            shutil.copytree(directory, kept, dirs_exist_ok=True)
+            if config_path:
+                shutil.copy(config_path, kept)
+            lines.append(f"    kept in {kept}")
+    elif kind == "example":
+        # The spec's worked examples: the model and replay against the expected snapshots,
+        # so the model is checked against the spec's own numbers too.
+        expected_path = task[1]
+        stream = expected_path.replace(".expected.json", ".ndjson")
+        with open(expected_path) as f:
+            expected = json.load(f)
+        model = reference.Model()
+        with open(stream, "rb") as f:
+            model.ingest(f.read())
+        # (the expected file stands where callpulse's output usually does)
+        problems = ["model against the expected file: " + p
+                    for p in compare.differences(expected, model.snapshot())]
+        result = run([context.binary, "replay", stream])
+        problems += ["replay against the expected file: " + p
+                     for p in compare.differences(json.loads(result.stdout), model.snapshot())]
+        totals.examples += 1
+        report(os.path.basename(stream), "example", [], "default", problems)
+    else:
+        # The hand-made edge cases, as separate inputs (replay) and bodies (daemon).
+        config = task[1]
+        inputs = edge_cases.edge_inputs()
+        directory = os.path.join(context.work, f"edge-{config}")
+        os.makedirs(directory)
+        paths = []
+        for number, data in enumerate(inputs):
+            paths.append(os.path.join(directory, f"edge-{number:03d}.in"))
+            with open(paths[-1], "wb") as f:
+                f.write(data)
+        name = f"edge cases ({len(inputs)} inputs)"
+        config_path = context.config_paths[config]
+        replay_one(context.binary, name, ["(edge_cases.py)"], config, paths, config_path, totals, report)
+        rng = random.Random(context.seed)
+        bodies = [(data, rng.choice(CONTENT_TYPES), rng.random() < 0.3,
+                   "array" if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[") else "ndjson")
+                  for data in inputs]
+        daemon_one(context.binary, name, ["(edge_cases.py)"], config, bodies, config_path, directory,
+                   totals, report)
+        totals.edge_runs += 1
+    return totals, lines
 
 
 def main():
@@ -520,6 +693,7 @@ def main():
     parser.add_argument("--streams", type=int, default=44)
     parser.add_argument("--daemon-streams", type=int, default=44)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=2, help="streams run at once (default 2)")
     parser.add_argument("--summary", help="write the run's figures here as JSON")
     parser.add_argument("--keep", help="keep the inputs of streams that differ in this directory")
     parser.add_argument("--verbose", action="store_true")
@@ -528,106 +702,32 @@ def main():
     started = time.monotonic()
     totals = Totals()
     work = tempfile.mkdtemp(prefix="callpulse-differential-")
-
-    config_paths = {}
-    for config, settings in CONFIGS.items():
-        if settings is None:
-            config_paths[config] = None
-            continue
-        path = os.path.join(work, f"{config}.yml")
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(yaml_config(settings))
-        check = run([args.binary, "check", "config", path])
-        if check.returncode != 0:
-            print(f"config {config} is invalid for callpulse:\n{check.stdout.decode()}{check.stderr.decode()}")
-            return 2
-        config_paths[config] = path
-
-    def report(name, way, gen_args, config, problems):
-        totals.differences += len(problems)
-        if args.verbose or problems:
-            print(f"{name} ({way}, config {config}): {len(problems)} differences"
-                  f"  [gen.py {' '.join(map(repr, gen_args))}]")
-        for line in problems[:12]:
-            print("    " + line)
-        if problems:
-            totals.failures.append((name, way))
-
     try:
-        for index, (name, gen_args, config) in enumerate(plan(args.streams, args.seed)):
-            directory = os.path.join(work, f"s{index}")
-            os.makedirs(directory)
-            stream = os.path.join(directory, "stream.in")
-            generated = run([sys.executable, args.gen] + gen_args + ["--out", stream])
-            if generated.returncode != 0:
-                print(f"{name}: gen.py failed: {generated.stderr.decode()}")
+        config_paths = {}
+        for config, settings in CONFIGS.items():
+            if settings is None:
+                config_paths[config] = None
+                continue
+            path = os.path.join(work, f"{config}.yml")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(yaml_config(settings))
+            check = run([args.binary, "check", "config", path])
+            if check.returncode != 0:
+                print(f"config {config} is invalid for callpulse:\n{check.stdout.decode()}{check.stderr.decode()}")
                 return 2
-            with open(stream, "rb") as f:
-                data = f.read()
-            paths = [stream]
-            if index % 5 == 4 and b"\n" in data and not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
-                # Several inputs are read in order under one clock.
-                lines = data.split(b"\n")
-                half = len(lines) // 2
-                paths = [os.path.join(directory, "part1.in"), os.path.join(directory, "part2.in")]
-                with open(paths[0], "wb") as f:
-                    f.write(b"\n".join(lines[:half]) + b"\n")
-                with open(paths[1], "wb") as f:
-                    f.write(b"\n".join(lines[half:]))
-            before = totals.differences
-            model = replay_one(args.binary, name, gen_args, config, paths, config_paths[config], totals, report,
-                               stdin=index % 7 == 3 and len(paths) == 1)
-            totals.count_model(model)
-            totals.replay_streams += 1
-            if index < args.daemon_streams:
-                totals.daemon_streams += 1
-                bodies = batches(data, random.Random(args.seed * 7919 + index))
-                daemon_one(args.binary, name, gen_args, config, bodies, config_paths[config], directory,
-                           totals, report)
-            if totals.differences > before and args.keep:
-                kept = os.path.join(args.keep, f"s{index}")
-                shutil.copytree(directory, kept, dirs_exist_ok=True)
-                if config_paths[config]:
-                    shutil.copy(config_paths[config], kept)
-                print(f"    kept in {kept}")
-        # The spec's worked examples (../shared/examples): the model and replay against the
-        # expected snapshots, so the model is checked against the spec's own numbers too.
-        examples = os.path.join(os.path.dirname(os.path.abspath(args.gen)), "..", "examples")
-        for expected_path in sorted(glob.glob(os.path.join(examples, "*.expected.json"))):
-            stream = expected_path.replace(".expected.json", ".ndjson")
-            with open(expected_path) as f:
-                expected = json.load(f)
-            model = reference.Model()
-            with open(stream, "rb") as f:
-                model.ingest(f.read())
-            # (the expected file stands where callpulse's output usually does)
-            problems = ["model against the expected file: " + p
-                        for p in compare.differences(expected, model.snapshot())]
-            result = run([args.binary, "replay", stream])
-            problems += ["replay against the expected file: " + p
-                         for p in compare.differences(json.loads(result.stdout), model.snapshot())]
-            totals.examples += 1
-            report(os.path.basename(stream), "example", [], "default", problems)
+            config_paths[config] = path
 
-        # The hand-made edge cases, as separate inputs (replay) and bodies (daemon).
-        inputs = edge_cases.edge_inputs()
-        for config in EDGE_CONFIGS:
-            directory = os.path.join(work, f"edge-{config}")
-            os.makedirs(directory)
-            paths = []
-            for number, data in enumerate(inputs):
-                paths.append(os.path.join(directory, f"edge-{number:03d}.in"))
-                with open(paths[-1], "wb") as f:
-                    f.write(data)
-            name = f"edge cases ({len(inputs)} inputs)"
-            replay_one(args.binary, name, ["(edge_cases.py)"], config, paths, config_paths[config], totals, report)
-            rng = random.Random(args.seed)
-            bodies = [(data, rng.choice(CONTENT_TYPES), rng.random() < 0.3,
-                       "array" if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[") else "ndjson")
-                      for data in inputs]
-            daemon_one(args.binary, name, ["(edge_cases.py)"], config, bodies, config_paths[config], directory,
-                       totals, report)
-            totals.edge_runs += 1
+        examples = os.path.join(os.path.dirname(os.path.abspath(args.gen)), "..", "examples")
+        tasks = [("edge", config) for config in EDGE_CONFIGS]  # the longest first
+        tasks += [("stream", index, name, gen_args, config)
+                  for index, (name, gen_args, config) in enumerate(plan(args.streams, args.seed))]
+        tasks += [("example", path) for path in sorted(glob.glob(os.path.join(examples, "*.expected.json")))]
+        context = Context(args, config_paths, work)
+        with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            for part, lines in pool.map(job, [context] * len(tasks), tasks):
+                totals.merge(part)
+                for line in lines:
+                    print(line, flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -635,8 +735,8 @@ def main():
     summary = {"replay_streams": totals.replay_streams, "daemon_streams": totals.daemon_streams,
                "differences": totals.differences, "events": totals.events,
                "accepted": totals.accepted, "rejected": totals.rejected, "ignored": totals.ignored,
-               "batches": totals.batches, "configs": len(CONFIGS), "examples": totals.examples, "edge_runs": totals.edge_runs,
-               "seconds": round(elapsed, 1)}
+               "batches": totals.batches, "configs": len(CONFIGS), "examples": totals.examples,
+               "edge_runs": totals.edge_runs, "seconds": round(elapsed, 1)}
     if args.summary:
         with open(args.summary, "w") as f:
             json.dump(summary, f)
@@ -645,8 +745,7 @@ def main():
     print("daemon batches: %s" % totals.batches)
     print(f"differential: {totals.replay_streams} streams through replay, {totals.daemon_streams} "
           f"through the daemon, {totals.edge_runs} edge-case runs through both, {totals.examples} worked "
-          f"examples, {totals.differences} differences "
-          f"({elapsed:.1f} s)")
+          f"examples, {totals.differences} differences ({elapsed:.1f} s)")
     return 1 if totals.differences else 0
 
 

@@ -495,6 +495,9 @@ class Settings:
                        "finished": 3_600_000}
         self.max_queues = 5000
         self.max_active_calls = 1_000_000
+        self.buckets = {"wait": [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600],
+                        "talk": [30, 60, 120, 180, 300, 600, 900, 1800, 3600],
+                        "acw": [10, 30, 60, 120, 180, 300, 600, 1800]}
 
     @staticmethod
     def from_dict(d):
@@ -515,6 +518,7 @@ class Settings:
         limits = d.get("limits", {})
         s.max_queues = limits.get("max_queues", s.max_queues)
         s.max_active_calls = limits.get("max_active_calls", s.max_active_calls)
+        s.buckets = dict(s.buckets, **d.get("buckets", {}))
         return s
 
     def policy(self, queue):
@@ -558,7 +562,8 @@ class Queue:
         self.name = name
         self.service_level_ms, self.short_abandon_ms, self.formula = policy
         self.totals = dict.fromkeys(COUNTERS, 0)
-        self.expired = 0
+        self.expired = {"ringing": 0, "connected": 0, "acw": 0}  # by the state expired from
+        self.observations = {"wait": [], "talk": [], "acw": []}  # ms, for the histograms
         self.effects = []  # (attributed at, counter, amount): windows and today sum these
         self.last_event_at = None
 
@@ -571,6 +576,7 @@ class Model:
         self.calls = {}
         self.now = None
         self.accepted = 0
+        self.accepted_by_event = dict.fromkeys(EVENTS, 0)
         self.ignored = dict.fromkeys(IGNORE_REASONS, 0)
         self.rejected = dict.fromkeys(REJECT_REASONS, 0)
         for name in self.settings.queues:
@@ -601,13 +607,14 @@ class Model:
                 self.ignored[outcome] += 1
             else:
                 self.accepted += 1
+                self.accepted_by_event[outcome] += 1
             result[kind] += 1
         return result
 
     # -- one event: semantics.md "Processing one event" ---------------------------------
 
     def process(self, ev):
-        """Returns ("accepted", None), ("ignored", reason) or ("rejected", Reject)."""
+        """Returns ("accepted", event name), ("ignored", reason) or ("rejected", Reject)."""
         s = self.settings
         # 2. Its time t is its state time; an untimed event takes now (before the event
         #    clock has any time: bad_timestamp).
@@ -656,7 +663,7 @@ class Model:
             self.calls[ev["id"]] = record
         # 7. Apply.
         self.apply(record, name, next_state, t)
-        return "accepted", None
+        return "accepted", name
 
     def apply(self, record, name, next_state, t):
         queue = self.queues[record["queue"]]
@@ -687,6 +694,7 @@ class Model:
                 wait = max(0, t - record["queue_entry"])
                 count("wait_count")
                 count("wait_seconds_sum", wait)
+                queue.observations["wait"].append(wait)
                 if wait <= queue.service_level_ms:
                     count("answered_within_sl")
         if before in ("ringing", "unanswered") and next_state == "closed" and inbound:
@@ -703,10 +711,14 @@ class Model:
             record["hold_accum"] += hold
             count("hold_seconds_sum", hold)
         if before in ("talking", "held") and next_state not in ("talking", "held"):  # talk ends
-            count("talk_seconds_sum", t - record["talk_since"] - record["hold_accum"])
+            talk = t - record["talk_since"] - record["hold_accum"]
+            count("talk_seconds_sum", talk)
+            queue.observations["talk"].append(talk)
             count("completed")
         if before == "acw" and next_state == "closed":  # acw ends
-            count("acw_seconds_sum", t - record["acw_since"])
+            acw = t - record["acw_since"]
+            count("acw_seconds_sum", acw)
+            queue.observations["acw"].append(acw)
             count("acw_completed")
         if next_state in ("talking", "held") and before not in ("talking", "held"):
             record["talk_since"] = t
@@ -728,7 +740,7 @@ class Model:
         klass = EXPIRY_CLASS[record["state"]]
         if self.now - record["last"] > self.settings.expiry[klass]:
             if klass != "finished":
-                self.queues[record["queue"]].expired += 1
+                self.queues[record["queue"]].expired[klass] += 1
             del self.calls[call_id]
 
     def expire_all(self):
@@ -824,7 +836,7 @@ class Model:
                 "service_level_seconds": seconds_value(q.service_level_ms),
                 "short_abandon_seconds": seconds_value(q.short_abandon_ms),
                 "service_level_formula": q.formula,
-                "totals": self.block(q, q.totals, q.expired),
+                "totals": self.block(q, q.totals, sum(q.expired.values())),
                 "windows": windows,
                 "today": self.block(q, today),
             })
@@ -832,6 +844,59 @@ class Model:
                 "queues": out_queues,
                 "ingest": {"accepted": self.accepted, "ignored": dict(self.ignored),
                            "rejected": dict(self.rejected)}}
+
+
+def metrics(model):
+    """The Prometheus series the model knows (interfaces.md, "/metrics"), after a snapshot's
+    expiry: {(name, ((label, value), ...)): value}. Times in seconds."""
+    out = {}
+
+    def put(name, value, **labels):
+        out[(name, tuple(sorted(labels.items())))] = value
+
+    if model.now is not None:
+        model.expire_all()  # as before a snapshot
+    now = model.now if model.now is not None else 0
+    for name, q in model.queues.items():
+        records = [r for r in model.calls.values() if r["queue"] == name]
+        ringing = [r for r in records if r["state"] == "ringing" and r["type"] == "inbound"]
+        put("callpulse_queue_waiting_calls", len(ringing), queue=name)
+        put("callpulse_queue_waiting_over_sl_calls",
+            sum(1 for r in ringing if now - r["queue_entry"] > q.service_level_ms), queue=name)
+        put("callpulse_queue_oldest_waiting_seconds",
+            max([max(0, now - r["queue_entry"]) for r in ringing], default=0) / 1000, queue=name)
+        if q.last_event_at is not None:
+            put("callpulse_queue_last_event_timestamp_seconds", q.last_event_at / 1000, queue=name)
+        put("callpulse_queue_connected_calls", sum(1 for r in records if r["state"] in ("talking", "held")), queue=name)
+        put("callpulse_queue_on_hold_calls", sum(1 for r in records if r["state"] == "held"), queue=name)
+        put("callpulse_queue_acw_calls", sum(1 for r in records if r["state"] == "acw"), queue=name)
+        for counter in ["offered", "answered", "answered_within_sl", "missed", "rejected", "abandoned",
+                        "short_abandoned", "abandoned_within_sl", "completed"]:
+            put(f"callpulse_queue_{counter}_calls_total", q.totals[counter], queue=name)
+        put("callpulse_queue_holds_total", q.totals["holds"], queue=name)
+        put("callpulse_queue_hold_seconds_total", q.totals["hold_seconds_sum"] / 1000, queue=name)
+        for state, n in q.expired.items():
+            put("callpulse_queue_expired_calls_total", n, queue=name, state=state)
+        for kind in ("wait", "talk", "acw"):
+            values = q.observations[kind]
+            for bound in model.settings.buckets[kind]:
+                le = repr(float(bound))
+                put(f"callpulse_queue_{kind}_seconds_bucket", sum(1 for v in values if v <= bound * 1000),
+                    queue=name, le=le)
+            put(f"callpulse_queue_{kind}_seconds_bucket", len(values), queue=name, le="+Inf")
+            put(f"callpulse_queue_{kind}_seconds_count", len(values), queue=name)
+            put(f"callpulse_queue_{kind}_seconds_sum", sum(values) / 1000, queue=name)
+        put("callpulse_queue_service_level_threshold_seconds", q.service_level_ms / 1000, queue=name)
+    for event, n in model.accepted_by_event.items():
+        put("callpulse_events_accepted_total", n, event=event)
+    for reason, n in model.ignored.items():
+        put("callpulse_events_ignored_total", n, reason=reason)
+    for reason, n in model.rejected.items():
+        put("callpulse_events_rejected_total", n, reason=reason)
+    for state in ["ringing", "unanswered", "talking", "held", "ended", "acw", "closed"]:
+        put("callpulse_active_calls", sum(1 for r in model.calls.values() if r["state"] == state), state=state)
+    put("callpulse_queues", len(model.queues))
+    return out
 
 
 def seconds_value(ms):
