@@ -78,6 +78,8 @@ CONFIGS = {
         "expiry": {"ringing": "10m", "connected": "30m", "acw": "5m", "finished": "20m"},
         "default_queue": "Fallback ☎",
         "queues": ["Preset", "Billing", "zulu"],
+        "overrides": [{"queues": ["Fallback*", "Preset", "[0123456789]*", "?"], "service_level_seconds": 0,
+                       "short_abandon_seconds": 0, "service_level_formula": "standard"}],
     },
     "kathmandu-limits": {
         "timezone": "Asia/Kathmandu",
@@ -92,6 +94,7 @@ CONFIGS = {
         "overrides": [{"queues": ["*e*"], "service_level_seconds": 45.5,
                        "service_level_formula": "answered"}],
         "windows": ["3m", "45m", "2h", "24h"],
+        "buckets": {"wait": [1, 2.5, 20, 3600], "acw": [15]},
     },
     "kolkata-short": {
         "timezone": "Asia/Kolkata",
@@ -172,6 +175,9 @@ def yaml_config(settings):
             out.append("windows: [" + ", ".join(value) + "]")
         elif key == "queues":
             out.append("queues: [" + ", ".join(yaml_scalar(x) for x in value) + "]")
+        elif key == "buckets":
+            out.append("buckets: { " + ", ".join(f"{k}: [" + ", ".join(map(str, v)) + "]"
+                                                 for k, v in value.items()) + " }")
         elif key in ("expiry", "limits"):
             out.append(f"{key}: {{ " + ", ".join(f"{k}: {v}" for k, v in value.items()) + " }")
         else:
@@ -382,12 +388,14 @@ def batches(data, rng):
 class Daemon:
     """`callpulse serve --clock event` on 127.0.0.1, an ephemeral port read from its log."""
 
-    def __init__(self, binary, config_path, directory):
-        self.log_path = os.path.join(directory, "serve.log")
+    def __init__(self, binary, config_path, directory, state_dir=None, generation=0):
+        self.log_path = os.path.join(directory, f"serve-{generation}.log")
         self.log = open(self.log_path, "wb")
         command = [binary, "serve", "--listen", "127.0.0.1:0", "--clock", "event"]
         if config_path:
             command += ["--config", config_path]
+        if state_dir:
+            command += ["--state-dir", state_dir]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self.log)
         self.port = None
         deadline = time.monotonic() + 20
@@ -401,6 +409,12 @@ class Daemon:
                 raise RuntimeError("callpulse serve did not start: " + open(self.log_path).read())
             else:
                 time.sleep(0.01)
+        # /-/ready: 200 once state is restored and events are accepted (503 before).
+        while self.request("GET", "/-/ready")[0] != 200:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("callpulse serve never became ready: " + open(self.log_path).read())
+            time.sleep(0.01)
 
     def request(self, method, path, body=None, headers=None):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -439,10 +453,11 @@ class Totals:
         self.rejected = dict.fromkeys(reference.REJECT_REASONS, 0)
         self.ignored = dict.fromkeys(reference.IGNORE_REASONS, 0)
         self.accepted = 0
+        self.restarts = 0
 
     def merge(self, other):
         for key in ("replay_streams", "examples", "edge_runs", "daemon_streams", "differences", "events",
-                    "accepted"):
+                    "accepted", "restarts"):
             setattr(self, key, getattr(self, key) + getattr(other, key))
         for mine, theirs in ((self.batches, other.batches), (self.rejected, other.rejected),
                              (self.ignored, other.ignored)):
@@ -515,14 +530,23 @@ def body_limit(config):
     return int(text)
 
 
-def daemon_one(binary, name, args, config, bodies, config_path, directory, totals, report):
-    """Posts `bodies` [(body, content type, gzip?, form)] to a fresh daemon, in order."""
+def daemon_one(binary, name, args, config, bodies, config_path, directory, totals, report, restart_at=None):
+    """Posts `bodies` [(body, content type, gzip?, form)] to a fresh daemon, in order. With
+    `restart_at`, the daemon keeps a state directory and is stopped (SIGTERM) and started
+    again before that body: the counters, records and clock must survive the restart."""
     model = reference.Model(settings_for(config))
     limit = body_limit(config)
-    daemon = Daemon(binary, config_path, directory)
+    state_dir = os.path.join(directory, "state") if restart_at is not None else None
+    daemon = Daemon(binary, config_path, directory, state_dir)
     problems = []
     try:
         for number, (body, ctype, zipped, form) in enumerate(bodies):
+            if number == restart_at:
+                code = daemon.stop()
+                if code != 0:
+                    problems.append(f"callpulse serve --state-dir exited {code} on SIGTERM before batch {number}")
+                daemon = Daemon(binary, config_path, directory, state_dir, generation=1)
+                totals.restarts += 1
             too_large = len(body) > limit  # the decoded body counts (spec-silent for gzip)
             expected = None if too_large else model.ingest(body)
             headers = {}
@@ -637,7 +661,8 @@ def job(context, task):
         if index < context.daemon_streams:
             totals.daemon_streams += 1
             bodies = batches(data, random.Random(context.seed * 7919 + index))
-            daemon_one(context.binary, name, gen_args, config, bodies, config_path, directory, totals, report)
+            daemon_one(context.binary, name, gen_args, config, bodies, config_path, directory, totals, report,
+                       restart_at=len(bodies) // 2 if index % 4 == 1 else None)
         if totals.differences and context.keep:
             kept = os.path.join(context.keep, f"s{index}")
             shutil.copytree(directory, kept, dirs_exist_ok=True)
@@ -736,13 +761,13 @@ def main():
                "differences": totals.differences, "events": totals.events,
                "accepted": totals.accepted, "rejected": totals.rejected, "ignored": totals.ignored,
                "batches": totals.batches, "configs": len(CONFIGS), "examples": totals.examples,
-               "edge_runs": totals.edge_runs, "seconds": round(elapsed, 1)}
+               "edge_runs": totals.edge_runs, "restarts": totals.restarts, "seconds": round(elapsed, 1)}
     if args.summary:
         with open(args.summary, "w") as f:
             json.dump(summary, f)
     print("model outcomes over the generated streams: accepted %d; rejected %s; ignored %s"
           % (totals.accepted, totals.rejected, totals.ignored))
-    print("daemon batches: %s" % totals.batches)
+    print("daemon batches: %s; restarts with a state directory: %d" % (totals.batches, totals.restarts))
     print(f"differential: {totals.replay_streams} streams through replay, {totals.daemon_streams} "
           f"through the daemon, {totals.edge_runs} edge-case runs through both, {totals.examples} worked "
           f"examples, {totals.differences} differences ({elapsed:.1f} s)")
