@@ -228,6 +228,11 @@ def nested(levels: int) -> str:
     return "[" * levels + "]" * levels
 
 
+def nested_full(levels: int) -> str:
+    """`levels` containers, the innermost not empty (simdjson treats empty ones differently)."""
+    return "[" * (levels - 1) + '{"k":1}' + "]" * (levels - 1)
+
+
 def edge_files(corpus: Corpus) -> None:
     ok = '{"id":"a","event":"hold"}'
     env = lambda extra: '{"message":{"call":{"id":"d","event":"hold","CallVariables":%s}}}' % extra
@@ -238,6 +243,11 @@ def edge_files(corpus: Corpus) -> None:
         edges[f"depth{total}-batch.json"] = ("[" + env(nested(total - 4)) + "]").encode()
         edges[f"depth{total}-bare.json"] = nested(total).encode()
         edges[f"depth{total}-objects.json"] = ('{"a":' * (total - 1) + "{}" + "}" * (total - 1)).encode()
+        edges[f"depth{total}-full-line.ndjson"] = (env(nested_full(total - 3)) + "\n").encode()
+        edges[f"depth{total}-full-lines.ndjson"] = (ok + "\n" + env(nested_full(total - 3)) + "\r\n" + ok).encode()
+        edges[f"depth{total}-full-batch.json"] = ("[" + env(nested_full(total - 4)) + ",\n" + ok + "]").encode()
+        edges[f"depth{total}-full-bare.json"] = nested_full(total).encode()
+        edges[f"depth{total}-full-multiline.json"] = ('{"id":"m",\n"event":"hold",\n"x":' + nested_full(total - 1) + "}").encode()
         edges[f"depth{total}-multiline.json"] = ('{"id":"m",\n"event":"hold",\n"x":' + nested(total - 1) + "}").encode()
     edges["depth64-empty-inner.json"] = ("[" * 64 + "]" * 64).encode()
     edges["depth65-empty-inner-batch.json"] = ("[" + env("[" * 62 + "{}" + "]" * 62) + "]").encode()

@@ -226,6 +226,11 @@ struct ReferenceDecoderTests {
         String(repeating: "[", count: levels) + String(repeating: "]", count: levels)
     }
 
+    /// `levels` containers with a member in the innermost (simdjson treats an empty one differently).
+    static func nestedFull(_ levels: Int) -> String {
+        String(repeating: "[", count: levels - 1) + #"{"k":1}"# + String(repeating: "]", count: levels - 1)
+    }
+
     @Test("depth: 64 levels per line or input are fine, 65 are malformed; a batch counts from the array")
     func depth() {
         // The envelope's object is level 1, message 2, call 3; CallVariables adds the rest.
@@ -237,6 +242,14 @@ struct ReferenceDecoderTests {
         #expect(outcomes(line(65)) == ["0@1:malformed_json"])
         #expect(outcomes("[" + line(63) + "]") == ["0@1:a"])
         #expect(outcomes("[" + line(64) + "]") == ["0@1:malformed_json"])
+        func fullLine(_ total: Int) -> String {
+            #"{"channel":"x","message":{"call":{"id":"a","event":"hold","CallVariables":\#(Self.nestedFull(total - 3))}}}"#
+        }
+        #expect(outcomes(fullLine(63) + "\n" + fullLine(64) + "\r\n" + fullLine(65)) == ["0@1:a", "1@2:a", "2@3:malformed_json"])
+        #expect(outcomes("[" + fullLine(63) + ",\n" + fullLine(63) + "]") == ["0@1:a", "1@2:a"])
+        #expect(outcomes("[" + fullLine(64) + "]") == ["0@1:malformed_json"])
+        #expect(outcomes(Self.nestedFull(64)) == ["0@1:not_an_object"])
+        #expect(outcomes(Self.nestedFull(65)) == ["0@1:malformed_json"])
         #expect(outcomes(Self.nested(64)) == ["0@1:not_an_object"])
         #expect(outcomes(Self.nested(65)) == ["0@1:malformed_json"])
         // A value that is not valid JSON as a whole: NDJSON, each line on its own.
