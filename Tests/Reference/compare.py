@@ -40,6 +40,14 @@ def _same(path, a, b, problems):
         problems.append(f"{path}: callpulse {a!r}, reference {b!r}")
 
 
+def queue_differences(got_queue, ref_queue):
+    """One queue object (GET /api/v1/queues/{queue}) against the model's."""
+    problems = []
+    got_queue = dict(got_queue, last_event_at=millis(got_queue.get("last_event_at")))
+    _same(f"queue[{ref_queue['queue']}]", got_queue, ref_queue, problems)
+    return problems
+
+
 def differences(got, ref):
     problems = []
     if millis(got.get("generated_at")) != ref["generated_at"]:

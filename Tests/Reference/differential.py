@@ -43,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -602,6 +603,14 @@ def daemon_one(binary, name, args, config, bodies, config_path, directory, total
             problems.append(f"GET /api/v1/queues: status {status}")
         else:
             problems += compare.differences(json.loads(reply), model.snapshot())
+        # Each queue by its percent-encoded name.
+        for queue in model.snapshot()["queues"]:
+            path = "/api/v1/queues/" + urllib.parse.quote(queue["queue"], safe="")
+            status, reply = daemon.request("GET", path)
+            if status != 200:
+                problems.append(f"GET {path}: status {status}")
+            else:
+                problems += compare.queue_differences(json.loads(reply), queue)
         status, reply = daemon.request("GET", "/metrics")
         problems += metric_differences(reply.decode("utf-8"), reference.metrics(model), "GET /metrics")
     finally:
