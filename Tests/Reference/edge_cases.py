@@ -264,6 +264,24 @@ def edge_inputs():
     in_array_64 = event("deep-a64", "connecting", t, queue="Deep")
     in_array_64["message"]["call"]["CallVariables"] = nested(64 - 3)  # 65 with the array
     add(deep64, deep65, scalar_at_65)
+    # the same depths built from objects, from mixed containers, and with empty innermost ones
+    variants = []
+    for levels in (63, 64, 65):
+        for build in ("objects", "mixed", "empty-array", "empty-object", "wide"):
+            inner = {"k": [1, "s", None]} if build in ("objects", "mixed", "wide") else ([] if build == "empty-array" else {})
+            value = inner
+            inner_levels = 2 if isinstance(inner, dict) and inner else 1
+            for depth in range(levels - 3 - inner_levels):
+                if build == "objects" or (build == "mixed" and depth % 2):
+                    value = {"a": value, "b": 1}
+                elif build == "wide":
+                    value = [1, value, {"x": []}]
+                else:
+                    value = [value]
+            variant = event(f"deep-{build}-{levels}", "connecting", t, queue="Deep")
+            variant["message"]["call"]["CallVariables"] = value  # `levels` levels in the line
+            variants.append(variant)
+    add(*variants)
     inputs.append(("[" + dumps(in_array_63) + "]").encode())
     inputs.append(("[" + dumps(in_array_64) + ", " + dumps(event("deep-a-sibling", "connecting", t)) + "]").encode())
     inputs.append(b"[" + ndjson(event("bare-64", "connecting", t, queue="Deep"), end="").rstrip() + b"]")
