@@ -67,7 +67,8 @@ public enum ReferenceDecoder {
         }
         guard let first = text.firstIndex(where: { !ReferenceJSONParser.isWhiteSpace($0) }) else { return [] }
 
-        // 2. A batch: one JSON array, or one malformed_json at index 0, line 1.
+        // 2. A batch: one JSON array, or one malformed_json at index 0, line 1. Depth counts from
+        //    the array, so an element 64 levels deep breaks the whole batch.
         if text[first] == UInt8(ascii: "[") {
             var parser = ReferenceJSONParser(text)
             guard case .success(.array(let elements)) = parser.parseDocument() else {
@@ -82,7 +83,8 @@ public enum ReferenceDecoder {
             return outcomes
         }
 
-        // 3. The whole input is one JSON value (strictness included): one event.
+        // 3. The whole input is one JSON value: one event. A value that breaks the strictness
+        //    rules (too deep, invalid UTF-8) is not JSON, so such an input is read as NDJSON.
         if case .success(let value) = ReferenceJSONParser.parseWhole(text) {
             return [ReferencePositioned(index: 0, line: lineNumber(text, at: first), outcome: decode(value))]
         }
