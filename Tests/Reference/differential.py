@@ -103,6 +103,15 @@ CONFIGS = {
         "limits": {"max_queues": 50, "max_active_calls": 30},
         "windows": ["1m", "10m", "1h", "6h"],
     },
+    # Tiny expiry limits, windows and limits for the random sequences of edge_cases.py.
+    "chaos": {
+        "expiry": {"ringing": "1m", "connected": "3m", "acw": "2m", "finished": "90s"},
+        "limits": {"max_queues": 4, "max_active_calls": 10},
+        "windows": ["1m", "2m", "5m"],
+        "service_level_seconds": 10,
+        "short_abandon_seconds": 3,
+        "overrides": [{"queues": ["Q1"], "service_level_formula": "removed_within"}],
+    },
     # Midnight is skipped here on 2026-09-06 (00:00 -04 becomes 01:00 -03): `today`
     # starts at the first instant of the day, 04:00Z.
     "santiago-gap": {
@@ -455,10 +464,11 @@ class Totals:
         self.ignored = dict.fromkeys(reference.IGNORE_REASONS, 0)
         self.accepted = 0
         self.restarts = 0
+        self.chaos_runs = 0
 
     def merge(self, other):
         for key in ("replay_streams", "examples", "edge_runs", "daemon_streams", "differences", "events",
-                    "accepted", "restarts"):
+                    "accepted", "restarts", "chaos_runs"):
             setattr(self, key, getattr(self, key) + getattr(other, key))
         for mine, theirs in ((self.batches, other.batches), (self.rejected, other.rejected),
                              (self.ignored, other.ignored)):
@@ -697,17 +707,18 @@ def job(context, task):
         totals.examples += 1
         report(os.path.basename(stream), "example", [], "default", problems)
     else:
-        # The hand-made edge cases, as separate inputs (replay) and bodies (daemon).
+        # The hand-made edge cases (or random sequences), as separate inputs (replay) and
+        # bodies (daemon).
         config = task[1]
-        inputs = edge_cases.edge_inputs()
-        directory = os.path.join(context.work, f"edge-{config}")
+        inputs = edge_cases.edge_inputs() if kind == "edge" else edge_cases.chaos_inputs(task[2])
+        directory = os.path.join(context.work, f"{kind}-{config}-{task[2] if kind == 'chaos' else ''}")
         os.makedirs(directory)
         paths = []
         for number, data in enumerate(inputs):
             paths.append(os.path.join(directory, f"edge-{number:03d}.in"))
             with open(paths[-1], "wb") as f:
                 f.write(data)
-        name = f"edge cases ({len(inputs)} inputs)"
+        name = f"edge cases ({len(inputs)} inputs)" if kind == "edge" else f"chaos {task[2]} ({len(inputs)} inputs)"
         config_path = context.config_paths[config]
         replay_one(context.binary, name, ["(edge_cases.py)"], config, paths, config_path, totals, report)
         rng = random.Random(context.seed)
@@ -716,7 +727,10 @@ def job(context, task):
                   for data in inputs]
         daemon_one(context.binary, name, ["(edge_cases.py)"], config, bodies, config_path, directory,
                    totals, report)
-        totals.edge_runs += 1
+        if kind == "edge":
+            totals.edge_runs += 1
+        else:
+            totals.chaos_runs += 1
     return totals, lines
 
 
@@ -727,6 +741,7 @@ def main():
     parser.add_argument("--streams", type=int, default=44)
     parser.add_argument("--daemon-streams", type=int, default=44)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--chaos", type=int, default=6, help="random event sequences (default 6)")
     parser.add_argument("--jobs", type=int, default=2, help="streams run at once (default 2)")
     parser.add_argument("--summary", help="write the run's figures here as JSON")
     parser.add_argument("--keep", help="keep the inputs of streams that differ in this directory")
@@ -755,6 +770,8 @@ def main():
         tasks = [("edge", config) for config in EDGE_CONFIGS]  # the longest first
         tasks += [("stream", index, name, gen_args, config)
                   for index, (name, gen_args, config) in enumerate(plan(args.streams, args.seed))]
+        tasks += [("chaos", config, args.seed * 100 + n) for n, config in
+                  enumerate(["chaos", "chaos", "chaos", "default", "kolkata-short", "chaos"][:args.chaos])]
         tasks += [("example", path) for path in sorted(glob.glob(os.path.join(examples, "*.expected.json")))]
         context = Context(args, config_paths, work)
         with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
@@ -770,7 +787,7 @@ def main():
                "differences": totals.differences, "events": totals.events,
                "accepted": totals.accepted, "rejected": totals.rejected, "ignored": totals.ignored,
                "batches": totals.batches, "configs": len(CONFIGS), "examples": totals.examples,
-               "edge_runs": totals.edge_runs, "restarts": totals.restarts, "seconds": round(elapsed, 1)}
+               "edge_runs": totals.edge_runs, "restarts": totals.restarts, "chaos_runs": totals.chaos_runs, "seconds": round(elapsed, 1)}
     if args.summary:
         with open(args.summary, "w") as f:
             json.dump(summary, f)
@@ -778,7 +795,8 @@ def main():
           % (totals.accepted, totals.rejected, totals.ignored))
     print("daemon batches: %s; restarts with a state directory: %d" % (totals.batches, totals.restarts))
     print(f"differential: {totals.replay_streams} streams through replay, {totals.daemon_streams} "
-          f"through the daemon, {totals.edge_runs} edge-case runs through both, {totals.examples} worked "
+          f"through the daemon, {totals.edge_runs} edge-case and {totals.chaos_runs} random-sequence runs through "
+          f"both, {totals.examples} worked "
           f"examples, {totals.differences} differences ({elapsed:.1f} s)")
     return 1 if totals.differences else 0
 

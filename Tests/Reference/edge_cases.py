@@ -419,6 +419,50 @@ def edge_inputs():
     return inputs
 
 
+def chaos_inputs(seed, events=400):
+    """Random event sequences over a few calls and queues: every event name (in any
+    case), same-millisecond and backward times, missing and late queue entry times, untimed
+    events, other call types, queue changes, long silences (expiry) and re-used ids. The
+    transition table and the ignore rules get far more combinations than real lifecycles
+    give. Returns a list of inputs (NDJSON bodies of 1-40 lines)."""
+    import random
+    rng = random.Random(seed)
+    names = ["connecting", "missed", "rejected", "connected", "hold", "acw", "dropped"]
+    ids = [f"c{i}" for i in range(14)] + [Raw(str(i)) for i in range(3)]
+    queues = ["Q1", "Q2", "Q3", "Q4", None]
+    t = T0 + rng.randrange(0, 3600) * SECOND
+    lines = []
+    for _ in range(events):
+        if lines and rng.random() < 0.08:
+            lines.append(rng.choice(lines[-10:]))  # re-sent
+            continue
+        r = rng.random()
+        if r < 0.25:
+            pass  # the same millisecond
+        elif r < 0.35:
+            t -= rng.randrange(1, rng.choice([30, 300]) * SECOND)  # backwards
+        elif r < 0.40:
+            t += rng.randrange(60 * SECOND, 3 * 3600 * SECOND)  # a long silence
+        else:
+            t += rng.randrange(1, 20 * SECOND)
+        name = rng.choice(names)
+        spelled = rng.choice([name, name.upper(), name.capitalize()])
+        call_id = rng.choice(ids)
+        qts = ABSENT
+        if rng.random() < 0.4:
+            qts = iso(t - rng.randrange(-10 * SECOND, 90 * SECOND))
+        kind = rng.choice([ABSENT] * 6 + ["outbound", "agent", "Inbound"])
+        when = t if rng.random() < 0.93 else rng.choice([ABSENT, None, ""])
+        lines.append(event(call_id, spelled, when, queue=rng.choice(queues), qts=qts, call_type=kind,
+                           shape=rng.choice(["envelope", "message", "call", "bare-call"])))
+    inputs, i = [], 0
+    while i < len(lines):
+        size = rng.randrange(1, 41)
+        inputs.append(ndjson(*lines[i:i + size]))
+        i += size
+    return inputs
+
+
 def main():
     directory = sys.argv[1]
     os.makedirs(directory, exist_ok=True)
