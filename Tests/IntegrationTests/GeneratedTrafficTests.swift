@@ -2,7 +2,10 @@ import Foundation
 import Testing
 
 /// Generated traffic (`../shared/tools/gen.py`) through `callpulse replay` and through the
-/// daemon, compared number by number with the independent model (Tests/Reference).
+/// daemon, compared number by number with the independent model (Tests/Reference): JSON
+/// snapshots, Prometheus series, per-body answers and every rejection's detail; plus the
+/// hand-made edge cases, random event sequences and the spec's worked examples
+/// (Tests/Reference/differential.py does the work; this test holds its figures).
 ///
 /// `../shared` sits beside the repository. The test runs whenever it exists; without it the
 /// test is skipped outside CI (a clone on its own cannot run it) and fails in CI (`CI=true`),
@@ -42,6 +45,8 @@ struct GeneratedTrafficTests {
         #expect(summary["replay_streams"] as? Int == 44)
         #expect(summary["daemon_streams"] as? Int == 44)
         #expect(summary["edge_runs"] as? Int == 3)
+        #expect(summary["chaos_runs"] as? Int == 6)
+        #expect(summary["restarts"] as? Int ?? 0 >= 5, "daemon restarts with a state directory")
         #expect(summary["examples"] as? Int ?? 0 >= 4)
         #expect(summary["configs"] as? Int ?? 0 >= 7)
         #expect(summary["accepted"] as? Int ?? 0 > 10_000)
@@ -61,5 +66,6 @@ struct GeneratedTrafficTests {
         for form in ["ndjson", "array", "object", "gzip"] {
             #expect(batches[form] ?? 0 > 10, "few \(form) bodies posted: \(batches)")
         }
+        #expect(batches["too_large"] ?? 0 > 0, "no body over max_body_bytes: \(batches)")
     }
 }
