@@ -512,6 +512,12 @@ def replay_one(binary, name, args, config, paths, config_path, totals, report, s
         problems.append(f"replay exited {result.returncode}: {result.stderr.decode(errors='replace')[-500:]}")
     else:
         problems += compare.differences(json.loads(result.stdout), snapshot)
+        # --strict: any rejection makes replay exit 1.
+        strict = run(command + ["--strict"] + paths)
+        want = 1 if sum(model.rejected.values()) else 0
+        if strict.returncode != want:
+            problems.append(f"replay --strict exited {strict.returncode}, want {want} "
+                            f"({sum(model.rejected.values())} rejections)")
         if prometheus:
             exposition = run(command + ["--format", "prometheus"] + paths)
             problems += metric_differences(exposition.stdout.decode("utf-8"), reference.metrics(model),
