@@ -331,6 +331,11 @@ def edge_inputs():
     inputs.append(("\ufeff" + dumps(event("shape-10", "connecting", t, queue="Shapes")) + "\n\ufeff" +
                    dumps(event("shape-11", "connecting", t, queue="Shapes")) + "\n").encode())
     inputs.append(("[\n" + one + ",\n\n  " + two + "\n,\n" + "3\n]").encode())
+    # CR alone is no line end; U+2028 and NUL are not JSON white space; a lone CR line is blank
+    inputs.append((one + "\r" + two + "\n").encode())
+    inputs.append((one + "\u2028\n" + two + "\n").encode())
+    inputs.append((one + "\n\u0000\n" + two + "\n\r\n").encode())
+    inputs.append((one + "\r\r\n" + two).encode())
     # more than 100 errors in one input: counts stay whole, the list stops at 100
     inputs.append(("\n".join(["not json"] * 60 + [one] + ["[]", "7"] * 45) + "\n").encode())
 
