@@ -139,7 +139,7 @@ def plan(count, base_seed):
         seed = base_seed * 1000 + i
         config = names[i % len(names)]
         settings = CONFIGS[config] or {}
-        args = ["--seed", str(seed), "--calls", str(60 + (i * 37) % 91),
+        args = ["--seed", str(seed), "--calls", str(50 + (i * 37) % 71),
                 "--queues", str(3 + i % 5), "--faults", str(i % 4),
                 "--shape", "array" if i % 3 == 2 else "ndjson",
                 "--span", ["30m", "2h", "5h", "90m", "3h"][i % 5]]
