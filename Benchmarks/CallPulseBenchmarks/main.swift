@@ -20,6 +20,12 @@ func seconds(_ body: () -> Void) -> Double {
 
 func best(_ body: () -> Void) -> Double { (0..<runs).map { _ in seconds(body) }.min()! }
 
+/// The median of many runs, for what a client waits for on each request (a scrape, a read).
+func median(_ body: () -> Void) -> Double {
+    let times = (0..<max(runs, 21)).map { _ in seconds(body) }.sorted()
+    return times[times.count / 2]
+}
+
 func peakRSSMiB() -> Double {
     let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
     let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? "VmHWM: 0 kB"
@@ -121,7 +127,7 @@ let snapshotTime = best { snapshot = engine.snapshot(wallNow: 0) }
 var rendered = ""
 let renderTime = best { rendered = SnapshotJSON.render(snapshot) }
 
-// GET /metrics and /api/v1/queues for 1,000 queues: snapshot under the lock, then render.
+// GET /metrics and /api/v1/queues for 1,000 queues: snapshot under the lock, then render (medians).
 var wide = try! Engine(settings: settings)
 var wideGenerator = TrafficGenerator(queues: 1000, eventsPerSecond: 2000, start: 1_795_507_200_000, seed: 9)
 for _ in 0..<300_000 {
@@ -129,14 +135,14 @@ for _ in 0..<300_000 {
     wide.process(line.withContent { reader.decodeValue($0) }, receivedAt: 0)
 }
 var wideSnapshot = wide.snapshot(wallNow: 0)
-let wideSnapshotTime = best { wideSnapshot = wide.snapshot(wallNow: 0) }
+let wideSnapshotTime = median { wideSnapshot = wide.snapshot(wallNow: 0) }
 let metricsRenderer = MetricsRenderer()
 var exposition: [UInt8] = []
-let metricsTime = best {
+let metricsTime = median {
     exposition = metricsRenderer.render(wideSnapshot, stats: DaemonStats(), process: ProcessMetrics.read(), format: .text)
 }
 var wideJSON: [UInt8] = []
-let queuesJSONTime = best { wideJSON = SnapshotJSON.renderBytes(wideSnapshot) }
+let queuesJSONTime = median { wideJSON = SnapshotJSON.renderBytes(wideSnapshot) }
 
 let n = Double(eventCount)
 row("what", "measured", "target", met: nil)
@@ -150,7 +156,7 @@ row("replay: decode + apply", String(format: "%.2fM/s, %.0f MB/s", n / replayTim
 row("snapshot (\(snapshot.queues.count) queues)", String(format: "%.2f ms", snapshotTime * 1000), "", met: nil)
 row("snapshot JSON render", String(format: "%.2f ms, %d KB", renderTime * 1000, rendered.utf8.count / 1000), "",
     met: nil)
-row("snapshot, \(wideSnapshot.queues.count) queues (under lock)", String(format: "%.2f ms", wideSnapshotTime * 1000), "",
+row("snapshot, \(wideSnapshot.queues.count) queues (median)", String(format: "%.2f ms", wideSnapshotTime * 1000), "",
     met: nil)
 row("/metrics render, \(wideSnapshot.queues.count) queues", String(format: "%.2f ms, %d KB", metricsTime * 1000, exposition.count / 1000),
     "≤ 10 ms", met: (wideSnapshotTime + metricsTime) <= 0.010)

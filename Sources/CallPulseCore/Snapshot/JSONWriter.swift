@@ -1,44 +1,67 @@
 /// A small JSON writer into bytes, with exact control of number forms: pretty-printed with
 /// two-space indentation, or compact on one line (for Server-Sent Events' `data:` lines).
 public struct JSONWriter {
-    public private(set) var bytes: [UInt8] = []
+    private var out: OutputBytes
     private let compact: Bool
     private var depth = 0
     /// Bit `d`: whether the open container at depth `d` already holds a value (a comma is due).
     private var hasValue: UInt64 = 0
     private var afterKey = false
 
-    /// "\n" followed by two spaces per level, for levels 0 … 15.
-    private static let newlines: [[UInt8]] = (0..<16).map { [0x0A] + [UInt8](repeating: 0x20, count: $0 * 2) }
+    /// Indentation for levels 0 … 31, copied in place.
+    private static let indentation: StaticString = "                                                                "
 
     public init(capacity: Int = 4096, compact: Bool = false) {
         self.compact = compact
-        bytes.reserveCapacity(capacity)
+        out = OutputBytes(capacity: capacity)
     }
 
+    /// The document so far.
+    public var bytes: [UInt8] { out.array }
+
     /// The document so far as text.
-    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    public var text: String { String(decoding: UnsafeBufferPointer(start: out.base, count: out.count), as: UTF8.self) }
+
+    /// Appends a raw byte after the document (the final newline of a response).
+    public mutating func appendRaw(_ byte: UInt8) {
+        unshare()
+        out.append(byte)
+    }
+
+    /// Keeps value semantics: a copied writer writes into its own buffer.
+    @inline(__always)
+    private mutating func unshare() {
+        if !isKnownUniquelyReferenced(&out) { out = out.copy() }
+    }
 
     @inline(__always)
-    private mutating func newline() {
+    private func append(_ text: StaticString) {
+        out.append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    @inline(__always)
+    private func newline() {
         if compact { return }
-        if depth < Self.newlines.count {
-            bytes.append(contentsOf: Self.newlines[depth])
+        out.append(0x0A)
+        let width = depth * 2
+        if width <= Self.indentation.utf8CodeUnitCount {
+            out.append(UnsafeBufferPointer(start: Self.indentation.utf8Start, count: width))
         } else {
-            bytes.append(0x0A)
-            bytes.append(contentsOf: repeatElement(0x20, count: depth * 2))
+            for _ in 0..<width { out.append(0x20) }
         }
     }
 
+    /// The comma and line break before a value, unless it follows its key.
     @inline(__always)
     private mutating func beforeValue() {
+        unshare()
         if afterKey {
             afterKey = false
             return
         }
         if depth > 0 {
             let bit: UInt64 = 1 << UInt64((depth - 1) & 63)
-            if hasValue & bit != 0 { bytes.append(UInt8(ascii: ",")) }
+            if hasValue & bit != 0 { out.append(UInt8(ascii: ",")) }
             newline()
             hasValue |= bit
         }
@@ -51,33 +74,36 @@ public struct JSONWriter {
 
     private mutating func open(_ bracket: UInt8) {
         beforeValue()
-        bytes.append(bracket)
+        out.append(bracket)
         depth += 1
         hasValue &= ~(1 << UInt64((depth - 1) & 63))
     }
 
     private mutating func close(_ bracket: UInt8) {
+        unshare()
         let bit: UInt64 = 1 << UInt64((depth - 1) & 63)
         depth -= 1
         if hasValue & bit != 0 { newline() }
-        bytes.append(bracket)
+        out.append(bracket)
     }
 
     /// A key known at compile time: ASCII without characters to escape, copied as is.
     @inline(__always)
     public mutating func key(_ name: StaticString) {
         beforeValue()
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":"), UInt8(ascii: " ")])
+        out.append(UInt8(ascii: "\""))
+        append(name)
+        append("\": ")
         afterKey = true
     }
 
+    /// A key computed at run time (queue names, labels). Disfavoured so that literal keys,
+    /// which Swift would otherwise type as `String`, take the copy-as-is overload above.
+    @_disfavoredOverload
     public mutating func key(_ name: String) {
         beforeValue()
         appendQuoted(name)
-        bytes.append(UInt8(ascii: ":"))
-        bytes.append(UInt8(ascii: " "))
+        append(": ")
         afterKey = true
     }
 
@@ -89,25 +115,27 @@ public struct JSONWriter {
     /// A timestamp string: `"2026-11-24T10:05:40.000Z"`.
     public mutating func timestamp(_ millis: EpochMillis) {
         beforeValue()
-        bytes.append(UInt8(ascii: "\""))
-        Timestamp.append(millis, to: &bytes)
-        bytes.append(UInt8(ascii: "\""))
+        var text: [UInt8] = [UInt8(ascii: "\"")]
+        text.reserveCapacity(26)
+        Timestamp.append(millis, to: &text)
+        text.append(UInt8(ascii: "\""))
+        text.withUnsafeBufferPointer { out.append($0) }
     }
 
     public mutating func integer(_ value: Int64) {
         beforeValue()
-        appendInteger(value)
+        out.commit(DecimalBytes.writeInteger(value, to: out.reserve(DecimalBytes.maxWidth)))
     }
 
     public mutating func null() {
         beforeValue()
-        bytes.append(contentsOf: "null".utf8)
+        append("null")
     }
 
     /// Milliseconds as seconds with at least one decimal (`62.5`, `330.0`).
     public mutating func seconds(_ millis: Int64) {
         beforeValue()
-        DecimalBytes.appendSeconds(millis, keepDecimal: true, to: &bytes)
+        out.commit(DecimalBytes.writeSeconds(millis, keepDecimal: true, to: out.reserve(DecimalBytes.maxWidth)))
     }
 
     public mutating func optionalSeconds(_ millis: Int64?) {
@@ -123,9 +151,10 @@ public struct JSONWriter {
     public mutating func ratio(_ value: Double?) {
         beforeValue()
         if let value, value.isFinite {
-            bytes.append(contentsOf: value.description.utf8)
+            var text = value.description
+            text.withUTF8 { out.append($0) }
         } else {
-            bytes.append(contentsOf: "null".utf8)
+            append("null")
         }
     }
 
@@ -146,39 +175,38 @@ public struct JSONWriter {
         return writer.text
     }
 
-    private mutating func appendInteger(_ value: Int64) {
-        DecimalBytes.appendInteger(value, to: &bytes)
-    }
-
     /// A JSON string literal: control characters escaped, other UTF-8 kept as is.
-    private mutating func appendQuoted(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
-        // Most strings need no escaping: copy them whole.
-        let plain = value.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
-            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
-            bytes.append(contentsOf: utf8)
-            return true
-        } ?? false
-        if plain {
-            bytes.append(UInt8(ascii: "\""))
-            return
-        }
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: "\\\"".utf8)
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: "\\\\".utf8)
-            case 0x0A: bytes.append(contentsOf: "\\n".utf8)
-            case 0x0D: bytes.append(contentsOf: "\\r".utf8)
-            case 0x09: bytes.append(contentsOf: "\\t".utf8)
-            case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: "\\u00".utf8)
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0xF)])
-            default:
-                bytes.append(byte)
+    private func appendQuoted(_ value: String) {
+        out.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { utf8 in
+            // Most strings need no escaping: copy them whole.
+            var plain = true
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                plain = false
+                break
+            }
+            if plain {
+                out.append(utf8)
+                return
+            }
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): append("\\\"")
+                case UInt8(ascii: "\\"): append("\\\\")
+                case 0x0A: append("\\n")
+                case 0x0D: append("\\r")
+                case 0x09: append("\\t")
+                case 0x00..<0x20:
+                    let hex: StaticString = "0123456789abcdef"
+                    append("\\u00")
+                    out.append(hex.utf8Start[Int(byte >> 4)])
+                    out.append(hex.utf8Start[Int(byte & 0xF)])
+                default:
+                    out.append(byte)
+                }
             }
         }
-        bytes.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: "\""))
     }
 }

@@ -21,7 +21,8 @@ public enum SnapshotJSON {
         out.key("ingest")
         renderIngest(snapshot.ingest, into: &out)
         out.endObject()
-        return out.bytes + [0x0A]
+        out.appendRaw(0x0A)
+        return out.bytes  // no copy: `out` ends here
     }
 
     /// One queue object, as `GET /api/v1/queues/{queue}` serves it.
