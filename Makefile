@@ -27,7 +27,7 @@ test:
 
 FUZZ_SECONDS ?= 60
 
-## libFuzzer with AddressSanitizer on the event decoder and on request handling, FUZZ_SECONDS each.
+## libFuzzer with AddressSanitizer on the event decoder, request handling and decoder vs reference, FUZZ_SECONDS each.
 fuzz: bootstrap
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
