@@ -42,14 +42,14 @@ bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '
 /// The first field named `key` (a key holding null counts as absent when finding the call,
 /// events.md), with its ordinal.
 bool lookup(dom::object object, std::string_view key, dom::element &out, uint32_t &ordinal) {
+    // As dom::object::at_key does it (lengths compared first), counting the fields passed.
     uint32_t index = 0;
-    for (dom::key_value_pair field : object) {
-        if (field.key == key) {
-            out = field.value;
+    for (auto field = object.begin(), end = object.end(); field != end; ++field, ++index) {
+        if (field.key_equals(key)) {
+            out = field.value();
             ordinal = index;
             return !out.is_null();
         }
-        index++;
     }
     return false;
 }
