@@ -8,7 +8,8 @@
   3. the longest ingest pause a checkpoint causes: request latency of a steady client while
      checkpoints of 1,000,000 calls are written every 3 s, beside the same without checkpoints.
 
-  scripts/durability_bench.py        (make durability)
+  scripts/durability_bench.py          (make durability)
+  scripts/durability_bench.py restart  (section 2 only, for make bench)
 
 The state directory lives under $TMPDIR (the machine's disk here). Loopback only.
 """
@@ -115,9 +116,40 @@ def pauses(port, seconds):
     return latencies[-1], latencies[int(len(latencies) * 0.99)], len(latencies)
 
 
+def restart(root):
+    """Section 2; leaves the filled state directory at ROOT/state-b for section 3."""
+    print("== 2. restart with 1,000,000 active calls in state")
+    state = os.path.join(root, "state-b")
+    process, port, _ = start(state, checkpoint="1h")
+    wait_ready(port)
+    fill_million(port)
+    print(f"   filled: RSS {rss_mib(process.pid):.0f} MiB")
+    process.send_signal(signal.SIGTERM)
+    process.wait()
+    size = sum(os.path.getsize(os.path.join(state, f)) for f in os.listdir(state))
+    process, port, started = start(state, checkpoint="1h")
+    ready = wait_ready(port)
+    print(f"   after a graceful stop (checkpoint, {size / 1e6:.0f} MB on disk): ready in {ready - started:.2f} s "
+          f"(target <= 3 s)")
+    for batch in range(5):  # some journal after the checkpoint (answers, within the hour), then a crash
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime((1795000000000 + 1_500_000) // 1000)) + ".000Z"
+        post(port, ("\n".join('{"message":{"call":{"id":"call-%07d","event":"connected","ResponseFields":{"CurrentStateTime":'
+                              '"%s"}}}}' % (i, stamp) for i in range(batch * 10000, (batch + 1) * 10000))).encode())
+    process.kill()
+    process.wait()
+    process, port, started = start(state, checkpoint="1h")
+    ready = wait_ready(port)
+    print(f"   after SIGKILL (checkpoint + 5 journal records of 10,000 events): ready in {ready - started:.2f} s")
+    process.send_signal(signal.SIGTERM)
+    process.wait()
+
+
 def main():
     root = tempfile.mkdtemp(prefix="callpulse-durability-")
     try:
+        if sys.argv[1:] == ["restart"]:  # make bench takes this section only
+            restart(root)
+            return
         print("== 1. ingest throughput, NDJSON batches of 1,000, two client processes")
         batches = load.make_batches(os.path.join(root, "events.ndjson"))
         rows = []
@@ -131,30 +163,7 @@ def main():
             process.wait()
         print(f"   journal keeps {rows[1] / rows[0] * 100:.0f} % (target >= 50 %)")
 
-        print("== 2. restart with 1,000,000 active calls in state")
-        state = os.path.join(root, "state-b")
-        process, port, _ = start(state, checkpoint="1h")
-        wait_ready(port)
-        fill_million(port)
-        print(f"   filled: RSS {rss_mib(process.pid):.0f} MiB")
-        process.send_signal(signal.SIGTERM)
-        process.wait()
-        size = sum(os.path.getsize(os.path.join(state, f)) for f in os.listdir(state))
-        process, port, started = start(state, checkpoint="1h")
-        ready = wait_ready(port)
-        print(f"   after a graceful stop (checkpoint, {size / 1e6:.0f} MB on disk): ready in {ready - started:.2f} s "
-              f"(target <= 3 s)")
-        for batch in range(5):  # some journal after the checkpoint (answers, within the hour), then a crash
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime((1795000000000 + 1_500_000) // 1000)) + ".000Z"
-            post(port, ("\n".join('{"message":{"call":{"id":"call-%07d","event":"connected","ResponseFields":{"CurrentStateTime":'
-                                  '"%s"}}}}' % (i, stamp) for i in range(batch * 10000, (batch + 1) * 10000))).encode())
-        process.kill()
-        process.wait()
-        process, port, started = start(state, checkpoint="1h")
-        ready = wait_ready(port)
-        print(f"   after SIGKILL (checkpoint + 5 journal records of 10,000 events): ready in {ready - started:.2f} s")
-        process.send_signal(signal.SIGTERM)
-        process.wait()
+        restart(root)
 
         print("== 3. ingest pauses from checkpoints of 1,000,000 calls (back-to-back 100-event posts, 20 s)")
         for label, checkpoint in [("checkpoint every 3 s", "3s"), ("no checkpoint", "1h")]:
