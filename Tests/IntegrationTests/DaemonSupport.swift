@@ -128,6 +128,11 @@ enum HTTPClient {
         if method == "POST" || !body.isEmpty { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"
         try write(fd, Array(head.utf8) + body)
+        return try parse(readToEnd(fd))
+    }
+
+    /// Everything the peer sends until it closes the connection (or the read fails).
+    static func readToEnd(_ fd: Int32) -> [UInt8] {
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -135,7 +140,7 @@ enum HTTPClient {
             if count <= 0 { break }
             response.append(contentsOf: buffer[0..<count])
         }
-        return try parse(response)
+        return response
     }
 
     static func connect(port: Int) throws -> Int32 {

@@ -334,13 +334,6 @@ struct DurabilityTests {
         let written = (try? HTTPClient.write(fd, Array(head.utf8) + bytes)) != nil
         kill(pid, SIGKILL)
         guard written else { return nil }
-        var response: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = read(fd, &buffer, buffer.count)
-            if count <= 0 { break }
-            response.append(contentsOf: buffer[0..<count])
-        }
-        return (try? HTTPClient.parse(response))?.status
+        return (try? HTTPClient.parse(HTTPClient.readToEnd(fd)))?.status
     }
 }
