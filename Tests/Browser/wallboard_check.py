@@ -238,9 +238,14 @@ def main():
         silence = None
         if args.silence:
             browser.evaluate(SILENCE_JS)
-            browser.wait_for(lambda s: any(r["state"] == "stale" for r in browser.records())
-                             and s["state"] == "live", "stale, then live again after reconnecting")
-            silence = {"records": browser.records(), "state": browser.wait_for(lambda s: True, "a state")}
+            # Judged on the recorded sequence alone: the state and the records are read by two
+            # evaluations, and a live state read before the page went stale must not count.
+            def stale_then_live(_state):
+                states = [record["state"] for record in browser.records()]
+                return "stale" in states and "live" in states[states.index("stale"):]
+            browser.wait_for(stale_then_live, "stale, then live again after reconnecting")
+            silence = {"records": browser.records(),
+                       "state": browser.wait_for(lambda s: s["state"] == "live", "live after reconnecting")}
         dropped = None
         if args.then_kill:
             os.kill(args.then_kill, signal.SIGTERM)
