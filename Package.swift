@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // simdjson behind a tiny C ABI: the only C++ in the tree (see notes/engineering.md).
@@ -39,10 +40,13 @@ let package = Package(
         ),
         // zlib for gzip request and response bodies.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // What every layer above the pure core shares: the one lock type, the clocks and the
+        // errno error. Depends on nothing of ours.
+        .target(name: "CallPulseSupport", swiftSettings: strictSwift),
         // The HTTP adapter: the one place that calls libmicrohttpd.
         .target(
             name: "CallPulseHTTP",
-            dependencies: ["CMicroHTTPD", "CZlib", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CMicroHTTPD", "CZlib", "CallPulseSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSwift
         ),
         // The pure domain: events, calls, queues, windows, snapshot. No I/O; clocks are passed in.
@@ -57,16 +61,21 @@ let package = Package(
             dependencies: ["CallPulseCore"],
             swiftSettings: strictSwift
         ),
-        // The application: config files, replay driver, traffic simulator.
+        // The daemon and the application around the core: inputs, the ingest pipeline, the
+        // engine host, views, alerting, persistence, config, replay and the simulator, run as
+        // services in one ServiceGroup.
         .target(
             name: "CallPulseServer",
             dependencies: [
                 "CallPulseCore",
                 "CallPulseAlerting",
                 "CallPulseHTTP",
+                "CallPulseSupport",
                 "CZlib",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift
         ),
@@ -76,6 +85,7 @@ let package = Package(
             dependencies: [
                 "CallPulseCore",
                 "CallPulseServer",
+                "CallPulseSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -128,12 +138,12 @@ let package = Package(
         ),
         .testTarget(
             name: "CallPulseServerTests",
-            dependencies: ["CallPulseServer", "CallPulseHTTP", "CallPulseCore"],
+            dependencies: ["CallPulseServer", "CallPulseHTTP", "CallPulseCore", "CallPulseSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["CallPulseCore", "CallPulseServer", "CallPulseHTTP"],
+            dependencies: ["CallPulseCore", "CallPulseServer", "CallPulseHTTP", "CallPulseSupport"],
             swiftSettings: strictSwift
         ),
     ],

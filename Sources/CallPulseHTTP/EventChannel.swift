@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import CallPulseSupport
 
 /// The outgoing side of one streaming response (Server-Sent Events): producers `send`
 /// bytes from any thread; the server drains them when the socket can take more and parks

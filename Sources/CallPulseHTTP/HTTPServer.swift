@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import CallPulseSupport
 import Logging
 
 #if canImport(Glibc)

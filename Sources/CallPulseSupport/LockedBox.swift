@@ -17,7 +17,12 @@ public final class LockedBox<Value>: @unchecked Sendable {
     public init(_ value: Value) {
         self.value = value
         pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&changed, nil)
+        // Timed waits measure against the monotonic clock: a wall-clock step must not stretch them.
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(&changed, &attributes)
+        pthread_condattr_destroy(&attributes)
     }
 
     deinit {
@@ -35,6 +40,36 @@ public final class LockedBox<Value>: @unchecked Sendable {
             pthread_mutex_unlock(&mutex)
         }
         while !ready(value) { pthread_cond_wait(&changed, &mutex) }
+        return try body(&value)
+    }
+
+    /// Waits until `ready` holds for the value or `nanoseconds` have passed, then runs `body`
+    /// with exclusive access (`body` learns whether `ready` held) and wakes every other waiter.
+    public func withLock<Result>(waitingUntil ready: (Value) -> Bool, atMost nanoseconds: UInt64,
+                                 _ body: (inout Value, _ ready: Bool) throws -> Result) rethrows -> Result {
+        var deadline = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &deadline)
+        let total = UInt64(deadline.tv_nsec) + nanoseconds % 1_000_000_000
+        deadline.tv_sec += Int(nanoseconds / 1_000_000_000) + Int(total / 1_000_000_000)
+        deadline.tv_nsec = Int(total % 1_000_000_000)
+        pthread_mutex_lock(&mutex)
+        defer {
+            pthread_cond_broadcast(&changed)
+            pthread_mutex_unlock(&mutex)
+        }
+        while !ready(value) {
+            if pthread_cond_timedwait(&changed, &mutex, &deadline) == ETIMEDOUT { break }
+        }
+        return try body(&value, ready(value))
+    }
+
+    /// Runs `body` with exclusive access, then wakes every waiter: for a change someone waits for.
+    public func withLockNotifyingWaiters<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        pthread_mutex_lock(&mutex)
+        defer {
+            pthread_cond_broadcast(&changed)
+            pthread_mutex_unlock(&mutex)
+        }
         return try body(&value)
     }
 
