@@ -11,11 +11,14 @@ let host: EngineHost = {
     settings.maxActiveCalls = 4096
     return try! EngineHost(settings: settings)  // fixed, valid settings: cannot fail
 }()
+let pipeline = IngestPipeline(engine: host)
 let renderer = MetricsRenderer()
 nonisolated(unsafe) var inputs = 0  // libFuzzer calls the target from one thread only
 
 func fuzzOne(_ bytes: UnsafeRawBufferPointer) {
-    let report = host.ingest(Array(bytes), receivedAt: 1_795_000_000_000 + EpochMillis(inputs))
+    guard case .processed(let report) = pipeline.ingest(Array(bytes), receivedAt: 1_795_000_000_000 + EpochMillis(inputs)) else {
+        preconditionFailure("a pipeline without a journal is always open")
+    }
     precondition(report.total == report.accepted + report.ignored + report.rejected)
     for error in report.errors { precondition(!error.rejection.detail.isEmpty) }
     let typed = bytes.bindMemory(to: UInt8.self)

@@ -3,7 +3,7 @@ import Foundation
 
 /// The `callpulse` command line.
 @main
-struct CallPulseCommand: ParsableCommand {
+struct CallPulseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "callpulse",
         abstract: "Real-time metrics and alerting for contact-center call queues.",
@@ -13,10 +13,14 @@ struct CallPulseCommand: ParsableCommand {
 
     /// Exit codes are the product's contract: 0 success, 1 failure, 2 usage error
     /// (ArgumentParser's own usage code is 64).
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch {
             if exitCode(for: error) == .validationFailure {
                 StandardError.write(fullMessage(for: error))

@@ -6,8 +6,3 @@ enum StandardError {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }
-
-/// The wall clock in ms, read only at the edge.
-func wallClockMillis() -> Int64 {
-    Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
-}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CallPulseCore
 import CallPulseServer
+import CallPulseSupport
 import Foundation
 
 /// `callpulse replay`: events from files or stdin, on the event clock, to a final snapshot.
@@ -56,7 +57,7 @@ struct ReplayCommand: ParsableCommand {
                 throw ExitCode.failure
             }
         }
-        let snapshot = session.snapshot(wallNow: wallClockMillis())
+        let snapshot = session.snapshot(wallNow: SystemClock.wallMillis())
         switch format {
         case .json:
             FileHandle.standardOutput.write(Data(SnapshotJSON.renderBytes(snapshot)))

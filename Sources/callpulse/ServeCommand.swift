@@ -5,7 +5,7 @@ import Foundation
 import Logging
 
 /// `callpulse serve`: the daemon.
-struct ServeCommand: ParsableCommand {
+struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the daemon: ingest events, serve /metrics, the JSON API and the landing page.",
@@ -44,7 +44,7 @@ struct ServeCommand: ParsableCommand {
         if let logFormat, !["text", "json"].contains(logFormat) { throw ValidationError("--log-format must be text or json") }
     }
 
-    func run() throws {
+    func run() async throws {
         var configuration = Configuration()
         if let config {
             do {
@@ -74,7 +74,7 @@ struct ServeCommand: ParsableCommand {
         options.version = Version.string
         do {
             let daemon = try Daemon(options: options, logger: logger)
-            try daemon.run()
+            try await daemon.run()
         } catch {
             logger.critical("cannot start: \(error.description)")
             throw ExitCode.failure

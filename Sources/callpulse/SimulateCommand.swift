@@ -1,6 +1,7 @@
 import ArgumentParser
 import CallPulseCore
 import CallPulseServer
+import CallPulseSupport
 import Foundation
 
 /// `callpulse simulate`: realistic, seeded call traffic as NDJSON.
@@ -107,13 +108,13 @@ struct SimulateCommand: ParsableCommand {
             token = text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         var feeder = TargetFeeder(target: target, token: token)
-        let begin = Self.wallClock()
+        let begin = SystemClock.wallMillis()
         let end = begin + ValueParsers.duration(duration)!
         var pacer = LivePacer(generator: TrafficGenerator(queues: queues, eventsPerSecond: rate, start: begin, seed: seed))
         var lastReport = begin
         var fatal: TargetFeeder.Fatal?
         StandardError.write("callpulse: posting about \(Int(rate)) events/s for \(queues) queues to \(feeder.url) for \(duration)")
-        pacer.run(clock: Self.wallClock, keepGoing: { fatal == nil && Self.wallClock() < end && count.map { feeder.totals.generated < $0 } ?? true }) { body, events, now in
+        pacer.run(clock: SystemClock.wallMillis, keepGoing: { fatal == nil && SystemClock.wallMillis() < end && count.map { feeder.totals.generated < $0 } ?? true }) { body, events, now in
             do throws(TargetFeeder.Fatal) {
                 try feeder.send(body, count: events)
             } catch {
@@ -128,7 +129,7 @@ struct SimulateCommand: ParsableCommand {
             StandardError.write("callpulse: \(fatal.description)")
             throw ExitCode.failure
         }
-        StandardError.write(Self.progress(feeder, seconds: Double(Self.wallClock() - begin) / 1000))
+        StandardError.write(Self.progress(feeder, seconds: Double(SystemClock.wallMillis() - begin) / 1000))
         if feeder.pending > 0 {
             StandardError.write("callpulse: \(feeder.pending) events were never stored by the target")
             throw ExitCode.failure
@@ -142,5 +143,4 @@ struct SimulateCommand: ParsableCommand {
         return line
     }
 
-    static func wallClock() -> EpochMillis { EpochMillis(Date().timeIntervalSince1970 * 1000) }
 }

@@ -1,5 +1,6 @@
 import CallPulseAlerting
 import CallPulseHTTP
+import CallPulseSupport
 import Foundation
 import Logging
 import Testing
@@ -65,7 +66,8 @@ struct HookQueueTests {
         config.maxRetries = 0
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let dispatcher = HookDispatcher(config: config, externalURL: "http://127.0.0.1:1", logger: logger)
+        let dispatcher = HookDispatcher(config: config, externalURL: { "http://127.0.0.1:1" }, logger: logger)
+        dispatcher.start()
         defer { dispatcher.stop() }
         let notification = AlertNotification(receiver: "stuck", items: [
             .init(status: "firing", labels: ["alertname": "A", "queue": "Billing"], annotations: [:], startsAt: 0, endsAt: nil)])

@@ -1,19 +1,20 @@
 import CallPulseCore
 import CallPulseHTTP
+import CallPulseSupport
 import Foundation
 
-/// Maps requests to handlers (interfaces.md, "HTTP"), enforcing methods and access rules.
+/// Maps requests to the ingest input and the views (README.md, "HTTP API"), enforcing
+/// methods and access rules.
 struct Router: Sendable {
     let host: EngineHost
+    let ingest: HTTPIngestInput
+    let pipeline: IngestPipeline
     let stats: LockedBox<DaemonStats>
     let status: StatusInfo
     let access: AccessPolicy
     let renderer: MetricsRenderer
-    let ready: LockedBox<Bool>
-    /// False once shutdown has begun: ingest answers 503 and applies nothing.
-    let accepting: LockedBox<Bool>
-    /// The alerting service once started (nil without a rules file).
-    let alerting: LockedBox<AlertService?>
+    /// nil without rules.
+    let alerting: AlertService?
     /// Reloads the rules file: a message on success, the problems on failure.
     let reloadRules: @Sendable () -> Result<String, ConfigProblems>
     let clock: @Sendable () -> EpochMillis
@@ -22,9 +23,9 @@ struct Router: Sendable {
     let store: DurableStore?
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
-        let started = DispatchTime.now().uptimeNanoseconds
+        let started = SystemClock.monotonicNanos()
         let (handler, response) = route(request)
-        let micros = Int64((DispatchTime.now().uptimeNanoseconds - started) / 1000)
+        let micros = Int64((SystemClock.monotonicNanos() - started) / 1000)
         stats.withLock { $0.record(handler: handler, code: response.status, micros: micros) }
         return response
     }
@@ -33,7 +34,7 @@ struct Router: Sendable {
         let path = request.path
         switch path {
         case "/api/v1/events":
-            return ("/api/v1/events", only("POST", request) ?? access.ingest(request) ?? ingest(request))
+            return ("/api/v1/events", only("POST", request) ?? access.ingest(request) ?? ingest.handle(request))
         case "/metrics":
             return ("/metrics", only("GET", request) ?? access.read(request) ?? metrics(request))
         case "/api/v1/queues":
@@ -52,7 +53,7 @@ struct Router: Sendable {
         case "/-/healthy":
             return ("/-/healthy", only("GET", request) ?? HTTPResponse(status: 200, contentType: "text/plain", text: "OK\n"))
         case "/-/ready":
-            let isReady = ready.withLock { $0 }
+            let isReady = pipeline.currentAdmission != .restoring
             return ("/-/ready", only("GET", request) ?? (isReady
                 ? HTTPResponse(status: 200, contentType: "text/plain", text: "ready\n")
                 : HTTPServer.error(503, "not_ready", "state is still being restored")))
@@ -76,51 +77,6 @@ struct Router: Sendable {
         var response = HTTPServer.error(405, "method_not_allowed", "\(request.path) accepts \(method) only, not \(request.method)")
         response.headers.append(("Allow", method))
         return response
-    }
-
-    // MARK: Ingest
-
-    private static let ingestTypes: Set<String> = ["application/json", "application/x-ndjson", "application/jsonl"]
-
-    private func ingest(_ request: HTTPRequest) -> HTTPResponse {
-        guard accepting.withLock({ $0 }) else {
-            return HTTPServer.error(503, "shutting_down", "the daemon is shutting down; nothing was applied, send again later")
-        }
-        guard ready.withLock({ $0 }) else {
-            return HTTPServer.error(503, "not_ready", "state is still being restored; nothing was applied, send again shortly")
-        }
-        if let type = request.header("content-type") {
-            let media = type.split(separator: ";", maxSplits: 1).first.map {
-                $0.trimmingCharacters(in: .whitespaces).lowercased()
-            } ?? ""
-            if !media.isEmpty && !Self.ingestTypes.contains(media) {
-                return HTTPServer.error(415, "unsupported_media_type",
-                    "Content-Type '\(type)' is not accepted; send application/json, application/x-ndjson or application/jsonl")
-            }
-        }
-        if request.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-            return IngestResponse.render(status: 400, report: .init(), error: ("empty_body", "the request body holds no events"))
-        }
-        let receivedAt = clock()
-        let report = host.ingest(request.body, receivedAt: receivedAt)
-        if let failure = report.storageFailure {
-            return HTTPServer.error(503, "cannot_store",
-                "the events could not be stored durably (\(failure)); nothing was applied, send again later")
-        }
-        if report.accepted > 0 { alerting.withLock { $0 }?.poke() }
-        if !report.delays.isEmpty {
-            stats.withLock { stats in for delay in report.delays { stats.eventDelay.observe(max(0, delay)) } }
-        }
-        if report.accepted + report.ignored > 0 { return IngestResponse.render(status: 200, report: report, error: nil) }
-        if report.total == 0 {  // "[]" or a byte-order mark alone: no event to reject either
-            return IngestResponse.render(status: 400, report: report, error: ("empty_body", "the request body holds no events"))
-        }
-        if report.total == 1, let only = report.errors.first {
-            return IngestResponse.render(status: 400, report: report,
-                                         error: (only.rejection.reason.rawValue, only.rejection.detail))
-        }
-        return IngestResponse.render(status: 400, report: report,
-                                     error: ("all_rejected", "every one of the \(report.total) events was rejected"))
     }
 
     // MARK: Reads
@@ -222,7 +178,7 @@ struct Router: Sendable {
     }
 
     func alertingView() -> AlertingView? {
-        guard let service = alerting.withLock({ $0 }) else { return nil }
+        guard let service = alerting else { return nil }
         let (ruleSet, evaluator, hooks) = service.snapshotOfState
         return AlertingView(ruleSet: ruleSet, alerts: evaluator.alerts, lastEvaluation: evaluator.lastEvaluation,
                             hooks: hooks)

@@ -1,16 +1,16 @@
 import CallPulseAlerting
 import CallPulseCore
-import CallPulseHTTP
+import CallPulseSupport
 import Foundation
 import Logging
 
-/// Evaluates the rules on a ticker and right after ingestion, and hands notifications to
-/// the hooks. Holds the rules so SIGHUP and `POST /-/reload` can swap them.
+/// Evaluates the rules every evaluation interval and right after events are applied, and
+/// hands notifications to the hook senders. Holds the rules so SIGHUP and `POST /-/reload`
+/// can swap them. Runs as a service on its own worker thread (see `service`).
 final class AlertService: Sendable {
     struct State: Sendable {
         var ruleSet: RuleSet
         var evaluator: AlertEvaluator
-        var dispatchers: [String: HookDispatcher]
         /// Last send per (hook, alert fingerprint), for `repeat_interval`.
         var lastSent: [String: EpochMillis] = [:]
     }
@@ -18,11 +18,10 @@ final class AlertService: Sendable {
     private let host: EngineHost
     private let clock: @Sendable () -> EpochMillis
     private let logger: Logger
-    private let externalURL: String
     let rulesFile: String
+    let hooks: HookSenders
     private let state: LockedBox<State>
-    private let wake = DispatchSemaphore(value: 0)
-    private let running = LockedBox(true)
+    private let worker: WorkerThread
     /// Called with every alert whenever one appears, changes state or goes (to save them).
     let onChange = LockedBox<ChangeHandler?>(nil)
 
@@ -32,45 +31,38 @@ final class AlertService: Sendable {
         init(_ body: @escaping @Sendable ([Alert]) -> Void) { self.body = body }
     }
 
-    init(rulesFile: String, ruleSet: RuleSet, host: EngineHost, externalURL: String, logger: Logger,
+    init(rulesFile: String, ruleSet: RuleSet, host: EngineHost, hooks: HookSenders, logger: Logger,
          clock: @escaping @Sendable () -> EpochMillis) {
         self.rulesFile = rulesFile
         self.host = host
         self.clock = clock
         self.logger = logger
-        self.externalURL = externalURL
-        state = LockedBox(State(ruleSet: ruleSet, evaluator: AlertEvaluator(rules: ruleSet.rules),
-                                dispatchers: Self.dispatchers(ruleSet, externalURL, logger)))
-        Thread.detachNewThread { [self] in run() }
+        self.hooks = hooks
+        state = LockedBox(State(ruleSet: ruleSet, evaluator: AlertEvaluator(rules: ruleSet.rules)))
+        worker = WorkerThread(name: "alerts", interval: .milliseconds(ruleSet.evaluationInterval))
     }
 
-    private static func dispatchers(_ set: RuleSet, _ url: String, _ logger: Logger) -> [String: HookDispatcher] {
-        Dictionary(uniqueKeysWithValues: set.hooks.map { ($0.name, HookDispatcher(config: $0, externalURL: url, logger: logger)) })
-    }
+    /// The evaluator as a service: a step per interval or poke.
+    var service: WorkerService { WorkerService(worker: worker, step: { [self] in evaluate() }) }
 
-    /// Asks for an evaluation now (after events changed the state).
-    func poke() { wake.signal() }
-
-    func stop() {
-        running.withLock { $0 = false }
-        wake.signal()
-        state.withLock { $0.dispatchers.values.forEach { $0.stop() } }
-    }
+    /// Asks for an evaluation now (after events changed the state); pokes coalesce.
+    func poke() { worker.wake() }
 
     /// Swaps in new rules: states of unchanged rules are kept; hooks are rebuilt.
     func reload(_ ruleSet: RuleSet) {
-        let old = state.withLock { state -> [HookDispatcher] in
-            let previous = Array(state.dispatchers.values)
+        state.withLock { state in
             state.ruleSet = ruleSet
             state.evaluator.reload(ruleSet.rules)
-            state.dispatchers = Self.dispatchers(ruleSet, externalURL, logger)
-            return previous
         }
-        old.forEach { $0.stop() }
-        wake.signal()
+        hooks.replace(with: ruleSet.hooks)
+        worker.setInterval(.milliseconds(ruleSet.evaluationInterval))
+        worker.wake()
     }
 
     var alerts: [Alert] { state.withLock { $0.evaluator.alerts } }
+
+    /// How many rules and hooks are in force (for the start-up log line).
+    var ruleCounts: (rules: Int, hooks: Int) { state.withLock { ($0.ruleSet.rules.count, $0.ruleSet.hooks.count) } }
 
     /// Puts back alert states saved before a restart; firing ones count as notified now.
     func restore(_ alerts: [Alert]) {
@@ -85,21 +77,10 @@ final class AlertService: Sendable {
             }
         }
     }
-    var snapshotOfState: (RuleSet, AlertEvaluator, [(HookConfig, HookDispatcher.Counts)]) {
-        state.withLock { state in
-            (state.ruleSet, state.evaluator,
-             state.ruleSet.hooks.compactMap { hook in state.dispatchers[hook.name].map { (hook, $0.counts.withLock { $0 }) } })
-        }
-    }
 
-    private func run() {
-        while running.withLock({ $0 }) {
-            let interval = state.withLock { $0.ruleSet.evaluationInterval }
-            _ = wake.wait(timeout: .now() + .milliseconds(Int(interval)))
-            while wake.wait(timeout: .now()) == .success {}  // coalesce pokes
-            guard running.withLock({ $0 }) else { return }
-            evaluate()
-        }
+    var snapshotOfState: (RuleSet, AlertEvaluator, [(HookConfig, HookDispatcher.Counts)]) {
+        let (ruleSet, evaluator) = state.withLock { ($0.ruleSet, $0.evaluator) }
+        return (ruleSet, evaluator, hooks.counts(for: ruleSet.hooks))
     }
 
     private func evaluate() {
@@ -116,7 +97,7 @@ final class AlertService: Sendable {
                     "alert": "\(alert.rule)", "queue": "\(alert.queue)", "value": "\(alert.value)",
                     "summary": "\(alert.annotations["summary"] ?? "")"])
                 for hookName in rules[alert.rule]?.hooks ?? [] {
-                    guard let dispatcher = state.dispatchers[hookName] else { continue }
+                    guard let dispatcher = hooks.dispatcher(named: hookName) else { continue }
                     if item.status == "resolved" && !dispatcher.config.sendResolved { continue }
                     dispatcher.enqueue(AlertNotification(receiver: hookName, items: [item]))
                     state.lastSent[hookName + "/" + AlertNotification.fingerprint(alert.labels)] = now
@@ -125,7 +106,7 @@ final class AlertService: Sendable {
             // Re-send alerts still firing once their hook's repeat interval has passed.
             for alert in state.evaluator.alerts where alert.state == .firing {
                 for hookName in rules[alert.rule]?.hooks ?? [] {
-                    guard let dispatcher = state.dispatchers[hookName] else { continue }
+                    guard let dispatcher = hooks.dispatcher(named: hookName) else { continue }
                     let key = hookName + "/" + AlertNotification.fingerprint(alert.labels)
                     if let last = state.lastSent[key], now - last >= dispatcher.config.repeatInterval {
                         dispatcher.enqueue(AlertNotification(receiver: hookName, items: [Self.item(.firing(alert)).1]))

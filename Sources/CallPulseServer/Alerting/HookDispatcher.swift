@@ -1,13 +1,16 @@
 import CallPulseAlerting
 import CallPulseHTTP
+import CallPulseSupport
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 import Logging
 
-/// Delivers one hook's notifications from a bounded queue on its own thread, with a
-/// timeout per attempt and exponential backoff; ingestion never waits for it.
+/// Delivers one hook's notifications from a bounded queue on its own worker thread, with a
+/// timeout per attempt and exponential backoff; ingestion never waits for it. A stop gives
+/// up on the delivery in flight and drops what is queued (counted), so a receiver that
+/// hangs cannot hold the daemon's shutdown.
 final class HookDispatcher: Sendable {
     static let queueLimit = 1000
 
@@ -19,16 +22,19 @@ final class HookDispatcher: Sendable {
     }
 
     let config: HookConfig
-    private let externalURL: String
+    /// This daemon's URL for payloads; known once the HTTP server has bound its port.
+    private let externalURL: @Sendable () -> String
     private let logger: Logger
     private let pending = LockedBox<[AlertNotification]>([])
-    private let wake = DispatchSemaphore(value: 0)
-    private let running = LockedBox(true)
+    private let worker: WorkerThread
+    /// The request in flight, so a stop can cancel it.
+    private let inFlight = LockedBox<URLSessionDataTask?>(nil)
     let counts = LockedBox(Counts())
     private let token: String?
     private let session: URLSession
 
-    init(config: HookConfig, externalURL: String, logger: Logger) {
+    init(config: HookConfig, externalURL: @escaping @Sendable () -> String, logger: Logger) {
+        worker = WorkerThread(name: "hook \(config.name)", interval: nil)
         self.config = config
         self.externalURL = externalURL
         self.logger = logger
@@ -38,8 +44,21 @@ final class HookDispatcher: Sendable {
         configuration.timeoutIntervalForRequest = Double(config.timeout) / 1000
         configuration.timeoutIntervalForResource = Double(config.timeout) / 1000
         session = URLSession(configuration: configuration)
-        Thread.detachNewThread { [self] in run() }
     }
+
+    /// Starts delivering; `whenFinished` runs once the sender has stopped.
+    func start(whenFinished: @escaping @Sendable () -> Void = {}) {
+        worker.run(step: { [self] in deliverPending() }, finally: { [self] in dropPending() }, whenFinished: whenFinished)
+    }
+
+    /// Gives up on the delivery in flight and stops; what is still queued is dropped.
+    func stop() {
+        worker.requestStop()
+        inFlight.withLock { $0 }?.cancel()
+    }
+
+    /// Blocks until a started sender has stopped.
+    func waitUntilStopped() { worker.waitUntilFinished() }
 
     /// Queues a notification; drops it (counted) when the queue is full.
     func enqueue(_ notification: AlertNotification) {
@@ -49,25 +68,24 @@ final class HookDispatcher: Sendable {
             return true
         }
         if accepted {
-            wake.signal()
+            worker.wake()
         } else {
             counts.withLock { $0.dropped += 1 }
             logger.warning("hook queue full: notification dropped", metadata: ["hook": "\(config.name)"])
         }
     }
 
-    func stop() {
-        running.withLock { $0 = false }
-        wake.signal()
+    private func deliverPending() {
+        while !worker.isStopping, let notification = pending.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
+            deliver(notification)
+        }
     }
 
-    private func run() {
-        while running.withLock({ $0 }) {
-            wake.wait()
-            while let notification = pending.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
-                deliver(notification)
-            }
-        }
+    private func dropPending() {
+        let dropped = pending.withLock { queue -> Int in defer { queue = [] }; return queue.count }
+        guard dropped > 0 else { return }
+        counts.withLock { $0.dropped += Int64(dropped) }
+        logger.warning("hook stopped with notifications undelivered", metadata: ["hook": "\(config.name)", "dropped": "\(dropped)"])
     }
 
     /// Seconds to wait after failed attempt `attempt` (0-based): 0.25 s, doubling, at most 30 s.
@@ -88,8 +106,8 @@ final class HookDispatcher: Sendable {
             }
             logger.warning("hook delivery failed", metadata: ["hook": "\(config.name)", "attempt": "\(attempt + 1)",
                                                               "error": "\(error)"])
-            guard attempt < config.maxRetries, running.withLock({ $0 }) else { break }
-            Thread.sleep(forTimeInterval: Self.backoff(afterAttempt: attempt))
+            guard attempt < config.maxRetries, !worker.isStopping else { break }
+            guard !worker.sleep(seconds: Self.backoff(afterAttempt: attempt)) else { break }
         }
         counts.withLock { $0.dropped += 1 }
     }
@@ -98,19 +116,23 @@ final class HookDispatcher: Sendable {
     private func attemptOnce(_ notification: AlertNotification) -> String? {
         switch config.kind {
         case .webhook:
-            return post(config.url, notification.webhookPayload(externalURL: externalURL))
+            return post(config.url, notification.webhookPayload(externalURL: externalURL()))
         case .alertmanager:
             let base = config.url.hasSuffix("/") ? String(config.url.dropLast()) : config.url
-            return post(base + "/api/v2/alerts", notification.alertmanagerPayload(externalURL: externalURL))
+            return post(base + "/api/v2/alerts", notification.alertmanagerPayload(externalURL: externalURL()))
         case .exec:
-            return execute(notification.webhookPayload(externalURL: externalURL))
+            return execute(notification.webhookPayload(externalURL: externalURL()))
         }
     }
 
     private func post(_ url: String, _ body: String) -> String? {
         var headers = [("Content-Type", "application/json")] + config.headers.map { ($0.key, $0.value) }
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
-        return HTTPPost.send(session, url: url, body: Data(body.utf8), headers: headers, timeoutMillis: config.timeout).failure
+        return HTTPPost.send(session, url: url, body: Data(body.utf8), headers: headers, timeoutMillis: config.timeout,
+                             started: { [inFlight, worker] task in
+                                 inFlight.withLock { $0 = task }
+                                 if worker.isStopping { task.cancel() }  // a stop that came just before
+                             }).failure
     }
 
     private func execute(_ payload: String) -> String? {
@@ -129,7 +151,7 @@ final class HookDispatcher: Sendable {
         input.fileHandleForWriting.write(Data(payload.utf8))
         try? input.fileHandleForWriting.close()
         let deadline = Date().addingTimeInterval(Double(config.timeout) / 1000)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        while process.isRunning && Date() < deadline && !worker.isStopping { Thread.sleep(forTimeInterval: 0.01) }
         if process.isRunning {
             process.terminate()
             return "timed out after \(config.timeout) ms"

@@ -1,6 +1,6 @@
 import CallPulseAlerting
 import CallPulseCore
-import CallPulseHTTP
+import CallPulseSupport
 import Foundation
 import Logging
 #if canImport(Glibc)
@@ -14,6 +14,9 @@ import Glibc
 ///
 /// Files: `journal-<first sequence>.log` segments, `checkpoint-<sequence>.state` (the state
 /// after every record before that sequence), `alerts.json` (alert states).
+///
+/// Its writer is a worker thread (`JournalService` runs it): it commits what is queued,
+/// checkpoints when due, and on a graceful stop drains the queue and writes a last checkpoint.
 final class DurableStore: Sendable {
     /// One ingest batch on its way to disk and into the engine.
     final class Batch: Sendable {
@@ -55,7 +58,6 @@ final class DurableStore: Sendable {
         var lastCheckpointAt: EpochMillis = 0
         var recordsSinceCheckpoint = 0
         var checkpointRunning = false
-        var threadStarted = false
     }
 
     static let checkpointMagic: [UInt8] = Array("CPCHECK1".utf8)
@@ -66,9 +68,9 @@ final class DurableStore: Sendable {
     private let logger: Logger
     /// Batches waiting for the writer; `open` is false once stopping began.
     private let queue = LockedBox<(batches: [Batch], open: Bool)>(([], true))
-    private let wake = DispatchSemaphore(value: 0)
     private let writer = LockedBox(Writer())
-    private let running = LockedBox(true)
+    /// Commits group what arrived while the previous fdatasync ran; the interval paces checkpoints.
+    let worker = WorkerThread(name: "journal", interval: .milliseconds(500))
     let stats = LockedBox(Stats())
     /// Supplies a copy of the engine (copy-on-write: O(1) under its lock) and the alert states.
     /// A class around the closure: a function type stored in a generic box came back wrapped in
@@ -78,7 +80,6 @@ final class DurableStore: Sendable {
         init(_ body: @escaping @Sendable () -> (Engine, [Alert])) { self.body = body }
     }
     private let capture = LockedBox<Capture?>(nil)
-    private let stopped = DispatchSemaphore(value: 0)
 
     init(directory: String, checkpointInterval: EpochMillis, logger: Logger) {
         self.directory = directory
@@ -94,10 +95,10 @@ final class DurableStore: Sendable {
     }
 
     /// Loads the newest usable checkpoint and replays the journal after it; then opens the
-    /// journal for appending and starts the writer thread.
+    /// journal for appending (the writer thread starts after, with the service).
     func recover(settings: Settings, replay: (inout Engine, [DecodeOutcome], EpochMillis) -> Void)
         throws(RecoveryError) -> (engine: Engine, alerts: [Alert]) {
-        let started = DispatchTime.now().uptimeNanoseconds
+        let started = SystemClock.monotonicNanos()
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -154,7 +155,7 @@ final class DurableStore: Sendable {
                     }
                     logger.warning("state: journal \(segment.name) has a torn or corrupt tail at byte \(offset); dropping its last \(bytes.count - offset) bytes (never acknowledged)")
                     guard truncate(path, off_t(offset)) == 0 else {
-                        throw RecoveryError(description: IOFailure("cannot truncate", path).description)
+                        throw RecoveryError(description: SystemCallError("cannot truncate", path).description)
                     }
                     break
                 }
@@ -172,7 +173,7 @@ final class DurableStore: Sendable {
             alerts = (try? JSONDecoder().decode([Alert].self, from: data)) ?? []
         }
         try openSegment(startingAt: next, reuse: segments.last.flatMap { $0.start <= next ? $0.name : nil })
-        let millis = Int64((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)
+        let millis = Int64((SystemClock.monotonicNanos() - started) / 1_000_000)
         stats.withLock {
             $0.recoveryMillis = millis
             $0.recoveredRecords = replayed
@@ -181,11 +182,9 @@ final class DurableStore: Sendable {
             "checkpoint_sequence": "\(from)", "journal_records": "\(replayed)", "calls": "\(state.recordCount)",
             "alerts": "\(alerts.count)"])
         writer.withLock {
-            $0.lastCheckpointAt = Daemon.wallClock()
+            $0.lastCheckpointAt = SystemClock.wallMillis()
             $0.recordsSinceCheckpoint = Int(replayed)  // so a graceful stop folds them into a checkpoint
-            $0.threadStarted = true
         }
-        Thread.detachNewThread { [self] in run() }
         return (state, alerts)
     }
 
@@ -203,7 +202,7 @@ final class DurableStore: Sendable {
     private func openSegment(startingAt sequence: UInt64, reuse name: String?) throws(RecoveryError) {
         let path = directory + "/" + (name ?? Self.segmentName(sequence))
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw RecoveryError(description: IOFailure("cannot open the journal", path).description) }
+        guard fd >= 0 else { throw RecoveryError(description: SystemCallError("cannot open the journal", path).description) }
         var info = stat()
         fstat(fd, &info)
         try? FileIO.syncDirectory(directory)
@@ -232,34 +231,30 @@ final class DurableStore: Sendable {
             return true
         }
         guard queued else { return "the daemon is stopping" }
-        wake.signal()
+        worker.wake()
         batch.done.wait()
         return batch.failure.withLock { $0 }
     }
 
-    private func run() {
-        while running.withLock({ $0 }) {
-            _ = wake.wait(timeout: .now() + .milliseconds(500))
-            commitPending()
-            checkpointIfDue(force: false)
-        }
+    /// One round of the writer: commit what is queued, then checkpoint if due.
+    func writerStep() {
         commitPending()
-        stopped.signal()
+        checkpointIfDue(force: false)
     }
 
     /// Group commit: every waiting batch in one write and one fdatasync, then applied in order.
     private func commitPending() {
         let group = queue.withLock { queue -> [Batch] in defer { queue.batches = [] }; return queue.batches }
         guard !group.isEmpty else { return }
-        var failure: IOFailure?
+        var failure: SystemCallError?
         writer.withLock { writer in
             var buffer: [UInt8] = []
             buffer.reserveCapacity(group.reduce(0) { $0 + $1.payload.count + JournalRecord.headerSize })
             for (index, batch) in group.enumerated() {
                 JournalRecord.frame(batch.payload, sequence: writer.nextSequence + UInt64(index), into: &buffer)
             }
-            do throws(IOFailure) {
-                if writer.fd < 0 { throw IOFailure("no journal segment is open in", directory, errno: EBADF) }
+            do throws(SystemCallError) {
+                if writer.fd < 0 { throw SystemCallError("no journal segment is open in", directory, errno: EBADF) }
                 try FileIO.writeAll(writer.fd, buffer, path: writer.path)
                 try FileIO.sync(writer.fd, path: writer.path)
                 writer.size += Int64(buffer.count)
@@ -309,7 +304,7 @@ final class DurableStore: Sendable {
     /// a new segment, takes a copy of the engine, and writes it from another thread.
     private func checkpointIfDue(force: Bool) {
         guard let capture = capture.withLock({ $0 }) else { return }
-        let now = Daemon.wallClock()
+        let now = SystemClock.wallMillis()
         let plan = writer.withLock { writer -> (UInt64, String)? in
             guard !writer.checkpointRunning, force || (writer.recordsSinceCheckpoint > 0
                   && now - writer.lastCheckpointAt >= checkpointInterval) else { return nil }
@@ -317,7 +312,7 @@ final class DurableStore: Sendable {
             let path = directory + "/" + Self.segmentName(sequence)
             let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                logger.warning("state: \(IOFailure("cannot create", path).description); the checkpoint waits")
+                logger.warning("state: \(SystemCallError("cannot create", path).description); the checkpoint waits")
                 return nil
             }
             if writer.fd >= 0 { close(writer.fd) }
@@ -334,13 +329,13 @@ final class DurableStore: Sendable {
         let (engine, alerts) = capture.body()
         let write: @Sendable () -> Void = { [self] in
             writeCheckpoint(engine, alerts: alerts, sequence: sequence)
-            writer.withLock { $0.checkpointRunning = false }
+            writer.withLockNotifyingWaiters { $0.checkpointRunning = false }
         }
         if force { write() } else { Thread.detachNewThread(write) }
     }
 
     private func writeCheckpoint(_ engine: Engine, alerts: [Alert], sequence: UInt64) {
-        let started = DispatchTime.now().uptimeNanoseconds
+        let started = SystemClock.monotonicNanos()
         let state = engine.encodeState()
         var bytes = Self.checkpointMagic
         JournalRecord.append(Self.checkpointVersion, to: &bytes)
@@ -349,14 +344,14 @@ final class DurableStore: Sendable {
         JournalRecord.append(JournalRecord.checksum([], state[...]), to: &bytes)
         bytes += state
         let name = Self.checkpointName(sequence)
-        do throws(IOFailure) {
+        do throws(SystemCallError) {
             try FileIO.writeAtomically(bytes, to: directory + "/" + name)
             saveAlerts(alerts)
             prune()
-            let millis = Int64((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)
+            let millis = Int64((SystemClock.monotonicNanos() - started) / 1_000_000)
             stats.withLock {
                 $0.checkpoints += 1
-                $0.lastCheckpointAt = Daemon.wallClock()
+                $0.lastCheckpointAt = SystemClock.wallMillis()
                 $0.lastCheckpointMillis = millis
                 $0.lastCheckpointBytes = Int64(bytes.count)
             }
@@ -398,21 +393,19 @@ final class DurableStore: Sendable {
     /// Alert states, saved whenever they change (small; atomic like a checkpoint).
     func saveAlerts(_ alerts: [Alert]) {
         guard let data = try? JSONEncoder().encode(alerts) else { return }
-        do throws(IOFailure) {
+        do throws(SystemCallError) {
             try FileIO.writeAtomically([UInt8](data), to: directory + "/alerts.json")
         } catch {
             logger.warning("state: cannot save alert states: \(error.description)")
         }
     }
 
-    /// Drains the journal, writes a final checkpoint and closes (graceful stop).
-    func stop() {
-        guard running.withLock({ value -> Bool in defer { value = false }; return value }) else { return }
-        queue.withLock { $0.open = false }  // the writer's last round takes whatever is queued
-        guard writer.withLock({ $0.threadStarted }) else { return }  // state was never restored
-        wake.signal()
-        stopped.wait()
-        while writer.withLock({ $0.checkpointRunning }) { usleep(10_000) }
+    /// The writer's last round on a graceful stop: refuses new batches, commits whatever is
+    /// queued, waits for a checkpoint in progress, writes a final one and closes.
+    func writerFinish() {
+        queue.withLock { $0.open = false }
+        commitPending()
+        writer.withLock(waitingUntil: { !$0.checkpointRunning }) { _ in }
         if writer.withLock({ $0.recordsSinceCheckpoint }) > 0 { checkpointIfDue(force: true) }
         writer.withLock { writer in
             if writer.fd >= 0 { close(writer.fd) }

@@ -1,4 +1,5 @@
 import CallPulseCore
+import CallPulseSupport
 
 /// Streams events from a file descriptor in the input shapes of events.md. NDJSON is read
 /// in chunks, so memory grows with the longest line, not with the input; a JSON array
@@ -21,7 +22,7 @@ struct EventStream {
     }
 
     /// Reads the whole input, calling `emit` with each event's outcome in order.
-    mutating func run(_ emit: (PositionedOutcome) -> Void) throws(ReadError) {
+    mutating func run(_ emit: (PositionedOutcome) -> Void) throws(SystemCallError) {
         try fillUntilFirstLine()
         let content = buffer.content
         if content.count >= 3 && content[0] == 0xEF && content[1] == 0xBB && content[2] == 0xBF { buffer.consume(3) }
@@ -54,7 +55,7 @@ struct EventStream {
         return .lines
     }
 
-    private mutating func streamLines(_ emit: (PositionedOutcome) -> Void) throws(ReadError) {
+    private mutating func streamLines(_ emit: (PositionedOutcome) -> Void) throws(SystemCallError) {
         var line = 1
         var index = 0
         var skippingLongLine = false
@@ -97,11 +98,11 @@ struct EventStream {
         index += 1
     }
 
-    private mutating func readChunk() throws(ReadError) {
+    private mutating func readChunk() throws(SystemCallError) {
         if try !buffer.fill(from: fd, chunk: Self.chunkSize) { atEnd = true }
     }
 
-    private mutating func fillUntilFirstLine() throws(ReadError) {
+    private mutating func fillUntilFirstLine() throws(SystemCallError) {
         while !atEnd {
             let content = buffer.content
             if let first = InputScan.firstSignificant(content, from: 0),

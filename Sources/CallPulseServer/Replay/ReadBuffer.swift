@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import CallPulseSupport
 import Glibc
 #endif
 import CallPulseCore
@@ -40,7 +41,7 @@ final class ReadBuffer {
     }
 
     /// Reads once from `fd`; returns false at end of input.
-    func fill(from fd: Int32, chunk: Int) throws(ReadError) -> Bool {
+    func fill(from fd: Int32, chunk: Int) throws(SystemCallError) -> Bool {
         if start > 0 && (capacity - JSONText.padding - end) < chunk {
             storage.copyMemory(from: storage + start, byteCount: end - start)
             end -= start
@@ -59,7 +60,7 @@ final class ReadBuffer {
             let got = read(fd, storage + end, chunk)
             if got < 0 {
                 if errno == EINTR { continue }
-                throw ReadError(code: errno)
+                throw SystemCallError(errno: errno)
             }
             end += got
             // Keep the padding zeroed: a previous, longer fill may have left bytes there.
@@ -67,10 +68,4 @@ final class ReadBuffer {
             return got > 0
         }
     }
-}
-
-/// A failed read(2), with the system's message.
-struct ReadError: Error, CustomStringConvertible {
-    var code: Int32
-    var description: String { String(cString: strerror(code)) }
 }

@@ -1,5 +1,6 @@
 import CallPulseCore
 import CallPulseHTTP
+import CallPulseSupport
 import Foundation
 
 /// `callpulse replay`: feeds inputs in order through one engine on the event clock.
@@ -38,7 +39,7 @@ public struct ReplaySession {
     private struct Handoff {
         var batches: [Batch] = []
         var finished = false
-        var failure: ReadError?
+        var failure: SystemCallError?
     }
 
     /// Replays one input from a file descriptor; rejected events are reported as `NAME:LINE: REASON: detail`.
@@ -65,7 +66,7 @@ public struct ReplaySession {
     private static func decode(fd: Int32, into handoff: LockedBox<Handoff>) {
         var stream = EventStream(fd: fd, reader: EventReader())
         var batch = Batch()
-        var failure: ReadError?
+        var failure: SystemCallError?
         do {
             try stream.run { positioned in
                 batch.outcomes.append(positioned.outcome)

@@ -1,14 +1,25 @@
+import CallPulseAlerting
 import CallPulseCore
 import CallPulseHTTP
+import CallPulseSupport
 import Foundation
 import Logging
+import ServiceLifecycle
 
-/// `callpulse serve`: the engine behind the HTTP server, until a signal stops it.
+/// `callpulse serve`: builds the parts — engine host, ingest pipeline, inputs, views, alerting,
+/// journal — and runs every long-running one as a service in one `ServiceGroup`
+/// (docs/architecture.md, "Services"). Services start in the order of `services` and stop in
+/// the reverse: the demo, then ingest closes, the live feed ends the streams, the HTTP server
+/// finishes its requests, alert evaluation stops, the hook senders give up, and the journal
+/// drains and writes its last checkpoint. A graceful stop that outlasts `shutdown_timeout` is
+/// cut short with a log line naming what did not stop.
 public final class Daemon: Sendable {
     public struct Options: Sendable {
         public var configuration: Configuration
         public var demo = false
         public var version = "0.1.0"
+        /// How long a graceful stop may take before the process exits anyway.
+        public var shutdownTimeout: Duration = .seconds(10)
 
         public init(configuration: Configuration) { self.configuration = configuration }
     }
@@ -31,23 +42,21 @@ public final class Daemon: Sendable {
     let options: Options
     let logger: Logger
     let host: EngineHost
+    let pipeline: IngestPipeline
     let server: HTTPServer
     let address: SocketAddress
     let feed: LiveFeed
     private let router: Router
     /// The state directory's journal and checkpoints; nil without `state_dir`.
     let store: DurableStore?
-    /// False until state is restored (`/-/ready`, ingest 503 before).
-    private let ready: LockedBox<Bool>
-    /// Why the daemon gave up after starting (state that cannot be restored).
-    private let fatal = LockedBox<String?>(nil)
-    private let reloadRules: @Sendable () -> Result<String, ConfigProblems>
-    private let demoRunning = LockedBox(false)
-    private let accepting = LockedBox(true)
-    private let alerting = LockedBox<AlertService?>(nil)
+    /// nil without rules (no rules file and no demo).
+    let alerting: AlertService?
+    let hooks: HookSenders?
+    private let demo: DemoInput?
     private let stats: LockedBox<DaemonStats>
-    /// The rules loaded at start, until the alert service takes them over.
-    private let initialRules: RuleSet?
+    /// `http://HOST:PORT` once the server has bound its port (hook payloads link to it).
+    private let externalURL = LockedBox("")
+    private let reloadRules: @Sendable () -> Result<String, ConfigProblems>
 
     public init(options: Options, logger: Logger) throws(StartError) {
         self.options = options
@@ -76,6 +85,7 @@ public final class Daemon: Sendable {
             }
             tls = (key, certificate)
         }
+        let initialRules: RuleSet?
         if config.rulesFile.isEmpty {
             initialRules = options.demo
                 ? try? RulesLoader.parse(DemoRules.yaml, file: DemoRules.source, windows: config.core.windowMinutes) : nil
@@ -86,28 +96,36 @@ public final class Daemon: Sendable {
                 throw .setup("the rules file is invalid:\n" + error.description)
             }
         }
-        let startedAt = Self.wallClock()
+        let clock: @Sendable () -> EpochMillis = { SystemClock.wallMillis() }
+        let startedAt = clock()
         var initialStats = DaemonStats()
         initialStats.lastReloadSuccessAt = startedAt
         let stats = LockedBox(initialStats)
         self.stats = stats
-        let status = StatusInfo(version: options.version, startedAt: startedAt, listen: address.description,
-                                settings: config.core, maxBodyBytes: config.limits.maxBodyBytes,
-                                tokens: (access.ingestToken != nil, access.adminToken != nil, access.readToken != nil),
-                                tls: tls != nil)
+
+        // Alerting: the evaluator and the hook senders.
+        let externalURL = self.externalURL
+        if let initialRules {
+            let hooks = HookSenders(hooks: initialRules.hooks, externalURL: { externalURL.withLock { $0 } }, logger: logger)
+            self.hooks = hooks
+            alerting = AlertService(rulesFile: config.rulesFile, ruleSet: initialRules, host: host, hooks: hooks,
+                                    logger: logger, clock: clock)
+        } else {
+            hooks = nil
+            alerting = nil
+        }
         let alerting = self.alerting
         let rulesFile = config.rulesFile, windows = config.core.windowMinutes
-        let logger = self.logger
-        let reloadRules: @Sendable () -> Result<String, ConfigProblems> = {
-            guard let service = alerting.withLock({ $0 }) else {
+        reloadRules = {
+            guard let alerting else {
                 return .success(rulesFile.isEmpty ? "no rules file is configured; nothing to reload" : "not started yet")
             }
             do throws(ConfigProblems) {
                 let set = try RulesLoader.load(path: rulesFile, windows: windows)
-                service.reload(set)
+                alerting.reload(set)
                 stats.withLock {
                     $0.lastReloadSuccessful = true
-                    $0.lastReloadSuccessAt = Daemon.wallClock()
+                    $0.lastReloadSuccessAt = clock()
                 }
                 logger.info("rules reloaded", metadata: ["rules": "\(set.rules.count)", "hooks": "\(set.hooks.count)"])
                 return .success("reloaded \(set.rules.count) rules and \(set.hooks.count) hooks")
@@ -117,19 +135,31 @@ public final class Daemon: Sendable {
                 return .failure(error)
             }
         }
-        let feed = LiveFeed(host: host, maxClients: config.limits.maxStreams,
-                            alerts: { alerting.withLock { $0 }?.alerts ?? [] }, clock: { Daemon.wallClock() })
-        self.feed = feed
-        let store = config.stateDir.isEmpty ? nil
+
+        // The live feed, the journal, and the pipeline that notifies them.
+        feed = LiveFeed(host: host, maxClients: config.limits.maxStreams, alerts: { alerting?.alerts ?? [] }, clock: clock)
+        store = config.stateDir.isEmpty ? nil
             : DurableStore(directory: config.stateDir, checkpointInterval: config.checkpointInterval, logger: logger)
-        self.store = store
-        let ready = LockedBox(store == nil)
-        self.ready = ready
-        let router = Router(host: host, stats: stats, status: status, access: access,
+        pipeline = IngestPipeline(engine: host, journal: store)
+        let feed = self.feed
+        pipeline.addObserver { report in
+            if report.accepted > 0 { alerting?.poke() }
+            if report.accepted > 0 { feed.eventsApplied() }
+            if !report.delays.isEmpty {
+                stats.withLock { stats in for delay in report.delays { stats.eventDelay.observe(max(0, delay)) } }
+            }
+        }
+        demo = options.demo ? DemoInput(pipeline: pipeline, clock: clock, logger: logger) : nil
+
+        // The HTTP server: the ingest input and the views behind one router.
+        let status = StatusInfo(version: options.version, startedAt: startedAt, listen: address.description,
+                                settings: config.core, maxBodyBytes: config.limits.maxBodyBytes,
+                                tokens: (access.ingestToken != nil, access.adminToken != nil, access.readToken != nil),
+                                tls: tls != nil)
+        let router = Router(host: host, ingest: HTTPIngestInput(pipeline: pipeline, clock: clock), pipeline: pipeline,
+                            stats: stats, status: status, access: access,
                             renderer: MetricsRenderer(exposeWindows: config.exposeWindows, version: options.version),
-                            ready: ready, accepting: accepting, alerting: alerting, reloadRules: reloadRules,
-                            clock: { Daemon.wallClock() }, feed: feed, store: store)
-        self.reloadRules = reloadRules
+                            alerting: alerting, reloadRules: reloadRules, clock: clock, feed: feed, store: store)
         self.router = router
         var serverConfig = HTTPServer.Configuration(address: address)
         serverConfig.connectionLimit = config.limits.maxConnections
@@ -141,112 +171,76 @@ public final class Daemon: Sendable {
     }
 
     /// What the server answers to `request` once its body is decoded (in process, without a
-    /// socket: the fuzzer drives request handling through this).
+    /// socket: the fuzzer and the tests drive request handling through this).
     public func handle(_ request: HTTPRequest) -> HTTPResponse { router.handle(request) }
-
-    /// The wall clock in ms: the live clock's `now`.
-    static func wallClock() -> EpochMillis {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return EpochMillis(spec.tv_sec) * 1000 + EpochMillis(spec.tv_nsec / 1_000_000)
-    }
-
-    /// Serves until SIGTERM or SIGINT; SIGHUP reloads. Returns after a graceful stop.
-    public func run() throws(StartError) {
-        // Block the signals before any thread starts, so only `sigwait` below receives them.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, signal) }
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
-
-        let port: Int
-        do {
-            port = try server.start()
-        } catch {
-            throw .setup(error.description)
-        }
-        let scheme = options.configuration.web.tlsCertFile.isEmpty ? "http" : "https"
-        let shown = SocketAddress(host: address.host, port: port)
-        if let rules = initialRules {
-            let service = AlertService(rulesFile: options.configuration.rulesFile, ruleSet: rules, host: host,
-                                       externalURL: "\(scheme)://\(shown)", logger: logger, clock: { Daemon.wallClock() })
-            alerting.withLock { $0 = service }
-            let source = options.configuration.rulesFile.isEmpty ? DemoRules.source : options.configuration.rulesFile
-            logger.info("alerting: \(rules.rules.count) rules, \(rules.hooks.count) hooks", metadata: ["rules_file": "\(source)"])
-        }
-        // Logged once everything answers: tests and scripts start on this line.
-        logger.info("listening on \(scheme)://\(shown)",
-                    metadata: ["clock": "\(host.settings.clock.rawValue)", "version": "\(options.version)"])
-        if let store {
-            restoreState(from: store)
-        } else if options.demo {
-            startDemo()
-        }
-
-        while true {
-            var received: Int32 = 0
-            sigwait(&signals, &received)
-            if received == SIGHUP {
-                if case .success(let message) = reloadRules() { logger.info("SIGHUP: \(message)") }
-                continue
-            }
-            logger.info("stopping", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")"])
-            demoRunning.withLock { $0 = false }
-            stopAccepting()
-            feed.stop()
-            server.stop()
-            alerting.withLock { $0 }?.stop()
-            store?.stop()
-            if let reason = fatal.withLock({ $0 }) { throw .setup(reason) }
-            logger.info("stopped")
-            return
-        }
-    }
 
     /// The first step of a graceful stop: from here on ingest answers 503 `shutting_down`
     /// and applies nothing (the tests call it in process to see that answer).
-    func stopAccepting() {
-        accepting.withLock { $0 = false }
-    }
+    func stopAccepting() { pipeline.close() }
 
-    /// Restores the state directory on its own thread (`/-/ready` says 503 meanwhile); a state
-    /// that cannot be restored stops the daemon with the reason.
-    private func restoreState(from store: DurableStore) {
-        logger.info("state: restoring from \(store.directory)")
-        let host = self.host, alerting = self.alerting, ready = self.ready, fatal = self.fatal, logger = self.logger
-        let demo = options.demo
-        Thread.detachNewThread { [self] in
-            do throws(DurableStore.RecoveryError) {
-                let alerts = try host.restore(from: store)
-                let service = alerting.withLock { $0 }
-                service?.restore(alerts)
-                service?.onChange.withLock { $0 = AlertService.ChangeHandler { store.saveAlerts($0) } }
-                store.setCapture { (host.copyEngine(), alerting.withLock { $0 }?.alerts ?? []) }
-                ready.withLock { $0 = true }
+    /// Serves until SIGTERM or SIGINT (SIGHUP reloads the rules); returns after a graceful
+    /// stop, throws when a service failed (the group was stopped for it).
+    public func run() async throws(StartError) {
+        let tracker = ServiceTracker()
+        let group = GroupHandle()
+        let signals = await SignalService.trap()
+        let scheme = options.configuration.web.tlsCertFile.isEmpty ? "http" : "https"
+        var services: [TrackedService] = []
+        // Started in this order, stopped in the reverse.
+        if let store {
+            let (host, alerting, pipeline, logger) = (self.host, self.alerting, self.pipeline, self.logger)
+            services.append(tracker.track(JournalService(store: store, settings: host.settings, logger: logger) { engine, alerts in
+                host.replaceEngine(with: engine)
+                alerting?.restore(alerts)
+                alerting?.onChange.withLock { $0 = AlertService.ChangeHandler { store.saveAlerts($0) } }
+                store.setCapture { (host.copyEngine(), alerting?.alerts ?? []) }
+                pipeline.open()
                 logger.info("ready: state restored, accepting events")
-                if demo { startDemo() }
-            } catch {
-                fatal.withLock { $0 = "cannot restore the state directory: \(error.description)" }
-                logger.critical("cannot restore the state directory: \(error.description)")
-                kill(getpid(), SIGTERM)
-            }
+            }, as: "journal"))
         }
-    }
+        if let hooks { services.append(tracker.track(hooks, as: "hook senders")) }
+        if let alerting {
+            services.append(tracker.track(alerting.service, as: "alert evaluator"))
+            let source = options.configuration.rulesFile.isEmpty ? DemoRules.source : options.configuration.rulesFile
+            let counts = alerting.ruleCounts
+            logger.info("alerting: \(counts.rules) rules, \(counts.hooks) hooks", metadata: ["rules_file": "\(source)"])
+        }
+        let (address, externalURL, logger, clockName, version) = (self.address, self.externalURL, self.logger,
+                                                                   host.settings.clock.rawValue, options.version)
+        services.append(tracker.track(HTTPServerService(server: server) { port in
+            let shown = SocketAddress(host: address.host, port: port)
+            externalURL.withLock { $0 = "\(scheme)://\(shown)" }
+            // Tests and scripts start on this line: everything answers from here on.
+            logger.info("listening on \(scheme)://\(shown)", metadata: ["clock": "\(clockName)", "version": "\(version)"])
+        }, as: "http server"))
+        services.append(tracker.track(feed.service, as: "live feed"))
+        services.append(tracker.track(pipeline, as: "ingest"))
+        if let demo { services.append(tracker.track(demo.service, as: "demo")) }
+        let reloadRules = self.reloadRules
+        services.append(tracker.track(SignalService(signals: signals, reloadRules: {
+            if case .success(let message) = reloadRules() { logger.info("SIGHUP: \(message)") }
+        }, stopGroup: { await group.triggerGracefulShutdown() }, logger: logger), as: "signals"))
+        services.append(tracker.track(ShutdownDeadline(timeout: options.shutdownTimeout, tracker: tracker, logger: logger),
+                                      as: ShutdownDeadline.name))
 
-    /// `--demo`: the simulator feeds this daemon in real time, through the same decoder.
-    private func startDemo() {
-        demoRunning.withLock { $0 = true }
-        logger.info("demo: simulating 6 queues at about 20 events/s")
-        let host = self.host, running = demoRunning, logger = self.logger, alertingBox = alerting
-        Thread.detachNewThread {
-            let start = Daemon.wallClock()
-            var pacer = LivePacer(generator: TrafficGenerator(queues: 6, eventsPerSecond: 20, start: start,
-                                                              seed: UInt64(start), firstSpikeAfter: 90_000))
-            pacer.run(clock: { Daemon.wallClock() }, keepGoing: { running.withLock { $0 } }) { body, _, now in
-                let report = host.ingest(body, receivedAt: now)
-                if report.accepted > 0 { alertingBox.withLock { $0 }?.poke() }
-                if report.rejected > 0 { logger.warning("demo: \(report.rejected) events rejected") }
-            }
+        var configuration = ServiceGroupConfiguration(
+            services: services.map {
+                .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: $0.name)
+            },
+            logger: logger)
+        configuration.maximumGracefulShutdownDuration = options.shutdownTimeout
+        let serviceGroup = ServiceGroup(configuration: configuration)
+        group.set(serviceGroup)
+        do {
+            try await serviceGroup.run()
+        } catch let error as DurableStore.RecoveryError {
+            throw .setup("cannot restore the state directory: \(error.description)")
+        } catch let error as HTTPServer.StartError {
+            throw .setup(error.description)
+        } catch {
+            throw .setup("\(error)")
         }
+        logger.info("stopped")
     }
 }

@@ -5,8 +5,10 @@ import Foundation
 /// as one NDJSON batch. `serve --demo` and `simulate --target` both run on it.
 public struct LivePacer {
     public var generator: TrafficGenerator
+    /// Time between batches, in ms, unless set otherwise.
+    public static let defaultTick: EpochMillis = 100
     /// Time between batches, in ms.
-    public var tick: EpochMillis = 100
+    public var tick: EpochMillis = LivePacer.defaultTick
     private var next: TrafficGenerator.Event
 
     public init(generator: TrafficGenerator) {

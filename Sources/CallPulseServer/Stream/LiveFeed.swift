@@ -1,6 +1,7 @@
 import CallPulseAlerting
 import CallPulseCore
 import CallPulseHTTP
+import CallPulseSupport
 import Foundation
 
 /// `GET /api/v1/stream`: Server-Sent Events for the wallboard and scripts. A `snapshot`
@@ -17,18 +18,18 @@ final class LiveFeed: Sendable {
         /// Alert state by fingerprint as last sent, to send only changes.
         var alertStates: [String: String] = [:]
         var lastAlerts: [String: Alert] = [:]
-        var running = true
     }
 
     static let snapshotInterval: EpochMillis = 1000
     static let heartbeatInterval: EpochMillis = 15_000
-    /// How often the feed looks for changes; bounds an alert event's delay.
-    static let tick: useconds_t = 200_000
+    /// How often the feed looks for changes when nothing wakes it; bounds an alert event's delay.
+    static let tick: Duration = .milliseconds(200)
 
     private let host: EngineHost
     private let alerts: @Sendable () -> [Alert]
     private let clock: @Sendable () -> EpochMillis
     private let state = LockedBox(State())
+    private let worker = WorkerThread(name: "live feed", interval: LiveFeed.tick)
     let maxClients: Int
 
     init(host: EngineHost, maxClients: Int, alerts: @escaping @Sendable () -> [Alert],
@@ -37,8 +38,15 @@ final class LiveFeed: Sendable {
         self.maxClients = maxClients
         self.alerts = alerts
         self.clock = clock
-        Thread.detachNewThread { [self] in run() }
     }
+
+    /// The feed as a service: a step per tick or wake; streams end when it stops.
+    var service: WorkerService {
+        WorkerService(worker: worker, step: { [self] in step() }, finally: { [self] in closeStreams() })
+    }
+
+    /// Events were applied: look for a new snapshot now rather than at the next tick.
+    func eventsApplied() { worker.wake() }
 
     /// Clients connected now.
     var clients: Int { state.withLock { $0.channels.count } }
@@ -79,10 +87,9 @@ final class LiveFeed: Sendable {
                             stream: channel)
     }
 
-    /// Ends every stream (before the HTTP server stops).
-    func stop() {
+    /// Ends every stream (the feed stops before the HTTP server does).
+    private func closeStreams() {
         let channels = state.withLock { state -> [EventChannel] in
-            state.running = false
             defer { state.channels = [] }
             return state.channels
         }
@@ -98,31 +105,28 @@ final class LiveFeed: Sendable {
         return bytes
     }
 
-    private func run() {
-        while state.withLock({ $0.running }) {
-            usleep(Self.tick)
-            let channels = state.withLock { state -> [EventChannel] in
-                state.channels.removeAll { $0.isClosed }
-                if state.channels.isEmpty { state.lastSnapshot = [] }  // nobody holds it: do not hand it out later
-                return state.channels
-            }
-            let now = clock()
-            var outgoing: [UInt8] = []
-            outgoing += alertChanges()
-            if !channels.isEmpty, let snapshot = snapshotIfChanged(now: now) { outgoing += snapshot }
-            let heartbeatDue = state.withLock { state in
-                guard now - state.lastHeartbeatAt >= Self.heartbeatInterval else { return false }
-                state.lastHeartbeatAt = now
-                return true
-            }
-            if heartbeatDue {
-                // A comment for proxies, and an event a page can watch to tell a live stream from a dead one.
-                outgoing += Array(": heartbeat\n".utf8)
-                outgoing += Self.event("heartbeat", Array("{\"at\": \"\(Timestamp.format(now))\"}".utf8))
-            }
-            guard !outgoing.isEmpty else { continue }
-            for channel in channels { channel.send(outgoing) }
+    private func step() {
+        let channels = state.withLock { state -> [EventChannel] in
+            state.channels.removeAll { $0.isClosed }
+            if state.channels.isEmpty { state.lastSnapshot = [] }  // nobody holds it: do not hand it out later
+            return state.channels
         }
+        let now = clock()
+        var outgoing: [UInt8] = []
+        outgoing += alertChanges()
+        if !channels.isEmpty, let snapshot = snapshotIfChanged(now: now) { outgoing += snapshot }
+        let heartbeatDue = state.withLock { state in
+            guard now - state.lastHeartbeatAt >= Self.heartbeatInterval else { return false }
+            state.lastHeartbeatAt = now
+            return true
+        }
+        if heartbeatDue {
+            // A comment for proxies, and an event a page can watch to tell a live stream from a dead one.
+            outgoing += Array(": heartbeat\n".utf8)
+            outgoing += Self.event("heartbeat", Array("{\"at\": \"\(Timestamp.format(now))\"}".utf8))
+        }
+        guard !outgoing.isEmpty else { return }
+        for channel in channels { channel.send(outgoing) }
     }
 
     /// The snapshot event when a second has passed since the last one and the numbers differ.

@@ -1,4 +1,5 @@
 import CallPulseHTTP
+import CallPulseSupport
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -20,8 +21,9 @@ enum HTTPPost {
         }
     }
 
+    /// `started` gets the request once it is on its way (a stop may cancel it).
     static func send(_ session: URLSession, url: String, body: Data, headers: [(String, String)],
-                     timeoutMillis: Int64) -> Outcome {
+                     timeoutMillis: Int64, started: (URLSessionDataTask) -> Void = { _ in }) -> Outcome {
         guard let target = URL(string: url), target.scheme != nil else { return Outcome(error: "'\(url)' is not a URL") }
         var request = URLRequest(url: target, timeoutInterval: Double(timeoutMillis) / 1000)
         request.httpMethod = "POST"
@@ -41,6 +43,7 @@ enum HTTPPost {
             done.signal()
         }
         task.resume()
+        started(task)
         // Our own deadline as well: the transport's idle timeout alone let a hung receiver hold on.
         if done.wait(timeout: .now() + .milliseconds(Int(timeoutMillis))) == .timedOut {
             task.cancel()

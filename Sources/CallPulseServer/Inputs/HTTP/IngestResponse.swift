@@ -1,9 +1,9 @@
 import CallPulseCore
 import CallPulseHTTP
 
-/// The body of an ingest response (interfaces.md, "Ingest").
+/// The body of an ingest response (README.md, "Ingest").
 enum IngestResponse {
-    static func render(status: Int, report: EngineHost.IngestReport, error: (reason: String, sentence: String)?) -> HTTPResponse {
+    static func render(status: Int, report: IngestReport, error: (reason: String, sentence: String)?) -> HTTPResponse {
         var out = JSONWriter()
         out.beginObject()
         if let error {

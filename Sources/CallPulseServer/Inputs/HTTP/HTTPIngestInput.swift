@@ -1,0 +1,64 @@
+import CallPulseCore
+import CallPulseHTTP
+
+/// `POST /api/v1/events`: translates a request into the ingest pipeline and its outcome
+/// back into an HTTP answer (README.md, "Ingest"). Access rules are the router's.
+struct HTTPIngestInput: Sendable {
+    let pipeline: IngestPipeline
+    let clock: @Sendable () -> EpochMillis
+
+    private static let mediaTypes: Set<String> = ["application/json", "application/x-ndjson", "application/jsonl"]
+
+    func handle(_ request: HTTPRequest) -> HTTPResponse {
+        switch pipeline.currentAdmission {
+        case .closed: return Self.shuttingDown
+        case .restoring: return Self.notReady
+        case .open: break
+        }
+        if let type = request.header("content-type") {
+            let media = type.split(separator: ";", maxSplits: 1).first.map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            } ?? ""
+            if !media.isEmpty && !Self.mediaTypes.contains(media) {
+                return HTTPServer.error(415, "unsupported_media_type",
+                    "Content-Type '\(type)' is not accepted; send application/json, application/x-ndjson or application/jsonl")
+            }
+        }
+        if request.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            return Self.emptyBody(IngestReport())
+        }
+        switch pipeline.ingest(request.body, receivedAt: clock()) {
+        case .shuttingDown: return Self.shuttingDown
+        case .notReady: return Self.notReady
+        case .notStored(let failure):
+            return HTTPServer.error(503, "cannot_store",
+                "the events could not be stored durably (\(failure)); nothing was applied, send again later")
+        case .processed(let report):
+            return Self.answer(report)
+        }
+    }
+
+    /// 200 when anything was taken; else 400 with the one rejection, or a summary.
+    private static func answer(_ report: IngestReport) -> HTTPResponse {
+        if report.accepted + report.ignored > 0 { return IngestResponse.render(status: 200, report: report, error: nil) }
+        if report.total == 0 { return emptyBody(report) }  // "[]" or a byte-order mark alone
+        if report.total == 1, let only = report.errors.first {
+            return IngestResponse.render(status: 400, report: report,
+                                         error: (only.rejection.reason.rawValue, only.rejection.detail))
+        }
+        return IngestResponse.render(status: 400, report: report,
+                                     error: ("all_rejected", "every one of the \(report.total) events was rejected"))
+    }
+
+    private static func emptyBody(_ report: IngestReport) -> HTTPResponse {
+        IngestResponse.render(status: 400, report: report, error: ("empty_body", "the request body holds no events"))
+    }
+
+    private static var shuttingDown: HTTPResponse {
+        HTTPServer.error(503, "shutting_down", "the daemon is shutting down; nothing was applied, send again later")
+    }
+
+    private static var notReady: HTTPResponse {
+        HTTPServer.error(503, "not_ready", "state is still being restored; nothing was applied, send again shortly")
+    }
+}
