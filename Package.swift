@@ -39,16 +39,19 @@ let package = Package(
         ),
         // zlib for gzip request and response bodies.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // What every layer shares, the pure core included: the JSON string escaper. Depends on
+        // nothing of ours.
+        .target(name: "CallPulseSupport", swiftSettings: strictSwift),
         // The HTTP adapter: the one place that calls libmicrohttpd.
         .target(
             name: "CallPulseHTTP",
-            dependencies: ["CMicroHTTPD", "CZlib", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CMicroHTTPD", "CZlib", "CallPulseSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSwift
         ),
         // The pure domain: events, calls, queues, windows, snapshot. No I/O; clocks are passed in.
         .target(
             name: "CallPulseCore",
-            dependencies: ["CCallPulseJSON"],
+            dependencies: ["CCallPulseJSON", "CallPulseSupport"],
             swiftSettings: strictSwift
         ),
         // Pure alerting: rules, the per-(rule, queue) state machine, notification payloads.
@@ -64,6 +67,7 @@ let package = Package(
                 "CallPulseCore",
                 "CallPulseAlerting",
                 "CallPulseHTTP",
+                "CallPulseSupport",
                 "CZlib",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -133,7 +137,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["CallPulseCore", "CallPulseServer", "CallPulseHTTP"],
+            dependencies: ["CallPulseCore", "CallPulseServer", "CallPulseHTTP", "CallPulseSupport"],
             swiftSettings: strictSwift
         ),
     ],

@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import CallPulseSupport
 import Logging
 
 #if canImport(Glibc)
@@ -294,26 +295,4 @@ private let mhdLog: callpulse_mhd_log_callback = { context, message in
 private func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
     guard let string else { return body(nil) }
     return string.withCString(body)
-}
-
-/// Appends `value` as a JSON string literal.
-public func appendJSONString(_ value: String, to out: inout String) {
-    out += "\""
-    for scalar in value.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    out += "\""
 }

@@ -1,5 +1,6 @@
 import CallPulseCore
 import CallPulseHTTP
+import CallPulseSupport
 import Foundation
 
 /// Maps requests to handlers (interfaces.md, "HTTP"), enforcing methods and access rules.
