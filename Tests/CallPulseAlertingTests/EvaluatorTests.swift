@@ -85,6 +85,22 @@ struct EvaluatorTests {
         #expect(evaluator.alerts.map(\.rule) == ["Waiting"])
     }
 
+    @Test("restore puts back the alerts of rules that still exist; pending keeps its for clock, firing stays quiet")
+    func restore() {
+        var before = AlertEvaluator(rules: [rule(for: 10_000)])
+        _ = before.evaluate([queue("A", waiting: 3)], now: 0)
+        _ = before.evaluate([queue("B", waiting: 3)], now: 5_000)
+        _ = before.evaluate([queue("A", waiting: 3)], now: 10_000)  // A fires
+        var gone = before.alerts[0]
+        gone.rule = "Removed"
+        var after = AlertEvaluator(rules: [rule(for: 10_000)])
+        after.restore(before.alerts + [gone])
+        #expect(after.alerts.map { "\($0.rule)/\($0.queue)/\($0.state)" } == ["Waiting/A/firing", "Waiting/B/pending"])
+        #expect(after.evaluate([queue("A", waiting: 3)], now: 11_000).isEmpty)  // no second notification
+        let fired = after.evaluate([queue("B", waiting: 3)], now: 15_000)  // 10 s after B went pending
+        #expect(fired.map { if case .firing(let alert) = $0 { alert.queue } else { "" } } == ["B"])
+    }
+
     @Test("spike: above factor × the scaled baseline, and at least min")
     func spike() {
         var rule = Rule(alert: "Spike", metric: .counter(.missed, window: .rolling("5m", minutes: 5)))
