@@ -122,7 +122,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CallPulseCoreTests",
-            dependencies: ["CallPulseCore", "CallPulseReferenceDecoder"],
+            dependencies: ["CallPulseCore", "CallPulseReferenceDecoder", "CallPulseSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(
