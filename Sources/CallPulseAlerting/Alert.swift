@@ -15,19 +15,6 @@ public struct Alert: Sendable, Equatable, Codable {
     public var firedAt: EpochMillis?
     /// The last time the condition held (for `keep_firing_for`).
     public var lastTrue: EpochMillis
-
-    public init(rule: String, queue: String, state: State, labels: [String: String], annotations: [String: String],
-                value: Double, activeSince: EpochMillis, firedAt: EpochMillis?, lastTrue: EpochMillis) {
-        self.rule = rule
-        self.queue = queue
-        self.state = state
-        self.labels = labels
-        self.annotations = annotations
-        self.value = value
-        self.activeSince = activeSince
-        self.firedAt = firedAt
-        self.lastTrue = lastTrue
-    }
 }
 
 /// What an evaluation changed, for hooks and the live stream.

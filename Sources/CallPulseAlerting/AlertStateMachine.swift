@@ -56,27 +56,21 @@ public struct AlertStateMachine: Sendable, Equatable {
         switch state {
         case .inactive:
             let labels = labels
-            var alert = Alert(rule: rule.alert, queue: queue, state: .pending, labels: labels,
+            let alert = Alert(rule: rule.alert, queue: queue, state: .pending, labels: labels,
                               annotations: annotations(labels, value), value: value, activeSince: now, firedAt: nil,
                               lastTrue: now)
             guard rule.forDuration == 0 else {
                 state = .pending(alert)
                 return .becamePending
             }
-            alert.state = .firing
-            alert.firedAt = now
-            state = .firing(alert)
-            return .fire(alert)
+            return fire(alert, at: now)
         case .pending(var alert):
             held(&alert, value: value, at: now)
             guard now - alert.activeSince >= rule.forDuration else {
                 state = .pending(alert)
                 return .none
             }
-            alert.state = .firing
-            alert.firedAt = now
-            state = .firing(alert)
-            return .fire(alert)
+            return fire(alert, at: now)
         case .firing(var alert), .keepingFiring(var alert):
             held(&alert, value: value, at: now)
             state = .firing(alert)
@@ -118,6 +112,14 @@ public struct AlertStateMachine: Sendable, Equatable {
         case .firing: state = .firing(alert)
         }
         return .none
+    }
+
+    private mutating func fire(_ pending: Alert, at now: EpochMillis) -> Action {
+        var alert = pending
+        alert.state = .firing
+        alert.firedAt = now
+        state = .firing(alert)
+        return .fire(alert)
     }
 
     private func held(_ alert: inout Alert, value: Double, at now: EpochMillis) {

@@ -24,22 +24,12 @@ struct AlertStateMachineTests {
         var testDescription: String { name }
     }
 
-    static func rule(for forDuration: Int64 = 10_000, keep: Int64 = 5_000) -> Rule {
-        var rule = Rule(alert: "WaitingHigh", metric: .gauge(.waiting))
-        rule.threshold = 2
-        rule.forDuration = forDuration
-        rule.keepFiringFor = keep
-        rule.labels = ["severity": "page"]
-        rule.annotations = ["summary": try! AnnotationTemplate("{{ $labels.queue }}: {{ $value }} over {{ $threshold }}")]
-        return rule
-    }
-
-    /// The alert of WaitingHigh on queue Q, with the annotation its value renders.
+    /// The alert of EvaluatorTests' rule on queue Q, with the annotation its value renders.
     static func alert(_ state: Alert.State, value: Double, since: EpochMillis = 100_000, firedAt: EpochMillis? = nil,
                       lastTrue: EpochMillis) -> Alert {
-        Alert(rule: "WaitingHigh", queue: "Q", state: state,
-              labels: ["alertname": "WaitingHigh", "queue": "Q", "severity": "page"],
-              annotations: ["summary": "Q: \(formatNumber(value)) over 2"], value: value, activeSince: since,
+        Alert(rule: "Waiting", queue: "Q", state: state,
+              labels: ["alertname": "Waiting", "queue": "Q", "severity": "page"],
+              annotations: ["summary": "Q: \(formatNumber(value)) > 2"], value: value, activeSince: since,
               firedAt: firedAt, lastTrue: lastTrue)
     }
 
@@ -102,7 +92,7 @@ struct AlertStateMachineTests {
 
     @Test("state × input → next state and action", arguments: table)
     func transition(_ row: Case) {
-        var machine = AlertStateMachine(rule: Self.rule(for: row.forDuration, keep: row.keepFiringFor), queue: "Q",
+        var machine = AlertStateMachine(rule: EvaluatorTests().rule(for: row.forDuration, keep: row.keepFiringFor), queue: "Q",
                                         state: row.from)
         let action: AlertStateMachine.Action = switch row.input {
         case .held(let value, let at): machine.conditionHeld(value: value, at: at)
@@ -117,28 +107,12 @@ struct AlertStateMachineTests {
 
     @Test("the table covers every state × input")
     func coverage() {
-        func state(_ state: AlertStateMachine.State) -> String {
-            switch state {
-            case .inactive: "inactive"
-            case .pending: "pending"
-            case .firing: "firing"
-            case .keepingFiring: "keepingFiring"
-            }
-        }
-        func input(_ input: Input) -> String {
-            switch input {
-            case .held: "held"
-            case .failed: "failed"
-            case .ruleRemoved: "ruleRemoved"
-            case .restored: "restored"
-            }
-        }
-        let covered = Set(Self.table.map { "\(state($0.from)) × \(input($0.input))" })
-        var all = Set<String>()
-        for from in ["inactive", "pending", "firing", "keepingFiring"] {
-            for by in ["held", "failed", "ruleRemoved", "restored"] { all.insert("\(from) × \(by)") }
-        }
-        #expect(covered == all)
+        /// The case name of an enum value: `pending` for `.pending(…)`.
+        func caseName(_ value: Any) -> String { String("\(value)".prefix { $0 != "(" }) }
+        let covered = Set(Self.table.map { "\(caseName($0.from)) × \(caseName($0.input))" })
+        let states = ["inactive", "pending", "firing", "keepingFiring"]
+        let inputs = ["held", "failed", "ruleRemoved", "restored"]
+        #expect(covered == Set(states.flatMap { state in inputs.map { "\(state) × \($0)" } }))
     }
 }
 
