@@ -119,63 +119,28 @@ struct RulesLoaderTests {
     func everyProblem() {
         #expect(Self.problems("""
             hooks:
-              - name: oncall
-                type: pager
-                url: ftp://x
-              - name: oncall
-                type: webhook
-                url: http://127.0.0.1:1/hook
-            rules:
-              - alert: Bad Name
-                metric: nonsense
-                window: 7m
-                op: "=~"
-                threshold: high
-                for: soon
-                hooks: [nobody]
-              - alert: Spiky
-                metric: missed
-                window: 5m
-                op: ">"
-                threshold: 1
-                spike: { baseline: today }
-            """) == [
-            "r.yml:3: hooks.type must be one of webhook, alertmanager, exec, not 'pager'",
-            "r.yml:4: hooks.url 'ftp://x' must be an http or https URL",
-            "r.yml:5: hooks: the name 'oncall' is used twice",
-            "r.yml:9: rules: each rule needs an alert name of letters, digits and underscores",
-            "r.yml:9: rules: alert 'Bad Name' names hook 'nobody', which is not defined under hooks",
-            "r.yml:10: rules.metric 'nonsense' is not a gauge (waiting, waiting_over_sl, oldest_waiting_seconds, connected, on_hold, in_acw), a counter, a derived value or event_silence_seconds",
-            "r.yml:11: rules.window '7m' is not a configured window (1m, 5m, 15m, 1h) or today",
-            "r.yml:12: rules.op must be one of >, >=, <, <=, ==, !=, not '=~'",
-            "r.yml:13: rules.threshold must be a number",
-            "r.yml:14: rules.for must be a duration such as 0s, 30s or 5m",
-            "r.yml:21: rules.spike.baseline must be a rolling window, not today",
-        ])
-    }
-
-    @Test("metric, window, spike, field and hook problems, each at its own line")
-    func moreProblems() {
-        #expect(Self.problems("""
-            hooks:
               - type: webhook
               - name: pager
                 type: exec
               - name: am
                 type: alertmanager
                 max_retries: -1
+              - { name: pager, type: sms, url: "mailto:x" }
             rules:
               - alert: GaugeWithWindow
                 metric: waiting
                 window: 5m
-                threshold: 1
+                op: "~"
+                threshold: many
               - alert: CounterWithoutWindow
                 metric: missed
                 threshold: 1
+                for: 5 minutes
               - alert: UnknownMetric
                 metric: waiting_calls
                 window: 2m
                 threshold: 1
+                hooks: [pager, nobody]
               - alert: SpikeOnGauge
                 metric: connected
                 spike: { factor: 0 }
@@ -187,6 +152,10 @@ struct RulesLoaderTests {
                 queues: ["[Bill"]
                 labels: { queue: X }
                 annotations: { summary: "{{ .Value }}" }
+              - alert: 9Lives
+                metric: offered
+                window: today
+                spike: { baseline: 1h }
               - alert: NoMetric
                 threshold: 1
             """) == [
@@ -195,20 +164,30 @@ struct RulesLoaderTests {
             "r.yml:3: hooks: exec hook 'pager' needs a command list",
             "r.yml:5: hooks: alertmanager hook 'am' needs a url",
             "r.yml:7: hooks.max_retries must be a whole number, 0 or more",
-            "r.yml:11: rules.window: 'waiting' is a live gauge and takes no window",
-            "r.yml:14: rules: alert 'CounterWithoutWindow' reads 'missed', which needs a window (e.g. 5m or today)",
-            "r.yml:17: rules.metric 'waiting_calls' is not a gauge (waiting, waiting_over_sl, oldest_waiting_seconds, connected, on_hold, in_acw), a counter, a derived value or event_silence_seconds",
-            "r.yml:18: rules.window '2m' is not a configured window (1m, 5m, 15m, 1h) or today",
-            "r.yml:22: rules.spike needs a counter metric over a rolling window",
-            "r.yml:22: rules.spike.factor must be a number above 0",
-            "r.yml:22: rules.spike needs a baseline window",
-            "r.yml:23: rules: the alert 'GaugeWithWindow' is defined twice",
-            "r.yml:26: rules.keep_firing_for must be a duration such as 1m",
-            "r.yml:27: rules.min_volume must be a number, 0 or more",
-            "r.yml:28: rules.queues: glob '[Bill' is invalid: '[' at position 1 is never closed",
-            "r.yml:29: rules.labels: 'queue' is set by CallPulse and cannot be overridden",
-            "r.yml:30: rules.annotations.summary: '{{ .Value }}' is not one of {{ $labels.NAME }}, {{ $value }}, {{ $threshold }}",
-            "r.yml:31: rules: alert 'NoMetric' needs a metric",
+            "r.yml:8: hooks.type must be one of webhook, alertmanager, exec, not 'sms'",
+            "r.yml:8: hooks.url 'mailto:x' must be an http or https URL",
+            // Checks across entries run last but sort into their line after its own problems.
+            "r.yml:8: hooks: the name 'pager' is used twice",
+            "r.yml:12: rules.window: 'waiting' is a live gauge and takes no window",
+            "r.yml:13: rules.op must be one of >, >=, <, <=, ==, !=, not '~'",
+            "r.yml:14: rules.threshold must be a number",
+            "r.yml:16: rules: alert 'CounterWithoutWindow' reads 'missed', which needs a window (e.g. 5m or today)",
+            "r.yml:18: rules.for must be a duration such as 0s, 30s or 5m",
+            "r.yml:19: rules: alert 'UnknownMetric' names hook 'nobody', which is not defined under hooks",
+            "r.yml:20: rules.metric 'waiting_calls' is not a gauge (waiting, waiting_over_sl, oldest_waiting_seconds, connected, on_hold, in_acw), a counter, a derived value or event_silence_seconds",
+            "r.yml:21: rules.window '2m' is not a configured window (1m, 5m, 15m, 1h) or today",
+            "r.yml:26: rules.spike needs a counter metric over a rolling window",
+            "r.yml:26: rules.spike.factor must be a number above 0",
+            "r.yml:26: rules.spike needs a baseline window",
+            "r.yml:27: rules: the alert 'GaugeWithWindow' is defined twice",
+            "r.yml:30: rules.keep_firing_for must be a duration such as 1m",
+            "r.yml:31: rules.min_volume must be a number, 0 or more",
+            "r.yml:32: rules.queues: glob '[Bill' is invalid: '[' at position 1 is never closed",
+            "r.yml:33: rules.labels: 'queue' is set by CallPulse and cannot be overridden",
+            "r.yml:34: rules.annotations.summary: '{{ .Value }}' is not one of {{ $labels.NAME }}, {{ $value }}, {{ $threshold }}",
+            "r.yml:35: rules: each rule needs an alert name of letters, digits and underscores",
+            "r.yml:38: rules.spike needs a counter metric over a rolling window",
+            "r.yml:39: rules: alert 'NoMetric' needs a metric",
         ])
     }
 
