@@ -40,8 +40,8 @@ let package = Package(
         ),
         // zlib for gzip request and response bodies.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // What every layer above the pure core shares: the one lock type, the clocks and the
-        // errno error. Depends on nothing of ours.
+        // What every layer shares: the one lock type, the clocks, the errno error and the JSON
+        // string escaper (the only part the pure core uses). Depends on nothing of ours.
         .target(name: "CallPulseSupport", swiftSettings: strictSwift),
         // The HTTP adapter: the one place that calls libmicrohttpd.
         .target(
@@ -52,7 +52,7 @@ let package = Package(
         // The pure domain: events, calls, queues, windows, snapshot. No I/O; clocks are passed in.
         .target(
             name: "CallPulseCore",
-            dependencies: ["CCallPulseJSON"],
+            dependencies: ["CCallPulseJSON", "CallPulseSupport"],
             swiftSettings: strictSwift
         ),
         // Pure alerting: rules, the per-(rule, queue) state machine, notification payloads.
@@ -128,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CallPulseCoreTests",
-            dependencies: ["CallPulseCore", "CallPulseReferenceDecoder"],
+            dependencies: ["CallPulseCore", "CallPulseReferenceDecoder", "CallPulseSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -1,38 +1,5 @@
 import CallPulseCore
 
-/// What a rule measures on a queue snapshot (interfaces.md, "Rules file").
-public enum RuleMetric: Sendable, Equatable {
-    /// A live gauge: waiting, waiting_over_sl, oldest_waiting_seconds, connected, on_hold, in_acw.
-    case gauge(String)
-    /// A counter of a window (or `today`).
-    case counter(String, window: WindowRef)
-    /// A derived value of a window (or `today`).
-    case derived(String, window: WindowRef)
-    /// `now − last_event_at`, in seconds (infinite before any event).
-    case eventSilence
-
-    public static let gauges = ["waiting", "waiting_over_sl", "oldest_waiting_seconds", "connected", "on_hold", "in_acw"]
-    public static let counters = ["offered", "answered", "answered_within_sl", "missed", "rejected", "abandoned",
-                                  "short_abandoned", "abandoned_within_sl", "completed", "acw_completed", "holds",
-                                  "wait_count", "wait_seconds_sum", "talk_seconds_sum", "hold_seconds_sum",
-                                  "acw_seconds_sum"]
-    public static let derived = ["service_level", "abandon_rate", "avg_wait_seconds", "avg_talk_seconds",
-                                 "avg_acw_seconds", "avg_handle_seconds"]
-}
-
-/// A window a rule reads: a configured rolling window by its canonical name, or `today`.
-public enum WindowRef: Sendable, Equatable {
-    case rolling(String, minutes: Int)
-    case today
-
-    public var name: String {
-        switch self {
-        case .rolling(let name, _): name
-        case .today: "today"
-        }
-    }
-}
-
 /// Comparison operators.
 public enum RuleOperator: String, Sendable, CaseIterable {
     case greater = ">", greaterOrEqual = ">=", less = "<", lessOrEqual = "<=", equal = "==", notEqual = "!="
@@ -63,7 +30,7 @@ public struct Spike: Sendable, Equatable {
     }
 }
 
-/// One alerting rule.
+/// One alerting rule (README.md, "Alerting").
 public struct Rule: Sendable, Equatable {
     public var alert: String
     public var queues: [String] = ["*"]

@@ -296,25 +296,3 @@ private func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CC
     guard let string else { return body(nil) }
     return string.withCString(body)
 }
-
-/// Appends `value` as a JSON string literal.
-public func appendJSONString(_ value: String, to out: inout String) {
-    out += "\""
-    for scalar in value.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    out += "\""
-}

@@ -19,7 +19,7 @@ struct EvaluatorTests {
     }
 
     func rule(for duration: Int64 = 0, keep: Int64 = 0) -> Rule {
-        var rule = Rule(alert: "Waiting", metric: .gauge("waiting"))
+        var rule = Rule(alert: "Waiting", metric: .gauge(.waiting))
         rule.op = .greater
         rule.threshold = 2
         rule.forDuration = duration
@@ -74,7 +74,7 @@ struct EvaluatorTests {
 
     @Test("reload keeps the states of unchanged rules only")
     func reload() {
-        var other = Rule(alert: "Other", metric: .gauge("waiting"))
+        var other = Rule(alert: "Other", metric: .gauge(.waiting))
         other.threshold = 0
         var evaluator = AlertEvaluator(rules: [rule(), other])
         _ = evaluator.evaluate([queue(waiting: 3)], now: 0)
@@ -85,9 +85,25 @@ struct EvaluatorTests {
         #expect(evaluator.alerts.map(\.rule) == ["Waiting"])
     }
 
+    @Test("restore puts back the alerts of rules that still exist; pending keeps its for clock, firing stays quiet")
+    func restore() {
+        var before = AlertEvaluator(rules: [rule(for: 10_000)])
+        _ = before.evaluate([queue("A", waiting: 3)], now: 0)
+        _ = before.evaluate([queue("B", waiting: 3)], now: 5_000)
+        _ = before.evaluate([queue("A", waiting: 3)], now: 10_000)  // A fires
+        var gone = before.alerts[0]
+        gone.rule = "Removed"
+        var after = AlertEvaluator(rules: [rule(for: 10_000)])
+        after.restore(before.alerts + [gone])
+        #expect(after.alerts.map { "\($0.rule)/\($0.queue)/\($0.state)" } == ["Waiting/A/firing", "Waiting/B/pending"])
+        #expect(after.evaluate([queue("A", waiting: 3)], now: 11_000).isEmpty)  // no second notification
+        let fired = after.evaluate([queue("B", waiting: 3)], now: 15_000)  // 10 s after B went pending
+        #expect(fired.map { if case .firing(let alert) = $0 { alert.queue } else { "" } } == ["B"])
+    }
+
     @Test("spike: above factor × the scaled baseline, and at least min")
     func spike() {
-        var rule = Rule(alert: "Spike", metric: .counter("missed", window: .rolling("5m", minutes: 5)))
+        var rule = Rule(alert: "Spike", metric: .counter(.missed, window: .rolling("5m", minutes: 5)))
         rule.spike = Spike(baseline: .rolling("1h", minutes: 60), factor: 3, min: 5)
         var evaluator = AlertEvaluator(rules: [rule])
         // Baseline 24 per hour = 2 per 5 min; 3 × 2 = 6: 6 is not above it, 7 is.
@@ -110,7 +126,7 @@ struct EvaluatorTests {
 
     @Test("min_volume keeps a ratio rule quiet on thin traffic")
     func minVolume() {
-        var rule = Rule(alert: "SL", metric: .derived("service_level", window: .rolling("5m", minutes: 5)))
+        var rule = Rule(alert: "SL", metric: .derived(.serviceLevel, window: .rolling("5m", minutes: 5)))
         rule.op = .less
         rule.threshold = 0.8
         rule.minVolume = 3

@@ -63,6 +63,34 @@ public struct Counters: Sendable, Equatable {
     }
 }
 
+extension Counters {
+    /// The calls a service level counts as answered (or, by `removed_within`, removed) within
+    /// the threshold.
+    @inline(__always)
+    public func serviceLevelNumerator(_ formula: ServiceLevelFormula) -> Int64 {
+        switch formula {
+        case .standard, .answered: answeredWithinSL
+        case .removedWithin: answeredWithinSL + abandonedWithinSL
+        }
+    }
+
+    /// The calls a service level is a share of; also the volume `min_volume` compares.
+    @inline(__always)
+    public func serviceLevelDenominator(_ formula: ServiceLevelFormula) -> Int64 {
+        switch formula {
+        case .standard: waitCount + abandoned - shortAbandoned
+        case .answered: waitCount
+        case .removedWithin: waitCount + abandoned
+        }
+    }
+
+    /// Abandons that count against the queue: short abandons are left out.
+    public var countedAbandons: Int64 { abandoned - shortAbandoned }
+
+    /// The calls the abandon rate is a share of: answered ones and counted abandons.
+    public var abandonRateDenominator: Int64 { answered + countedAbandons }
+}
+
 /// Values derived from counters (semantics.md, "Derived values"); nil when a denominator is 0.
 public struct DerivedValues: Sendable, Equatable {
     public var serviceLevel: Double?
@@ -74,15 +102,8 @@ public struct DerivedValues: Sendable, Equatable {
     public var avgHandleMillis: Int64?
 
     public init(_ c: Counters, formula: ServiceLevelFormula) {
-        switch formula {
-        case .standard:
-            serviceLevel = ratio(c.answeredWithinSL, c.waitCount + c.abandoned - c.shortAbandoned)
-        case .answered:
-            serviceLevel = ratio(c.answeredWithinSL, c.waitCount)
-        case .removedWithin:
-            serviceLevel = ratio(c.answeredWithinSL + c.abandonedWithinSL, c.waitCount + c.abandoned)
-        }
-        abandonRate = ratio(c.abandoned - c.shortAbandoned, c.answered + c.abandoned - c.shortAbandoned)
+        serviceLevel = ratio(c.serviceLevelNumerator(formula), c.serviceLevelDenominator(formula))
+        abandonRate = ratio(c.countedAbandons, c.abandonRateDenominator)
         avgWaitMillis = roundedQuotient(c.waitMillis, c.waitCount)
         avgTalkMillis = roundedQuotient(c.talkMillis, c.completed)
         avgAcwMillis = roundedQuotient(c.acwMillis, c.acwCompleted)

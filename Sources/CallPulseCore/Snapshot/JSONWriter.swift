@@ -1,3 +1,5 @@
+import CallPulseSupport
+
 /// A small JSON writer into bytes, with exact control of number forms: pretty-printed with
 /// two-space indentation, or compact on one line (for Server-Sent Events' `data:` lines).
 public struct JSONWriter {
@@ -175,38 +177,8 @@ public struct JSONWriter {
         return writer.text
     }
 
-    /// A JSON string literal: control characters escaped, other UTF-8 kept as is.
+    /// A JSON string literal, escaped as everywhere else in CallPulse (`JSONString`).
     private func appendQuoted(_ value: String) {
-        out.append(UInt8(ascii: "\""))
-        var value = value
-        value.withUTF8 { utf8 in
-            // Most strings need no escaping: copy them whole.
-            var plain = true
-            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                plain = false
-                break
-            }
-            if plain {
-                out.append(utf8)
-                return
-            }
-            for byte in utf8 {
-                switch byte {
-                case UInt8(ascii: "\""): append("\\\"")
-                case UInt8(ascii: "\\"): append("\\\\")
-                case 0x0A: append("\\n")
-                case 0x0D: append("\\r")
-                case 0x09: append("\\t")
-                case 0x00..<0x20:
-                    let hex: StaticString = "0123456789abcdef"
-                    append("\\u00")
-                    out.append(hex.utf8Start[Int(byte >> 4)])
-                    out.append(hex.utf8Start[Int(byte & 0xF)])
-                default:
-                    out.append(byte)
-                }
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+        JSONString.write(value) { out.append($0) }
     }
 }

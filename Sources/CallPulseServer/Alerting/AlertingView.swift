@@ -49,14 +49,9 @@ enum AlertsJSON {
             out.beginArray()
             for pattern in rule.queues { out.string(pattern) }
             out.endArray()
-            switch rule.metric {
-            case .gauge(let name):
-                out.key("metric"); out.string(name)
-            case .counter(let name, let window), .derived(let name, let window):
-                out.key("metric"); out.string(name)
+            out.key("metric"); out.string(rule.metric.name)
+            if let window = rule.metric.window {
                 out.key("window"); out.string(window.name)
-            case .eventSilence:
-                out.key("metric"); out.string("event_silence_seconds")
             }
             out.key("op"); out.string(rule.op.rawValue)
             out.key("threshold"); out.ratio(rule.threshold)

@@ -140,19 +140,20 @@ public enum RulesLoader {
         }
         var metric: RuleMetric?
         if let metricNode = fields["metric"], let metricName = r.string(metricNode, "rules.metric") {
-            if RuleMetric.gauges.contains(metricName) {
+            if let gauge = QueueGauge(rawValue: metricName) {
                 if fields["window"] != nil { r.problem(fields["window"]!, "rules.window: '\(metricName)' is a live gauge and takes no window") }
-                metric = .gauge(metricName)
-            } else if metricName == "event_silence_seconds" {
+                metric = .gauge(gauge)
+            } else if metricName == RuleMetric.eventSilenceName {
                 metric = .eventSilence
-            } else if RuleMetric.counters.contains(metricName) || RuleMetric.derived.contains(metricName) {
+            } else if let overWindow = RuleMetric.overWindow(named: metricName) {
                 if let ref = window(fields["window"], "rules.window") {
-                    metric = RuleMetric.counters.contains(metricName) ? .counter(metricName, window: ref) : .derived(metricName, window: ref)
+                    metric = overWindow(ref)
                 } else if fields["window"] == nil {
                     r.problem(metricNode, "rules: alert '\(alert)' reads '\(metricName)', which needs a window (e.g. 5m or today)")
                 }
             } else {
-                r.problem(metricNode, "rules.metric '\(metricName)' is not a gauge (\(RuleMetric.gauges.joined(separator: ", "))), a counter, a derived value or event_silence_seconds")
+                let gauges = QueueGauge.allCases.map(\.rawValue).joined(separator: ", ")
+                r.problem(metricNode, "rules.metric '\(metricName)' is not a gauge (\(gauges)), a counter, a derived value or \(RuleMetric.eventSilenceName)")
                 _ = window(fields["window"], "rules.window")  // a bad window is a problem of its own
             }
         } else if fields["metric"] == nil {

@@ -1,4 +1,4 @@
-import CallPulseHTTP
+import CallPulseSupport
 import Foundation
 import Logging
 
