@@ -39,28 +39,31 @@ let package = Package(
         ),
         // zlib for gzip request and response bodies.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // What every layer shares: the error convention (docs/errors.md).
+        .target(name: "CallPulseSupport", swiftSettings: strictSwift),
         // The HTTP adapter: the one place that calls libmicrohttpd.
         .target(
             name: "CallPulseHTTP",
-            dependencies: ["CMicroHTTPD", "CZlib", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CallPulseSupport", "CMicroHTTPD", "CZlib", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSwift
         ),
         // The pure domain: events, calls, queues, windows, snapshot. No I/O; clocks are passed in.
         .target(
             name: "CallPulseCore",
-            dependencies: ["CCallPulseJSON"],
+            dependencies: ["CallPulseSupport", "CCallPulseJSON"],
             swiftSettings: strictSwift
         ),
         // Pure alerting: rules, the per-(rule, queue) state machine, notification payloads.
         .target(
             name: "CallPulseAlerting",
-            dependencies: ["CallPulseCore"],
+            dependencies: ["CallPulseSupport", "CallPulseCore"],
             swiftSettings: strictSwift
         ),
         // The application: config files, replay driver, traffic simulator.
         .target(
             name: "CallPulseServer",
             dependencies: [
+                "CallPulseSupport",
                 "CallPulseCore",
                 "CallPulseAlerting",
                 "CallPulseHTTP",
@@ -128,7 +131,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CallPulseServerTests",
-            dependencies: ["CallPulseServer", "CallPulseHTTP", "CallPulseCore"],
+            dependencies: ["CallPulseServer", "CallPulseHTTP", "CallPulseCore", "CallPulseAlerting", "CallPulseSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

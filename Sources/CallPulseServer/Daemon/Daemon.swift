@@ -13,21 +13,6 @@ public final class Daemon: Sendable {
         public init(configuration: Configuration) { self.configuration = configuration }
     }
 
-    public enum StartError: Error, CustomStringConvertible {
-        case badListenAddress(String)
-        case unreadableToken(String, String)
-        case setup(String)
-
-        public var description: String {
-            switch self {
-            case .badListenAddress(let text):
-                "listen address '\(text)' is not HOST:PORT (for example 127.0.0.1:9478, :9478 or [::1]:9478)"
-            case .unreadableToken(let key, let path): "\(key): cannot read the token file '\(path)'"
-            case .setup(let message): message
-            }
-        }
-    }
-
     let options: Options
     let logger: Logger
     let host: EngineHost
@@ -41,7 +26,7 @@ public final class Daemon: Sendable {
     private let ready: LockedBox<Bool>
     /// Why the daemon gave up after starting (state that cannot be restored).
     private let fatal = LockedBox<String?>(nil)
-    private let reloadRules: @Sendable () -> Result<String, ConfigProblems>
+    private let reloadRules: @Sendable () -> Result<String, ServerError>
     private let demoRunning = LockedBox(false)
     private let accepting = LockedBox(true)
     private let alerting = LockedBox<AlertService?>(nil)
@@ -49,42 +34,44 @@ public final class Daemon: Sendable {
     /// The rules loaded at start, until the alert service takes them over.
     private let initialRules: RuleSet?
 
-    public init(options: Options, logger: Logger) throws(StartError) {
+    public init(options: Options, logger: Logger) throws(ServerError) {
         self.options = options
         self.logger = logger
         let config = options.configuration
-        guard let address = SocketAddress(parsing: config.listen) else { throw .badListenAddress(config.listen) }
+        let address = config.listen
         self.address = address
         do {
             host = try EngineHost(settings: config.core)
         } catch {
-            throw .setup(error.description)
+            throw ServerError(.invalidConfig, error.description)
         }
-        func token(_ key: String, _ path: String) throws(StartError) -> String? {
-            guard !path.isEmpty else { return nil }
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .unreadableToken(key, path) }
+        func token(_ key: String, _ path: String?) throws(ServerError) -> String? {
+            guard let path else { return nil }
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ServerError(.unreadableTokenFile, "\(key): cannot read the token file '\(path)'")
+            }
             return text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let access = AccessPolicy(ingestToken: try token("web.ingest_token_file", config.web.ingestTokenFile),
                                   adminToken: try token("web.admin_token_file", config.web.adminTokenFile),
                                   readToken: try token("web.read_token_file", config.web.readTokenFile))
         var tls: (key: String, certificate: String)?
-        if !config.web.tlsKeyFile.isEmpty {
-            guard let key = try? String(contentsOfFile: config.web.tlsKeyFile, encoding: .utf8),
-                  let certificate = try? String(contentsOfFile: config.web.tlsCertFile, encoding: .utf8) else {
-                throw .setup("web: cannot read tls_key_file '\(config.web.tlsKeyFile)' or tls_cert_file '\(config.web.tlsCertFile)'")
+        if let keyFile = config.web.tlsKeyFile, let certificateFile = config.web.tlsCertFile {
+            guard let key = try? String(contentsOfFile: keyFile, encoding: .utf8),
+                  let certificate = try? String(contentsOfFile: certificateFile, encoding: .utf8) else {
+                throw ServerError(.unreadableTLSFiles, "web: cannot read tls_key_file '\(keyFile)' or tls_cert_file '\(certificateFile)'")
             }
             tls = (key, certificate)
         }
-        if config.rulesFile.isEmpty {
+        if let rulesFile = config.rulesFile {
+            do {
+                initialRules = try RulesLoader.load(path: rulesFile, windows: config.core.windowMinutes)
+            } catch {
+                throw ServerError(.invalidRules, "the rules file is invalid:\n" + error.description)
+            }
+        } else {
             initialRules = options.demo
                 ? try? RulesLoader.parse(DemoRules.yaml, file: DemoRules.source, windows: config.core.windowMinutes) : nil
-        } else {
-            do {
-                initialRules = try RulesLoader.load(path: config.rulesFile, windows: config.core.windowMinutes)
-            } catch {
-                throw .setup("the rules file is invalid:\n" + error.description)
-            }
         }
         let startedAt = Self.wallClock()
         var initialStats = DaemonStats()
@@ -98,12 +85,12 @@ public final class Daemon: Sendable {
         let alerting = self.alerting
         let rulesFile = config.rulesFile, windows = config.core.windowMinutes
         let logger = self.logger
-        let reloadRules: @Sendable () -> Result<String, ConfigProblems> = {
+        let reloadRules: @Sendable () -> Result<String, ServerError> = {
             guard let service = alerting.withLock({ $0 }) else {
-                return .success(rulesFile.isEmpty ? "no rules file is configured; nothing to reload" : "not started yet")
+                return .success(rulesFile == nil ? "no rules file is configured; nothing to reload" : "not started yet")
             }
-            do throws(ConfigProblems) {
-                let set = try RulesLoader.load(path: rulesFile, windows: windows)
+            do throws(ServerError) {
+                let set = try RulesLoader.load(path: rulesFile ?? "", windows: windows)
                 service.reload(set)
                 stats.withLock {
                     $0.lastReloadSuccessful = true
@@ -120,8 +107,9 @@ public final class Daemon: Sendable {
         let feed = LiveFeed(host: host, maxClients: config.limits.maxStreams,
                             alerts: { alerting.withLock { $0 }?.alerts ?? [] }, clock: { Daemon.wallClock() })
         self.feed = feed
-        let store = config.stateDir.isEmpty ? nil
-            : DurableStore(directory: config.stateDir, checkpointInterval: config.checkpointInterval, logger: logger)
+        let store = config.stateDir.map {
+            DurableStore(directory: $0, checkpointInterval: config.checkpointInterval.wholeMilliseconds, logger: logger)
+        }
         self.store = store
         let ready = LockedBox(store == nil)
         self.ready = ready
@@ -134,7 +122,7 @@ public final class Daemon: Sendable {
         var serverConfig = HTTPServer.Configuration(address: address)
         serverConfig.connectionLimit = config.limits.maxConnections
         serverConfig.connectionsPerClient = config.limits.maxConnectionsPerClient
-        serverConfig.connectionTimeoutSeconds = max(1, Int((config.limits.connectionTimeout + 999) / 1000))
+        serverConfig.connectionTimeoutSeconds = max(1, Int((config.limits.connectionTimeout.wholeMilliseconds + 999) / 1000))
         serverConfig.maxBodyBytes = config.limits.maxBodyBytes
         serverConfig.tls = tls
         server = HTTPServer(configuration: serverConfig, logger: logger) { router.handle($0) }
@@ -152,7 +140,7 @@ public final class Daemon: Sendable {
     }
 
     /// Serves until SIGTERM or SIGINT; SIGHUP reloads. Returns after a graceful stop.
-    public func run() throws(StartError) {
+    public func run() throws(ServerError) {
         // Block the signals before any thread starts, so only `sigwait` below receives them.
         var signals = sigset_t()
         sigemptyset(&signals)
@@ -163,15 +151,15 @@ public final class Daemon: Sendable {
         do {
             port = try server.start()
         } catch {
-            throw .setup(error.description)
+            throw ServerError(.cannotListen, error.description)
         }
-        let scheme = options.configuration.web.tlsCertFile.isEmpty ? "http" : "https"
+        let scheme = options.configuration.web.tlsCertFile == nil ? "http" : "https"
         let shown = SocketAddress(host: address.host, port: port)
         if let rules = initialRules {
-            let service = AlertService(rulesFile: options.configuration.rulesFile, ruleSet: rules, host: host,
+            let service = AlertService(rulesFile: options.configuration.rulesFile ?? "", ruleSet: rules, host: host,
                                        externalURL: "\(scheme)://\(shown)", logger: logger, clock: { Daemon.wallClock() })
             alerting.withLock { $0 = service }
-            let source = options.configuration.rulesFile.isEmpty ? DemoRules.source : options.configuration.rulesFile
+            let source = options.configuration.rulesFile ?? DemoRules.source
             logger.info("alerting: \(rules.rules.count) rules, \(rules.hooks.count) hooks", metadata: ["rules_file": "\(source)"])
         }
         // Logged once everything answers: tests and scripts start on this line.
@@ -197,7 +185,7 @@ public final class Daemon: Sendable {
             server.stop()
             alerting.withLock { $0 }?.stop()
             store?.stop()
-            if let reason = fatal.withLock({ $0 }) { throw .setup(reason) }
+            if let reason = fatal.withLock({ $0 }) { throw ServerError(.cannotRestoreState, reason) }
             logger.info("stopped")
             return
         }
@@ -216,7 +204,7 @@ public final class Daemon: Sendable {
         let host = self.host, alerting = self.alerting, ready = self.ready, fatal = self.fatal, logger = self.logger
         let demo = options.demo
         Thread.detachNewThread { [self] in
-            do throws(DurableStore.RecoveryError) {
+            do throws(PersistenceError) {
                 let alerts = try host.restore(from: store)
                 let service = alerting.withLock { $0 }
                 service?.restore(alerts)

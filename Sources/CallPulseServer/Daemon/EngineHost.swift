@@ -11,7 +11,7 @@ public final class EngineHost: Sendable {
     private let store = LockedBox<DurableStore?>(nil)
     public let settings: Settings
 
-    public init(settings: Settings) throws(Engine.SetupError) {
+    public init(settings: Settings) throws(CoreError) {
         self.settings = settings
         engine = LockedBox(try Engine(settings: settings))
     }
@@ -85,7 +85,7 @@ public final class EngineHost: Sendable {
     }
 
     /// Restores state from `store` (checkpoint and journal), then journals every ingest there.
-    func restore(from store: DurableStore) throws(DurableStore.RecoveryError) -> [Alert] {
+    func restore(from store: DurableStore) throws(PersistenceError) -> [Alert] {
         let (restored, alerts) = try store.recover(settings: settings) { engine, outcomes, receivedAt in
             engine.process(contentsOf: outcomes, receivedAt: receivedAt) { _ in }
         }
