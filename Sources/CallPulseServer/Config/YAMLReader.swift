@@ -55,6 +55,10 @@ struct YAMLReader {
             switch yaml {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
                 return "\(mark.line): YAML syntax error: \(problem)"
+            case .duplicatedKeysInMapping(let keys, let context):
+                // Yams refuses the whole file; its own text quotes all of it.
+                let names = keys.map { "'\($0)'" }.joined(separator: ", ")
+                return "\(context.mark.line): \(keys.count == 1 ? "key \(names) is" : "keys \(names) are") set more than once"
             default:
                 return "YAML error: \(yaml)"
             }
@@ -95,14 +99,13 @@ struct YAMLReader {
             return
         }
         let prefix = location ?? path
-        var seen = Set<String>()
+        // A key set twice never gets here: composing refuses it (`describe`).
         for (keyNode, value) in mapping {
             guard let key = keyNode.scalar?.string else {
                 problem(keyNode, "keys must be plain strings")
                 continue
             }
             let full = path.isEmpty ? key : "\(path).\(key)"
-            if !seen.insert(key).inserted { problem(keyNode, "\(full) is set twice") }
             if let line = (value.mapping != nil ? keyNode : value).mark?.line {
                 origins[prefix.isEmpty ? key : "\(prefix).\(key)"] = .line(line)
             }
