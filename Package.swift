@@ -40,8 +40,9 @@ let package = Package(
         ),
         // zlib for gzip request and response bodies.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // What every layer shares: the one lock type, the clocks, the errno error and the JSON
-        // string escaper (the only part the pure core uses). Depends on nothing of ours.
+        // What every layer shares: the one lock type, the clocks, the errno error, the error
+        // convention (docs/errors.md) and the JSON string escaper (the only parts the pure core
+        // uses). Depends on nothing of ours.
         .target(name: "CallPulseSupport", swiftSettings: strictSwift),
         // The HTTP adapter: the one place that calls libmicrohttpd.
         .target(
@@ -58,7 +59,7 @@ let package = Package(
         // Pure alerting: rules, the per-(rule, queue) state machine, notification payloads.
         .target(
             name: "CallPulseAlerting",
-            dependencies: ["CallPulseCore"],
+            dependencies: ["CallPulseSupport", "CallPulseCore"],
             swiftSettings: strictSwift
         ),
         // The daemon and the application around the core: inputs, the ingest pipeline, the
@@ -67,10 +68,10 @@ let package = Package(
         .target(
             name: "CallPulseServer",
             dependencies: [
+                "CallPulseSupport",
                 "CallPulseCore",
                 "CallPulseAlerting",
                 "CallPulseHTTP",
-                "CallPulseSupport",
                 "CZlib",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -138,7 +139,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CallPulseServerTests",
-            dependencies: ["CallPulseServer", "CallPulseHTTP", "CallPulseCore", "CallPulseSupport"],
+            dependencies: ["CallPulseServer", "CallPulseHTTP", "CallPulseCore", "CallPulseAlerting", "CallPulseSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -10,7 +10,7 @@ import Logging
 /// error a JSON body with a reason.
 let daemon: Daemon = {
     var configuration = Configuration()
-    configuration.listen = "127.0.0.1:0"
+    configuration.listen = SocketAddress(host: "127.0.0.1", port: 0)
     configuration.core.maxQueues = 64
     configuration.core.maxActiveCalls = 4096
     configuration.limits.maxBodyBytes = 1 << 20

@@ -10,18 +10,14 @@ public struct AnnotationTemplate: Sendable, Equatable {
 
     let parts: [Part]
 
-    public struct Problem: Error, Equatable, CustomStringConvertible {
-        public var description: String
-    }
-
     /// Parses a template; throws on any placeholder other than the three allowed.
-    public init(_ source: String) throws(Problem) {
+    public init(_ source: String) throws(AlertingError) {
         var parts: [Part] = []
         var rest = Substring(source)
         while let open = rest.range(of: "{{") {
             if open.lowerBound > rest.startIndex { parts.append(.text(String(rest[..<open.lowerBound]))) }
             guard let close = rest[open.upperBound...].range(of: "}}") else {
-                throw Problem(description: "'{{' without a closing '}}'")
+                throw AlertingError(.invalidTemplate, "'{{' without a closing '}}'")
             }
             let inner = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
             switch inner {
@@ -30,7 +26,7 @@ public struct AnnotationTemplate: Sendable, Equatable {
             default:
                 guard inner.hasPrefix("$labels."), inner.count > 8,
                       inner.dropFirst(8).allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-                    throw Problem(description: "'{{ \(inner) }}' is not one of {{ $labels.NAME }}, {{ $value }}, {{ $threshold }}")
+                    throw AlertingError(.invalidTemplate, "'{{ \(inner) }}' is not one of {{ $labels.NAME }}, {{ $value }}, {{ $threshold }}")
                 }
                 parts.append(.label(String(inner.dropFirst(8))))
             }

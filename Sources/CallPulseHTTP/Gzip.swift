@@ -2,24 +2,18 @@ import CZlib
 
 /// gzip for request and response bodies (zlib).
 public enum Gzip {
-    public enum Failure: Error, Equatable {
-        /// The decompressed body would exceed the limit.
-        case tooLarge
-        /// The data is not a valid gzip stream.
-        case corrupt(String)
-    }
-
-    /// Inflates a gzip stream, refusing to produce more than `limit` bytes (zip bombs).
-    public static func decompress(_ input: [UInt8], limit: Int) throws(Failure) -> [UInt8] {
+    /// Inflates a gzip stream, refusing to produce more than `limit` bytes (zip bombs):
+    /// `bodyTooLarge` then, `corruptGzip` for data that is not a gzip stream.
+    public static func decompress(_ input: [UInt8], limit: Int) throws(HTTPAdapterError) -> [UInt8] {
         var stream = z_stream()
         guard inflateInit2_(&stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw .corrupt("zlib could not start")
+            throw HTTPAdapterError(.corruptGzip, "zlib could not start")
         }
         defer { inflateEnd(&stream) }
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         var status: Int32 = Z_OK
-        var failure: Failure?
+        var failure: HTTPAdapterError?
         input.withUnsafeBufferPointer { source in
             stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
             stream.avail_in = uInt(source.count)
@@ -30,17 +24,17 @@ public enum Gzip {
                     status = inflate(&stream, Z_NO_FLUSH)
                 }
                 if status != Z_OK && status != Z_STREAM_END {
-                    failure = .corrupt(stream.msg.map { String(cString: $0) } ?? "invalid gzip data")
+                    failure = HTTPAdapterError(.corruptGzip, stream.msg.map { String(cString: $0) } ?? "invalid gzip data")
                     return
                 }
                 let produced = chunk.count - Int(stream.avail_out)
                 if output.count + produced > limit {
-                    failure = .tooLarge
+                    failure = HTTPAdapterError(.bodyTooLarge, "the decompressed body is larger than \(limit) bytes")
                     return
                 }
                 output.append(contentsOf: chunk[0..<produced])
                 if status == Z_OK && stream.avail_in == 0 && produced == 0 {
-                    failure = .corrupt("the gzip stream ends early")
+                    failure = HTTPAdapterError(.corruptGzip, "the gzip stream ends early")
                     return
                 }
             } while status != Z_STREAM_END

@@ -31,15 +31,6 @@ public final class HTTPServer: Sendable {
 
     public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
 
-    public enum StartError: Error, CustomStringConvertible {
-        case cannotStart(String)
-        public var description: String {
-            switch self {
-            case .cannotStart(let address): "cannot listen on \(address) (in use, or not an address of this machine)"
-            }
-        }
-    }
-
     let configuration: Configuration
     let handler: Handler
     let logger: Logger
@@ -56,7 +47,7 @@ public final class HTTPServer: Sendable {
     }
 
     /// Binds and starts serving; returns the bound port (useful with port 0).
-    public func start() throws(StartError) -> Int {
+    public func start() throws(HTTPAdapterError) -> Int {
         var flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_USE_ERROR_LOG.rawValue
             | MHD_ALLOW_SUSPEND_RESUME.rawValue
         if configuration.address.isIPv6 { flags |= MHD_USE_IPv6.rawValue }
@@ -77,7 +68,9 @@ public final class HTTPServer: Sendable {
                 }
             }
         }
-        guard let started else { throw .cannotStart(configuration.address.description) }
+        guard let started else {
+            throw HTTPAdapterError(.cannotListen, "cannot listen on \(configuration.address) (in use, or not an address of this machine)")
+        }
         daemon.withLock { $0 = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(started))) }
         return Int(callpulse_mhd_bound_port(started))
     }
@@ -147,10 +140,10 @@ public final class HTTPServer: Sendable {
         do {
             request.body = try Gzip.decompress(request.body, limit: limit)
             return nil
-        } catch .tooLarge {
+        } catch where error.kind == .bodyTooLarge {
             return bodyTooLarge(limit)
         } catch {
-            return Self.error(400, "bad_gzip", "the gzip body cannot be decompressed: \(error)")
+            return Self.error(400, "bad_gzip", "the gzip body cannot be decompressed: \(error.description)")
         }
     }
 

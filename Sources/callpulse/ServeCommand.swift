@@ -36,33 +36,34 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "text or json.")
     var logFormat: String?
 
+    /// The flags that override the config file, read by the config layer's rules.
+    func overrides() throws(ServerError) -> ConfigOverrides {
+        try ConfigOverrides(listen: listen, clock: clock, logLevel: logLevel, logFormat: logFormat,
+                            rulesFile: rules, stateDir: stateDir)
+    }
+
+    /// A bad `--clock`, `--log-level` or `--log-format` is a usage error (exit 2); a bad
+    /// `--listen` stays a failure to start (exit 1), as it always was.
     func validate() throws {
-        if let clock, ClockMode(rawValue: clock) == nil { throw ValidationError("--clock must be live or event, not '\(clock)'") }
-        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        do {
+            _ = try ConfigOverrides(clock: clock, logLevel: logLevel, logFormat: logFormat)
+        } catch {
+            throw ValidationError(error.description)
         }
-        if let logFormat, !["text", "json"].contains(logFormat) { throw ValidationError("--log-format must be text or json") }
     }
 
     func run() async throws {
-        var configuration = Configuration()
-        if let config {
-            do {
-                configuration = try ConfigLoader.load(path: config)
-            } catch {
-                StandardError.write(error.description)
-                throw ExitCode.failure
-            }
+        // The file with the flags over it, checked as one (a problem exits 1).
+        let configuration: Configuration
+        do {
+            configuration = try ConfigLoader.load(path: config, overrides: try overrides())
+        } catch {
+            StandardError.write(error.description)
+            throw ExitCode.failure
         }
-        if let listen { configuration.listen = listen }
-        if let clock { configuration.core.clock = ClockMode(rawValue: clock)! }
-        if let logLevel { configuration.logLevel = logLevel }
-        if let logFormat { configuration.logFormat = logFormat }
-        if let rules { configuration.rulesFile = rules }
-        if let stateDir { configuration.stateDir = stateDir }
 
-        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
-        let json = configuration.logFormat == "json"
+        let level = configuration.logLevel
+        let json = configuration.logFormat == .json
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
             handler.logLevel = level

@@ -112,10 +112,10 @@ struct SimulateCommand: ParsableCommand {
         let end = begin + ValueParsers.duration(duration)!
         var pacer = LivePacer(generator: TrafficGenerator(queues: queues, eventsPerSecond: rate, start: begin, seed: seed))
         var lastReport = begin
-        var fatal: TargetFeeder.Fatal?
+        var fatal: ServerError?
         StandardError.write("callpulse: posting about \(Int(rate)) events/s for \(queues) queues to \(feeder.url) for \(duration)")
         pacer.run(clock: SystemClock.wallMillis, keepGoing: { fatal == nil && SystemClock.wallMillis() < end && count.map { feeder.totals.generated < $0 } ?? true }) { body, events, now in
-            do throws(TargetFeeder.Fatal) {
+            do throws(ServerError) {
                 try feeder.send(body, count: events)
             } catch {
                 fatal = error

@@ -145,8 +145,11 @@ struct EvaluatorTests {
 
     @Test("templates accept only $labels.NAME, $value and $threshold")
     func templates() throws {
-        #expect(throws: AnnotationTemplate.Problem.self) { try AnnotationTemplate("{{ .Value }}") }
-        #expect(throws: AnnotationTemplate.Problem.self) { try AnnotationTemplate("{{ $labels.queue ") }
+        #expect(throws: AlertingError(.invalidTemplate,
+                                      "'{{ .Value }}' is not one of {{ $labels.NAME }}, {{ $value }}, {{ $threshold }}")) {
+            try AnnotationTemplate("{{ .Value }}")
+        }
+        #expect(throws: AlertingError(.invalidTemplate, "'{{' without a closing '}}'")) { try AnnotationTemplate("{{ $labels.queue ") }
         let template = try AnnotationTemplate("{{$labels.queue}} at {{ $value }}")
         #expect(template.render(labels: ["queue": "Q"], value: 0.125, threshold: 1) == "Q at 0.125")
     }

@@ -15,7 +15,7 @@ import Glibc
 struct RequestHandlingTests {
     static func daemon(_ configure: (inout Configuration) -> Void = { _ in }) throws -> Daemon {
         var configuration = Configuration()
-        configuration.listen = "127.0.0.1:0"
+        configuration.listen = SocketAddress(host: "127.0.0.1", port: 0)
         configure(&configuration)
         var logger = Logger(label: "test")
         logger.logLevel = .critical

@@ -43,12 +43,17 @@ struct StateRoundTripTests {
         let bytes = engine.encodeState()
         var other = Settings()
         other.windowMinutes = [5, 60]
-        #expect(throws: StateFormatError.self) { try Engine(settings: other, restoring: bytes) }
+        let otherWindows = #expect(throws: CoreError.self) { try Engine(settings: other, restoring: bytes) }
+        #expect(otherWindows?.code == "unreadable_state")
+        #expect(otherWindows?.description.hasPrefix("the state was written with other settings") == true)
         for cut in [0, 8, 100, bytes.count / 2, bytes.count - 1] {
-            #expect(throws: StateFormatError.self) { try Engine(settings: Settings(), restoring: Array(bytes[..<cut])) }
+            let error = #expect(throws: CoreError.self) { try Engine(settings: Settings(), restoring: Array(bytes[..<cut])) }
+            #expect(error?.kind == .unreadableState)
         }
         var longer = bytes
         longer.append(0)
-        #expect(throws: StateFormatError.self) { try Engine(settings: Settings(), restoring: longer) }
+        #expect(throws: CoreError(.unreadableState, "the state has bytes after its end")) {
+            try Engine(settings: Settings(), restoring: longer)
+        }
     }
 }

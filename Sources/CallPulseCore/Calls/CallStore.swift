@@ -140,17 +140,17 @@ extension CallStore {
         }
     }
 
-    mutating func read(from input: inout StateReader) throws(StateFormatError) {
+    mutating func read(from input: inout StateReader) throws(CoreError) {
         records = try input.plain()
         freeSlots = try input.plain()
         count = try input.count()
         longIDs = [:]
         for _ in 0..<(try input.count()) {
             let slot = try input.int()
-            guard slot >= 0 && slot < records.count else { throw StateFormatError("a long call id names slot \(slot)") }
+            guard slot >= 0 && slot < records.count else { throw CoreError(.unreadableState, "a long call id names slot \(slot)") }
             longIDs[Int32(slot)] = try input.string()
         }
-        guard records.lazy.filter(\.live).count == count else { throw StateFormatError("the call records do not add up") }
+        guard records.lazy.filter(\.live).count == count else { throw CoreError(.unreadableState, "the call records do not add up") }
         // Re-key every record with this process's seed, then index them.
         for slot in records.indices where records[slot].live {
             let id = longIDs[Int32(slot)] ?? records[slot].key.inlineString

@@ -1,15 +1,6 @@
 /// The state of every call and queue, driven one event at a time (semantics.md).
 /// A value type with one owner; every time it needs is passed in.
 public struct Engine: Sendable {
-    public enum SetupError: Error, Equatable, CustomStringConvertible {
-        case unknownTimeZone(String)
-        public var description: String {
-            switch self {
-            case .unknownTimeZone(let name): "timezone '\(name)' is not a known IANA time zone"
-            }
-        }
-    }
-
     public let settings: Settings
     /// The event clock's `now`; nil before any timed event (and always nil on the live clock).
     public private(set) var eventClockNow: EpochMillis?
@@ -32,9 +23,9 @@ public struct Engine: Sendable {
     /// Keeps `CallStore.warm`'s loads observable.
     private var warmSink: UInt64 = 0
 
-    public init(settings: Settings) throws(SetupError) {
+    public init(settings: Settings) throws(CoreError) {
         guard let calendar = DayCalendar(timeZone: settings.timezone) else {
-            throw .unknownTimeZone(settings.timezone)
+            throw CoreError(.unknownTimeZone, "timezone '\(settings.timezone)' is not a known IANA time zone")
         }
         self.settings = settings
         self.calendar = calendar
@@ -408,20 +399,16 @@ extension Engine {
     /// An engine with `settings` and the state `encodeState` wrote. Queues get their policy
     /// from `settings` (a changed service-level threshold applies from now on); a state
     /// written with other windows, buckets or time zone is refused.
-    public init(settings: Settings, restoring bytes: [UInt8]) throws(StateFormatError) {
-        do {
-            try self.init(settings: settings)
-        } catch {
-            throw StateFormatError(error.description)
-        }
+    public init(settings: Settings, restoring bytes: [UInt8]) throws(CoreError) {
+        try self.init(settings: settings)
         var input = StateReader(bytes)
         let version = try input.int()
         guard version == Self.stateVersion else {
-            throw StateFormatError("the state has format version \(version); this build reads version \(Self.stateVersion)")
+            throw CoreError(.unreadableState, "the state has format version \(version); this build reads version \(Self.stateVersion)")
         }
         let shape = try input.string()
         guard shape == stateShape else {
-            throw StateFormatError("the state was written with other settings (\(shape)); now: \(stateShape)")
+            throw CoreError(.unreadableState, "the state was written with other settings (\(shape)); now: \(stateShape)")
         }
         eventClockNow = try input.optional()
         ingest.acceptedByEvent = try input.plain(count: ingest.acceptedByEvent.count)
@@ -438,9 +425,9 @@ extension Engine {
         try calls.read(from: &input)
         expiryHeap.elements = try input.plain()
         activeCalls = try input.count()
-        guard input.isAtEnd else { throw StateFormatError("the state has bytes after its end") }
+        guard input.isAtEnd else { throw CoreError(.unreadableState, "the state has bytes after its end") }
         for record in calls.records where record.live && Int(record.queue) >= queues.count {
-            throw StateFormatError("a call record names queue \(record.queue) of \(queues.count)")
+            throw CoreError(.unreadableState, "a call record names queue \(record.queue) of \(queues.count)")
         }
     }
 }

@@ -35,31 +35,31 @@ public struct StateReader {
 
     public var isAtEnd: Bool { offset == bytes.count }
 
-    public mutating func int() throws(StateFormatError) -> Int64 {
-        guard offset + 8 <= bytes.count else { throw StateFormatError("the state ends early") }
+    public mutating func int() throws(CoreError) -> Int64 {
+        guard offset + 8 <= bytes.count else { throw CoreError(.unreadableState, "the state ends early") }
         var value: Int64 = 0
         withUnsafeMutableBytes(of: &value) { $0.copyBytes(from: bytes[offset..<(offset + 8)]) }
         offset += 8
         return Int64(littleEndian: value)
     }
 
-    public mutating func count(max: Int = Int(Int32.max)) throws(StateFormatError) -> Int {
+    public mutating func count(max: Int = Int(Int32.max)) throws(CoreError) -> Int {
         let value = try int()
-        guard value >= 0 && value <= max else { throw StateFormatError("a count of \(value) is out of range") }
+        guard value >= 0 && value <= max else { throw CoreError(.unreadableState, "a count of \(value) is out of range") }
         return Int(value)
     }
 
-    public mutating func optional() throws(StateFormatError) -> Int64? {
+    public mutating func optional() throws(CoreError) -> Int64? {
         let present = try int()
         let value = try int()
         return present == 0 ? nil : value
     }
 
-    public mutating func plain<T>(_ type: T.Type = T.self) throws(StateFormatError) -> [T] {
+    public mutating func plain<T>(_ type: T.Type = T.self) throws(CoreError) -> [T] {
         precondition(_isPOD(T.self), "only plain data is copied whole")
         let count = try self.count()
         let size = count * MemoryLayout<T>.stride
-        guard offset + size <= bytes.count else { throw StateFormatError("the state ends early") }
+        guard offset + size <= bytes.count else { throw CoreError(.unreadableState, "the state ends early") }
         let array = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             bytes.withUnsafeBytes { source in
                 UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + size)]))
@@ -71,19 +71,13 @@ public struct StateReader {
     }
 
     /// An array that must have exactly `count` elements (it sits in a structure of that size).
-    public mutating func plain<T>(count: Int) throws(StateFormatError) -> [T] {
+    public mutating func plain<T>(count: Int) throws(CoreError) -> [T] {
         let array: [T] = try plain()
-        guard array.count == count else { throw StateFormatError("an array of \(array.count) where \(count) belong") }
+        guard array.count == count else { throw CoreError(.unreadableState, "an array of \(array.count) where \(count) belong") }
         return array
     }
 
-    public mutating func string() throws(StateFormatError) -> String {
+    public mutating func string() throws(CoreError) -> String {
         String(decoding: try plain(UInt8.self), as: UTF8.self)
     }
-}
-
-/// A checkpoint that cannot be read back, with why.
-public struct StateFormatError: Error, CustomStringConvertible, Equatable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -37,7 +37,7 @@ extension Histogram {
         out.int(count)
     }
 
-    mutating func read(from input: inout StateReader) throws(StateFormatError) {
+    mutating func read(from input: inout StateReader) throws(CoreError) {
         counts = try input.plain(count: counts.count)
         sum = try input.int()
         count = try input.int()

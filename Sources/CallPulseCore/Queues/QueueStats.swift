@@ -60,7 +60,7 @@ extension QueueStats {
     }
 
     /// Everything but the name (read first, to make the queue with its policy).
-    mutating func read(from input: inout StateReader) throws(StateFormatError) {
+    mutating func read(from input: inout StateReader) throws(CoreError) {
         let counters: [Counters] = try input.plain(count: 2)
         totals = counters[0]
         today = counters[1]

@@ -85,7 +85,7 @@ extension RollingWindows {
         out.plain(sumBucket)
     }
 
-    mutating func read(from input: inout StateReader) throws(StateFormatError) {
+    mutating func read(from input: inout StateReader) throws(CoreError) {
         bucketNumber = try input.plain(count: bucketNumber.count)
         buckets = try input.plain(count: buckets.count)
         currentBucket = try input.plain(count: currentBucket.count)

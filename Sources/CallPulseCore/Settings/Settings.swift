@@ -1,4 +1,4 @@
-/// Which clock drives `now` (semantics.md, "The clock").
+/// `clock`: which clock drives `now` (README, "The daemon"). Default `live`.
 public enum ClockMode: String, Sendable, CaseIterable {
     /// `now` is the wall clock passed in with each event and snapshot.
     case live
@@ -6,17 +6,22 @@ public enum ClockMode: String, Sendable, CaseIterable {
     case event
 }
 
-/// How service level is computed; the snapshot names the one in force.
+/// `service_level_formula`: how service level is computed; the snapshot names the one in
+/// force (README, "What the numbers mean"). Default `standard`.
 public enum ServiceLevelFormula: String, Sendable, CaseIterable {
     case standard
     case answered
     case removedWithin = "removed_within"
 }
 
-/// Per-queue thresholds and formula, after overrides are resolved.
+/// Per-queue thresholds and formula, after overrides are resolved. Thresholds are in
+/// milliseconds: the engine compares them with event times on every event.
 public struct QueuePolicy: Sendable, Equatable {
+    /// `service_level_seconds`: answered within this counts toward service level. Default 20s.
     public var serviceLevel: EpochMillis
+    /// `short_abandon_seconds`: abandoned sooner than this is a short abandon. Default 5s.
     public var shortAbandon: EpochMillis
+    /// `service_level_formula`. Default `standard`.
     public var formula: ServiceLevelFormula
 
     public init(serviceLevel: EpochMillis = 20_000, shortAbandon: EpochMillis = 5_000,
@@ -27,11 +32,16 @@ public struct QueuePolicy: Sendable, Equatable {
     }
 }
 
-/// Settings for the queues whose name matches one of `patterns`; unset values keep the global ones.
+/// One entry of `overrides`: settings for the queues whose name matches one of `patterns`;
+/// unset (nil) values keep the global ones.
 public struct QueueOverride: Sendable, Equatable {
+    /// `overrides[].queues`: glob patterns (`*`, `?`, `[...]`); required.
     public var patterns: [String]
+    /// `overrides[].service_level_seconds`, in milliseconds.
     public var serviceLevel: EpochMillis?
+    /// `overrides[].short_abandon_seconds`, in milliseconds.
     public var shortAbandon: EpochMillis?
+    /// `overrides[].service_level_formula`.
     public var formula: ServiceLevelFormula?
 
     public init(patterns: [String], serviceLevel: EpochMillis? = nil, shortAbandon: EpochMillis? = nil,
@@ -43,11 +53,16 @@ public struct QueueOverride: Sendable, Equatable {
     }
 }
 
-/// How long a record may stay silent in each state before it is expired or forgotten.
+/// `expiry.*`: how long a record may stay silent in each state before it is expired or
+/// forgotten, in milliseconds.
 public struct ExpiryLimits: Sendable, Equatable {
+    /// `expiry.ringing`. Default 1h.
     public var ringing: EpochMillis = 3_600_000
+    /// `expiry.connected`. Default 4h.
     public var connected: EpochMillis = 14_400_000
+    /// `expiry.acw`. Default 1h.
     public var acw: EpochMillis = 3_600_000
+    /// `expiry.finished`: how long an ended call is remembered (duplicates, late events). Default 1h.
     public var finished: EpochMillis = 3_600_000
 
     public init() {}
@@ -56,30 +71,42 @@ public struct ExpiryLimits: Sendable, Equatable {
     public var shortest: EpochMillis { min(ringing, connected, acw, finished) }
 }
 
-/// Histogram bucket upper bounds, in seconds.
+/// `buckets.*`: histogram bucket upper bounds in seconds, non-negative and strictly increasing.
 public struct HistogramBuckets: Sendable, Equatable {
+    /// `buckets.wait`. Default 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600.
     public var wait: [Double] = [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600]
+    /// `buckets.talk`. Default 30, 60, 120, 180, 300, 600, 900, 1800, 3600.
     public var talk: [Double] = [30, 60, 120, 180, 300, 600, 900, 1800, 3600]
+    /// `buckets.acw`. Default 10, 30, 60, 120, 180, 300, 600, 1800.
     public var acw: [Double] = [10, 30, 60, 120, 180, 300, 600, 1800]
 
     public init() {}
 }
 
-/// Everything the core needs to know, with the spec's defaults.
+/// Everything the core needs to know, with the README's defaults ("Configuration"). The
+/// server's loader reads them from the config file and checks them.
 public struct Settings: Sendable, Equatable {
+    /// `clock`. Default `live`; replay always uses `event`.
     public var clock: ClockMode = .live
+    /// `service_level_seconds`, `short_abandon_seconds`, `service_level_formula`.
     public var policy = QueuePolicy()
+    /// `overrides`: the first entry whose glob matches a queue wins as a whole. Default none.
     public var overrides: [QueueOverride] = []
-    /// IANA time zone name for `today`.
+    /// `timezone`: IANA time zone name for `today`. Default `UTC`.
     public var timezone = "UTC"
+    /// `default_queue`: for events that name no queue. Default `unassigned`.
     public var defaultQueue = "unassigned"
-    /// Queues shown from start-up with zeros.
+    /// `queues`: queues shown from start-up with zeros. Default none.
     public var queues: [String] = []
-    /// Rolling window lengths in minutes (1 … 1440).
+    /// `windows`: rolling window lengths in minutes (1 … 1440). Default 1m, 5m, 15m, 1h.
     public var windowMinutes: [Int] = [1, 5, 15, 60]
+    /// `buckets.*`.
     public var buckets = HistogramBuckets()
+    /// `expiry.*`.
     public var expiry = ExpiryLimits()
+    /// `limits.max_queues`: queues tracked at once. Default 5000.
     public var maxQueues = 5_000
+    /// `limits.max_active_calls`: call records not yet closed. Default 1000000.
     public var maxActiveCalls = 1_000_000
 
     public init() {}

@@ -16,7 +16,7 @@ struct Router: Sendable {
     /// nil without rules.
     let alerting: AlertService?
     /// Reloads the rules file: a message on success, the problems on failure.
-    let reloadRules: @Sendable () -> Result<String, ConfigProblems>
+    let reloadRules: @Sendable () -> Result<String, ServerError>
     let clock: @Sendable () -> EpochMillis
     let feed: LiveFeed
     /// The state directory, when one is set.
@@ -172,7 +172,7 @@ struct Router: Sendable {
             appendJSONString(message, to: &text)
             return HTTPResponse(status: 200, contentType: "application/json", text: text + "}\n")
         case .failure(let problems):
-            return HTTPServer.error(400, "invalid_rules",
+            return HTTPServer.error(400, problems.code,
                 "the rules file is invalid, the old rules stay in force: " + problems.problems.joined(separator: "; "))
         }
     }

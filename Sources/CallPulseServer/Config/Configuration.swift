@@ -1,42 +1,88 @@
 import CallPulseCore
+import CallPulseHTTP
+import Logging
 
-/// The whole config file (interfaces.md, "Config file"): core settings plus the daemon's.
+/// The whole config file (README, "Configuration"): the core's settings plus the daemon's.
+/// Every key is optional; each field names its key and default. `problems()` is the one
+/// check of all of it, used by the loader, `serve` (after its flags) and `check config`.
+///
+/// Durations are `Duration`, except in `core`: the engine compares them with event times in
+/// integer milliseconds on every event, so the core keeps `EpochMillis` and the loader
+/// converts at this boundary.
 public struct Configuration: Sendable, Equatable {
+    /// The keys the core reads: `clock`, `service_level_seconds`, `short_abandon_seconds`,
+    /// `service_level_formula`, `overrides`, `timezone`, `default_queue`, `queues`, `windows`,
+    /// `buckets`, `expiry`, `limits.max_queues` and `limits.max_active_calls`.
     public var core = Settings()
-    public var listen = ":9478"
+    /// `listen`: the address the HTTP server binds; port 0 takes any free port.
+    /// Default `:9478` (every IPv4 interface).
+    public var listen = SocketAddress(host: "0.0.0.0", port: 9478)
+    /// `limits.*` of the HTTP server.
     public var limits = ServerLimits()
-    public var stateDir = ""
-    /// How often the state is checkpointed (ms); also on a graceful stop.
-    public var checkpointInterval: Int64 = 300_000
-    public var rulesFile = ""
+    /// `state_dir`: the journal and checkpoints, restored at start. Default nil: no state
+    /// survives a restart.
+    public var stateDir: String?
+    /// `checkpoint_interval`: how often the whole state is checkpointed (also on a graceful
+    /// stop); shorter than 1s reads as 1s. Default 5m.
+    public var checkpointInterval: Duration = .seconds(300)
+    /// `shutdown_timeout`: how long a graceful stop may take before the process exits anyway.
+    /// Default 10s.
+    public var shutdownTimeout: Duration = .seconds(10)
+    /// `rules_file`: alert rules and hooks, reloaded on SIGHUP. Default nil: no alerting.
+    public var rulesFile: String?
+    /// `web.*`: token files and TLS material.
     public var web = WebSettings()
+    /// `metrics.expose_windows`: also export the per-window series. Default false.
     public var exposeWindows = false
-    public var logLevel = "info"
-    public var logFormat = "text"
+    /// `log.level`. Default `info`.
+    public var logLevel: Logger.Level = .info
+    /// `log.format`. Default `text`.
+    public var logFormat: LogFormat = .text
 
     public init() {}
 }
 
-/// Connection and body limits of the HTTP server.
+/// `log.format`: how each log line is written.
+public enum LogFormat: String, Sendable, CaseIterable {
+    /// swift-log's stream format: `TIME LEVEL label: metadata [source] message`.
+    case text
+    /// One JSON object a line (`ts`, `level`, `logger`, `msg` and the metadata).
+    case json
+}
+
+/// `limits.*` of the HTTP server (the core's limits are in `Settings`).
 public struct ServerLimits: Sendable, Equatable {
+    /// `limits.max_body_bytes`: the largest request body, after gzip. Default 8MiB.
     public var maxBodyBytes = 8 * 1024 * 1024
+    /// `limits.max_connections`: connections open at once. Default 1024.
     public var maxConnections = 1024
+    /// `limits.max_connections_per_client`: connections open at once from one address. Default 64.
     public var maxConnectionsPerClient = 64
-    /// Live streams (`/api/v1/stream`) open at once; each also counts as a connection.
+    /// `limits.max_streams`: live streams (`/api/v1/stream`) open at once; each also counts
+    /// as a connection. Default 512.
     public var maxStreams = 512
-    /// Milliseconds a connection may stay idle.
-    public var connectionTimeout: Int64 = 30_000
+    /// `limits.connection_timeout`: how long a connection may stay idle; whole seconds,
+    /// rounded up. Default 30s.
+    public var connectionTimeout: Duration = .seconds(30)
 
     public init() {}
 }
 
-/// Token files and TLS material; empty means unset.
+/// `web.*`: token files and TLS material; nil is unset (in the file, a missing key or `""`).
 public struct WebSettings: Sendable, Equatable {
-    public var ingestTokenFile = ""
-    public var adminTokenFile = ""
-    public var readTokenFile = ""
-    public var tlsCertFile = ""
-    public var tlsKeyFile = ""
+    /// `web.ingest_token_file`: the bearer token ingest (and, without an admin token, reload)
+    /// needs. Default nil: ingest and reload from loopback addresses only.
+    public var ingestTokenFile: String?
+    /// `web.admin_token_file`: the bearer token `/-/reload` needs. Default nil.
+    public var adminTokenFile: String?
+    /// `web.read_token_file`: the bearer token the read endpoints need (the stream also takes
+    /// `?token=`). Default nil: reads are open.
+    public var readTokenFile: String?
+    /// `web.tls_cert_file`: PEM certificate; set together with `tls_key_file` to serve HTTPS.
+    /// Default nil.
+    public var tlsCertFile: String?
+    /// `web.tls_key_file`: PEM private key for `tls_cert_file`. Default nil.
+    public var tlsKeyFile: String?
 
     public init() {}
 }

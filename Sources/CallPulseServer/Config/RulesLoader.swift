@@ -3,16 +3,16 @@ import CallPulseCore
 import Foundation
 import Yams
 
-/// Reads a rules file (interfaces.md, "Rules file"), collecting every problem with its line.
+/// Reads a rules file (README, "Alerting"), collecting every problem with its line.
 public enum RulesLoader {
-    public static func load(path: String, windows: [Int] = Settings().windowMinutes) throws(ConfigProblems) -> RuleSet {
-        let text = try YAMLReader.contents(of: path, what: "rules")
+    public static func load(path: String, windows: [Int] = Settings().windowMinutes) throws(ServerError) -> RuleSet {
+        let text = try YAMLReader.contents(of: path, .rules)
         return try parse(text, file: path, windows: windows)
     }
 
     /// `windows`: the configured window lengths in minutes, which rules may read.
-    public static func parse(_ text: String, file: String, windows: [Int]) throws(ConfigProblems) -> RuleSet {
-        let root = try YAMLReader.compose(text, file: file)
+    public static func parse(_ text: String, file: String, windows: [Int]) throws(ServerError) -> RuleSet {
+        let root = try YAMLReader.compose(text, file: file, .rules)
         var set = RuleSet()
         guard let root else { return set }
         var reader = YAMLReader(file: file)
@@ -54,7 +54,7 @@ public enum RulesLoader {
         }
         set.hooks = hookNodes.map(\.1)
         set.rules = ruleNodes.map(\.1)
-        if !reader.problems.isEmpty { throw ConfigProblems(problems: reader.report) }
+        if !reader.problems.isEmpty { throw ServerError(.invalidRules, problems: reader.report) }
         return set
     }
 
@@ -236,7 +236,7 @@ public enum RulesLoader {
         if let annotations = fields["annotations"] {
             r.mapping(annotations, path: "rules.annotations") { key, value, r in
                 if let text = r.string(value, "rules.annotations.\(key)") {
-                    do throws(AnnotationTemplate.Problem) {
+                    do throws(AlertingError) {
                         rule.annotations[key] = try AnnotationTemplate(text)
                     } catch {
                         r.problem(value, "rules.annotations.\(key): \(error.description)")

@@ -3,10 +3,27 @@ import Yams
 
 /// Walks a YAML node tree, reporting each problem as `FILE:LINE: message`.
 struct YAMLReader {
+    /// Which file a reader reads: it names the file in problems and picks the error's kind.
+    enum Document {
+        case config, rules
+
+        var errorKind: ServerError.Kind { self == .config ? .invalidConfig : .invalidRules }
+    }
+
+    /// Where a key's value was set: a line of the file, or the flag that overrode it.
+    enum Origin: Equatable {
+        case line(Int)
+        case flag(String)
+    }
+
     let file: String
     private(set) var problems: [String] = []
-    /// The line of each problem (0 when the node has none), for `report`.
+    /// The line of each problem (0 when the node has none, `Int.max` for a flag), for `report`.
     private var lines: [Int] = []
+    /// Where each key was set, by location: `timezone`, `limits.max_queues`, `overrides.0.queues`.
+    /// A mapping is located at its key (a rule across its keys belongs there), anything
+    /// else at its value.
+    var origins: [String: Origin] = [:]
 
     /// The problems in line order (checks across entries run last but belong where they point).
     var report: [String] {
@@ -16,20 +33,20 @@ struct YAMLReader {
     init(file: String) { self.file = file }
 
     /// The text of a YAML file, or a problem naming it.
-    static func contents(of path: String, what: String) throws(ConfigProblems) -> String {
+    static func contents(of path: String, _ document: Document) throws(ServerError) -> String {
         do {
             return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ConfigProblems(problems: ["\(path): cannot read the \(what) file: \(error.localizedDescription)"])
+            throw ServerError(document.errorKind, "\(path): cannot read the \(document) file: \(error.localizedDescription)")
         }
     }
 
     /// The node tree of YAML text (nil when empty), or the syntax error with its line.
-    static func compose(_ text: String, file: String) throws(ConfigProblems) -> Node? {
+    static func compose(_ text: String, file: String, _ document: Document) throws(ServerError) -> Node? {
         do {
             return try Yams.compose(yaml: text)
         } catch {
-            throw ConfigProblems(problems: ["\(file):\(describe(error))"])
+            throw ServerError(document.errorKind, "\(file):\(describe(error))")
         }
     }
 
@@ -38,6 +55,10 @@ struct YAMLReader {
             switch yaml {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
                 return "\(mark.line): YAML syntax error: \(problem)"
+            case .duplicatedKeysInMapping(let keys, let context):
+                // Yams refuses the whole file; its own text quotes all of it.
+                let names = keys.map { "'\($0)'" }.joined(separator: ", ")
+                return "\(context.mark.line): \(keys.count == 1 ? "key \(names) is" : "keys \(names) are") set more than once"
             default:
                 return "YAML error: \(yaml)"
             }
@@ -51,21 +72,43 @@ struct YAMLReader {
         lines.append(node.mark?.line ?? 0)
     }
 
-    /// Visits each key of a mapping; `visit` returns false for an unknown key.
-    mutating func mapping(_ node: Node, path: String,
+    /// A problem with the key at `location` (`overrides.0.queues`), reported where that key,
+    /// or the nearest enclosing one, was set; without an origin, at the file.
+    mutating func problem(at location: String, _ message: String) {
+        var components = location.split(separator: ".")
+        while !components.isEmpty, origins[components.joined(separator: ".")] == nil { components.removeLast() }
+        switch components.isEmpty ? nil : origins[components.joined(separator: ".")] {
+        case .line(let line)?:
+            problems.append("\(file):\(line): \(message)")
+            lines.append(line)
+        case .flag(let flag)?:
+            problems.append("\(flag): \(message)")
+            lines.append(Int.max)
+        case nil:
+            problems.append(file.isEmpty ? message : "\(file): \(message)")
+            lines.append(0)
+        }
+    }
+
+    /// Visits each key of a mapping; `visit` returns false for an unknown key. `path` names
+    /// the keys in problems (`overrides[]`); `location` records their origins (`overrides.0`).
+    mutating func mapping(_ node: Node, path: String, location: String? = nil,
                           _ visit: (String, Node, inout YAMLReader) -> Bool) {
         guard let mapping = node.mapping else {
             problem(node, "\(path.isEmpty ? "the config" : path) must be a mapping of keys to values")
             return
         }
-        var seen = Set<String>()
+        let prefix = location ?? path
+        // A key set twice never gets here: composing refuses it (`describe`).
         for (keyNode, value) in mapping {
             guard let key = keyNode.scalar?.string else {
                 problem(keyNode, "keys must be plain strings")
                 continue
             }
             let full = path.isEmpty ? key : "\(path).\(key)"
-            if !seen.insert(key).inserted { problem(keyNode, "\(full) is set twice") }
+            if let line = (value.mapping != nil ? keyNode : value).mark?.line {
+                origins[prefix.isEmpty ? key : "\(prefix).\(key)"] = .line(line)
+            }
             if !visit(key, value, &self) { problem(keyNode, "unknown key '\(full)'") }
         }
     }

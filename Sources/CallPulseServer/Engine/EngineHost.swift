@@ -8,7 +8,7 @@ public final class EngineHost: Sendable {
     private let engine: LockedBox<Engine>
     public let settings: Settings
 
-    public init(settings: Settings) throws(Engine.SetupError) {
+    public init(settings: Settings) throws(CoreError) {
         self.settings = settings
         engine = LockedBox(try Engine(settings: settings))
     }

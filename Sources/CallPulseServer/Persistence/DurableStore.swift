@@ -89,26 +89,21 @@ final class DurableStore: Sendable {
 
     // MARK: Recovery
 
-    /// Why the daemon must not start on this directory.
-    struct RecoveryError: Error, CustomStringConvertible {
-        var description: String
-    }
-
     /// Loads the newest usable checkpoint and replays the journal after it; then opens the
     /// journal for appending (the writer thread starts after, with the service).
     func recover(settings: Settings, replay: (inout Engine, [DecodeOutcome], EpochMillis) -> Void)
-        throws(RecoveryError) -> (engine: Engine, alerts: [Alert]) {
+        throws(PersistenceError) -> (engine: Engine, alerts: [Alert]) {
         let started = SystemClock.monotonicNanos()
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw RecoveryError(description: "cannot create the state directory \(directory): \(error.localizedDescription)")
+            throw PersistenceError(.cannotCreateDirectory, "cannot create the state directory \(directory): \(error.localizedDescription)")
         }
         var engine: Engine?
         var from: UInt64 = 0
         var unusable: [String] = []
         for name in FileIO.list(directory, prefix: "checkpoint-", suffix: ".state").reversed() {
-            do throws(StateFormatError) {
+            do throws(CoreError) {
                 let (sequence, state) = try Self.readCheckpoint(directory + "/" + name)
                 engine = try Engine(settings: settings, restoring: state)
                 from = sequence
@@ -124,7 +119,7 @@ final class DurableStore: Sendable {
         }
         if engine == nil {
             if let first = segments.first, first.start > 0 {
-                throw RecoveryError(description: """
+                throw PersistenceError(.journalNotCovered, """
                     no usable checkpoint in \(directory) (\(unusable.isEmpty ? "none found" : unusable.joined(separator: ", ") + " unusable")) \
                     and the journal starts at record \(first.start): the state before it would be lost. Refusing to start \
                     over existing data; restore a checkpoint, or move the directory away to start empty.
@@ -133,7 +128,7 @@ final class DurableStore: Sendable {
             do {
                 engine = try Engine(settings: settings)
             } catch {
-                throw RecoveryError(description: error.description)
+                throw PersistenceError(.invalidSettings, error.description)
             }
         }
         var state = engine!
@@ -144,18 +139,18 @@ final class DurableStore: Sendable {
         for (position, segment) in segments.enumerated() where position >= firstIndex {
             let path = directory + "/" + segment.name
             let bytes: [UInt8]
-            do { bytes = try FileIO.read(path) } catch { throw RecoveryError(description: error.description) }
+            do { bytes = try FileIO.read(path) } catch { throw PersistenceError(.journalIO, error.description) }
             var offset = 0
             var expected = segment.start
             while offset < bytes.count {
                 guard let record = Self.record(in: bytes, at: offset), record.sequence == expected,
                       let batch = JournalRecord.decode(bytes[record.payload]) else {
                     guard position == segments.count - 1 else {
-                        throw RecoveryError(description: "journal \(segment.name) is corrupt at byte \(offset), before the end of the journal; refusing to start with a gap")
+                        throw PersistenceError(.corruptJournal, "journal \(segment.name) is corrupt at byte \(offset), before the end of the journal; refusing to start with a gap")
                     }
                     logger.warning("state: journal \(segment.name) has a torn or corrupt tail at byte \(offset); dropping its last \(bytes.count - offset) bytes (never acknowledged)")
                     guard truncate(path, off_t(offset)) == 0 else {
-                        throw RecoveryError(description: SystemCallError("cannot truncate", path).description)
+                        throw PersistenceError(.journalIO, SystemCallError("cannot truncate", path).description)
                     }
                     break
                 }
@@ -199,10 +194,10 @@ final class DurableStore: Sendable {
         return (sequence, payload)
     }
 
-    private func openSegment(startingAt sequence: UInt64, reuse name: String?) throws(RecoveryError) {
+    private func openSegment(startingAt sequence: UInt64, reuse name: String?) throws(PersistenceError) {
         let path = directory + "/" + (name ?? Self.segmentName(sequence))
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw RecoveryError(description: SystemCallError("cannot open the journal", path).description) }
+        guard fd >= 0 else { throw PersistenceError(.journalIO, SystemCallError("cannot open the journal", path).description) }
         var info = stat()
         fstat(fd, &info)
         try? FileIO.syncDirectory(directory)
@@ -364,16 +359,16 @@ final class DurableStore: Sendable {
     }
 
     /// The sequence and state of a checkpoint file, checked end to end.
-    static func readCheckpoint(_ path: String) throws(StateFormatError) -> (UInt64, [UInt8]) {
+    static func readCheckpoint(_ path: String) throws(CoreError) -> (UInt64, [UInt8]) {
         let bytes: [UInt8]
-        do { bytes = try FileIO.read(path) } catch { throw StateFormatError(error.description) }
-        guard bytes.count >= 32, Array(bytes[0..<8]) == checkpointMagic else { throw StateFormatError("not a CallPulse checkpoint") }
+        do { bytes = try FileIO.read(path) } catch { throw CoreError(.unreadableState, error.description) }
+        guard bytes.count >= 32, Array(bytes[0..<8]) == checkpointMagic else { throw CoreError(.unreadableState, "not a CallPulse checkpoint") }
         var reader = JournalRecord.Reader(bytes: bytes[8...])
         guard let version = reader.u32(), let sequence = reader.u64(), let length = reader.u64(), let crc = reader.u32()
-        else { throw StateFormatError("the header is cut short") }
-        guard version == checkpointVersion else { throw StateFormatError("format version \(version), this build reads \(checkpointVersion)") }
-        guard length == UInt64(bytes.count - 32) else { throw StateFormatError("the file is cut short or too long") }
-        guard JournalRecord.checksum([], bytes[32...]) == crc else { throw StateFormatError("the checksum does not match") }
+        else { throw CoreError(.unreadableState, "the header is cut short") }
+        guard version == checkpointVersion else { throw CoreError(.unreadableState, "format version \(version), this build reads \(checkpointVersion)") }
+        guard length == UInt64(bytes.count - 32) else { throw CoreError(.unreadableState, "the file is cut short or too long") }
+        guard JournalRecord.checksum([], bytes[32...]) == crc else { throw CoreError(.unreadableState, "the checksum does not match") }
         return (sequence, Array(bytes[32...]))
     }
 

@@ -17,8 +17,8 @@ struct JournalService: Service {
     func run() async throws {
         logger.info("state: restoring from \(store.directory)")
         let (store, settings) = (self.store, self.settings)
-        let outcome = await onOwnThread(named: "restore") { () -> Result<Restored, DurableStore.RecoveryError> in
-            do throws(DurableStore.RecoveryError) {
+        let outcome = await onOwnThread(named: "restore") { () -> Result<Restored, PersistenceError> in
+            do throws(PersistenceError) {
                 let (engine, alerts) = try store.recover(settings: settings) { engine, outcomes, receivedAt in
                     engine.process(contentsOf: outcomes, receivedAt: receivedAt) { _ in }
                 }

@@ -18,7 +18,7 @@ public struct ReplaySession {
     /// Rejected events seen so far.
     public private(set) var rejections = 0
 
-    public init(settings: Settings) throws(Engine.SetupError) {
+    public init(settings: Settings) throws(CoreError) {
         var settings = settings
         settings.clock = .event
         engine = try Engine(settings: settings)

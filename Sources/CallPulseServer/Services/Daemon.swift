@@ -18,25 +18,8 @@ public final class Daemon: Sendable {
         public var configuration: Configuration
         public var demo = false
         public var version = "0.1.0"
-        /// How long a graceful stop may take before the process exits anyway.
-        public var shutdownTimeout: Duration = .seconds(10)
 
         public init(configuration: Configuration) { self.configuration = configuration }
-    }
-
-    public enum StartError: Error, CustomStringConvertible {
-        case badListenAddress(String)
-        case unreadableToken(String, String)
-        case setup(String)
-
-        public var description: String {
-            switch self {
-            case .badListenAddress(let text):
-                "listen address '\(text)' is not HOST:PORT (for example 127.0.0.1:9478, :9478 or [::1]:9478)"
-            case .unreadableToken(let key, let path): "\(key): cannot read the token file '\(path)'"
-            case .setup(let message): message
-            }
-        }
     }
 
     let options: Options
@@ -56,45 +39,46 @@ public final class Daemon: Sendable {
     private let stats: LockedBox<DaemonStats>
     /// `http://HOST:PORT` once the server has bound its port (hook payloads link to it).
     private let externalURL = LockedBox("")
-    private let reloadRules: @Sendable () -> Result<String, ConfigProblems>
+    private let reloadRules: @Sendable () -> Result<String, ServerError>
 
-    public init(options: Options, logger: Logger) throws(StartError) {
+    public init(options: Options, logger: Logger) throws(ServerError) {
         self.options = options
         self.logger = logger
         let config = options.configuration
-        guard let address = SocketAddress(parsing: config.listen) else { throw .badListenAddress(config.listen) }
-        self.address = address
+        address = config.listen
         do {
             host = try EngineHost(settings: config.core)
         } catch {
-            throw .setup(error.description)
+            throw ServerError(.invalidConfig, error.description)
         }
-        func token(_ key: String, _ path: String) throws(StartError) -> String? {
-            guard !path.isEmpty else { return nil }
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .unreadableToken(key, path) }
+        func token(_ key: String, _ path: String?) throws(ServerError) -> String? {
+            guard let path else { return nil }
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ServerError(.unreadableTokenFile, "\(key): cannot read the token file '\(path)'")
+            }
             return text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let access = AccessPolicy(ingestToken: try token("web.ingest_token_file", config.web.ingestTokenFile),
                                   adminToken: try token("web.admin_token_file", config.web.adminTokenFile),
                                   readToken: try token("web.read_token_file", config.web.readTokenFile))
         var tls: (key: String, certificate: String)?
-        if !config.web.tlsKeyFile.isEmpty {
-            guard let key = try? String(contentsOfFile: config.web.tlsKeyFile, encoding: .utf8),
-                  let certificate = try? String(contentsOfFile: config.web.tlsCertFile, encoding: .utf8) else {
-                throw .setup("web: cannot read tls_key_file '\(config.web.tlsKeyFile)' or tls_cert_file '\(config.web.tlsCertFile)'")
+        if let keyFile = config.web.tlsKeyFile, let certificateFile = config.web.tlsCertFile {
+            guard let key = try? String(contentsOfFile: keyFile, encoding: .utf8),
+                  let certificate = try? String(contentsOfFile: certificateFile, encoding: .utf8) else {
+                throw ServerError(.unreadableTLSFiles, "web: cannot read tls_key_file '\(keyFile)' or tls_cert_file '\(certificateFile)'")
             }
             tls = (key, certificate)
         }
         let initialRules: RuleSet?
-        if config.rulesFile.isEmpty {
+        if let rulesFile = config.rulesFile {
+            do {
+                initialRules = try RulesLoader.load(path: rulesFile, windows: config.core.windowMinutes)
+            } catch {
+                throw ServerError(.invalidRules, "the rules file is invalid:\n" + error.description)
+            }
+        } else {
             initialRules = options.demo
                 ? try? RulesLoader.parse(DemoRules.yaml, file: DemoRules.source, windows: config.core.windowMinutes) : nil
-        } else {
-            do {
-                initialRules = try RulesLoader.load(path: config.rulesFile, windows: config.core.windowMinutes)
-            } catch {
-                throw .setup("the rules file is invalid:\n" + error.description)
-            }
         }
         let clock: @Sendable () -> EpochMillis = { SystemClock.wallMillis() }
         let startedAt = clock()
@@ -108,7 +92,7 @@ public final class Daemon: Sendable {
         if let initialRules {
             let hooks = HookSenders(hooks: initialRules.hooks, externalURL: { externalURL.withLock { $0 } }, logger: logger)
             self.hooks = hooks
-            alerting = AlertService(rulesFile: config.rulesFile, ruleSet: initialRules, host: host, hooks: hooks,
+            alerting = AlertService(rulesFile: config.rulesFile ?? "", ruleSet: initialRules, host: host, hooks: hooks,
                                     logger: logger, clock: clock)
         } else {
             hooks = nil
@@ -117,10 +101,10 @@ public final class Daemon: Sendable {
         let alerting = self.alerting
         let rulesFile = config.rulesFile, windows = config.core.windowMinutes
         reloadRules = {
-            guard let alerting else {
-                return .success(rulesFile.isEmpty ? "no rules file is configured; nothing to reload" : "not started yet")
+            guard let alerting, let rulesFile else {
+                return .success(rulesFile == nil ? "no rules file is configured; nothing to reload" : "not started yet")
             }
-            do throws(ConfigProblems) {
+            do throws(ServerError) {
                 let set = try RulesLoader.load(path: rulesFile, windows: windows)
                 alerting.reload(set)
                 stats.withLock {
@@ -138,8 +122,9 @@ public final class Daemon: Sendable {
 
         // The live feed, the journal, and the pipeline that notifies them.
         feed = LiveFeed(host: host, maxClients: config.limits.maxStreams, alerts: { alerting?.alerts ?? [] }, clock: clock)
-        store = config.stateDir.isEmpty ? nil
-            : DurableStore(directory: config.stateDir, checkpointInterval: config.checkpointInterval, logger: logger)
+        store = config.stateDir.map {
+            DurableStore(directory: $0, checkpointInterval: config.checkpointInterval.wholeMilliseconds, logger: logger)
+        }
         pipeline = IngestPipeline(engine: host, journal: store)
         let feed = self.feed
         pipeline.addObserver { report in
@@ -164,7 +149,7 @@ public final class Daemon: Sendable {
         var serverConfig = HTTPServer.Configuration(address: address)
         serverConfig.connectionLimit = config.limits.maxConnections
         serverConfig.connectionsPerClient = config.limits.maxConnectionsPerClient
-        serverConfig.connectionTimeoutSeconds = max(1, Int((config.limits.connectionTimeout + 999) / 1000))
+        serverConfig.connectionTimeoutSeconds = max(1, Int((config.limits.connectionTimeout.wholeMilliseconds + 999) / 1000))
         serverConfig.maxBodyBytes = config.limits.maxBodyBytes
         serverConfig.tls = tls
         server = HTTPServer(configuration: serverConfig, logger: logger) { router.handle($0) }
@@ -180,11 +165,11 @@ public final class Daemon: Sendable {
 
     /// Serves until SIGTERM or SIGINT (SIGHUP reloads the rules); returns after a graceful
     /// stop, throws when a service failed (the group was stopped for it).
-    public func run() async throws(StartError) {
+    public func run() async throws(ServerError) {
         let tracker = ServiceTracker()
         let group = GroupHandle()
         let signals = await SignalService.trap()
-        let scheme = options.configuration.web.tlsCertFile.isEmpty ? "http" : "https"
+        let scheme = options.configuration.web.tlsCertFile == nil ? "http" : "https"
         var services: [TrackedService] = []
         // Started in this order, stopped in the reverse.
         if let store {
@@ -201,7 +186,7 @@ public final class Daemon: Sendable {
         if let hooks { services.append(tracker.track(hooks, as: "hook senders")) }
         if let alerting {
             services.append(tracker.track(alerting.service, as: "alert evaluator"))
-            let source = options.configuration.rulesFile.isEmpty ? DemoRules.source : options.configuration.rulesFile
+            let source = options.configuration.rulesFile ?? DemoRules.source
             let counts = alerting.ruleCounts
             logger.info("alerting: \(counts.rules) rules, \(counts.hooks) hooks", metadata: ["rules_file": "\(source)"])
         }
@@ -220,7 +205,7 @@ public final class Daemon: Sendable {
         services.append(tracker.track(SignalService(signals: signals, reloadRules: {
             if case .success(let message) = reloadRules() { logger.info("SIGHUP: \(message)") }
         }, stopGroup: { await group.triggerGracefulShutdown() }, logger: logger), as: "signals"))
-        services.append(tracker.track(ShutdownDeadline(timeout: options.shutdownTimeout, tracker: tracker, logger: logger),
+        services.append(tracker.track(ShutdownDeadline(timeout: options.configuration.shutdownTimeout, tracker: tracker, logger: logger),
                                       as: ShutdownDeadline.name))
 
         var configuration = ServiceGroupConfiguration(
@@ -229,17 +214,17 @@ public final class Daemon: Sendable {
                       failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: $0.name)
             },
             logger: logger)
-        configuration.maximumGracefulShutdownDuration = options.shutdownTimeout
+        configuration.maximumGracefulShutdownDuration = options.configuration.shutdownTimeout
         let serviceGroup = ServiceGroup(configuration: configuration)
         group.set(serviceGroup)
         do {
             try await serviceGroup.run()
-        } catch let error as DurableStore.RecoveryError {
-            throw .setup("cannot restore the state directory: \(error.description)")
-        } catch let error as HTTPServer.StartError {
-            throw .setup(error.description)
+        } catch let error as PersistenceError {
+            throw ServerError(.cannotRestoreState, "cannot restore the state directory: \(error.description)")
+        } catch let error as HTTPAdapterError {
+            throw ServerError(.cannotListen, error.description)
         } catch {
-            throw .setup("\(error)")
+            throw ServerError(.serviceFailed, "\(error)")
         }
         logger.info("stopped")
     }

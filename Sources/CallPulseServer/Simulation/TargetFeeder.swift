@@ -18,11 +18,6 @@ public struct TargetFeeder {
         public var lastError: String?
     }
 
-    /// Why feeding cannot go on.
-    public struct Fatal: Error, CustomStringConvertible {
-        public var description: String
-    }
-
     public let url: String
     /// Events held back while the target is away, at most this many.
     public let maxBacklog: Int
@@ -48,7 +43,7 @@ public struct TargetFeeder {
 
     /// Sends `body` (and whatever is held back). Throws only when going on is pointless:
     /// the target refuses us (401, 403, 404, 413, 415) or the backlog is full.
-    public mutating func send(_ body: [UInt8], count: Int) throws(Fatal) {
+    public mutating func send(_ body: [UInt8], count: Int) throws(ServerError) {
         totals.generated += count
         backlog += body
         backlogCount += count
@@ -65,12 +60,12 @@ public struct TargetFeeder {
             backlogCount = 0
         case let status? where [401, 403, 404, 405, 413, 415].contains(status):
             let reason = (try? JSONSerialization.jsonObject(with: outcome.body) as? [String: Any])?["error"] as? String
-            throw Fatal(description: "\(url) answered HTTP \(status)" + (reason.map { ": \($0)" } ?? ""))
+            throw ServerError(.targetRefused, "\(url) answered HTTP \(status)" + (reason.map { ": \($0)" } ?? ""))
         default:
             totals.failedPosts += 1
             totals.lastError = outcome.failure
             if backlogCount > maxBacklog {
-                throw Fatal(description: "\(url) has not stored events for too long (\(outcome.failure ?? "no answer")); \(backlogCount) events held back, over the limit of \(maxBacklog)")
+                throw ServerError(.targetBacklogFull, "\(url) has not stored events for too long (\(outcome.failure ?? "no answer")); \(backlogCount) events held back, over the limit of \(maxBacklog)")
             }
         }
     }

@@ -1,0 +1,118 @@
+import CallPulseCore
+import CallPulseHTTP
+import Foundation
+
+/// One problem with a configuration: the key it is about (`timezone`, `limits.max_queues`,
+/// `overrides.0.queues`) and a sentence that names it.
+public struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
+    public var key: String
+    public var message: String
+    public var description: String { message }
+
+    public init(key: String, _ message: String) {
+        self.key = key
+        self.message = message
+    }
+}
+
+extension Configuration {
+    /// Every problem with this configuration, in key order; none means the daemon can start
+    /// on it. The one check behind the loader, `serve` (after its flags) and `check config`:
+    /// the loader reports what cannot be read at all (`'abc' is not a duration`), this what
+    /// is read but not allowed, whoever set it.
+    public func problems() -> [ConfigProblem] {
+        var found: [ConfigProblem] = []
+        func check(_ valid: Bool, _ key: String, _ message: @autoclosure () -> String) {
+            if !valid { found.append(ConfigProblem(key: key, message())) }
+        }
+        check(SocketAddress(parsing: listen.description) == listen, "listen", Self.listenProblem(listen.description))
+        checkCore(check)
+        check(limits.maxBodyBytes > 0, "limits.max_body_bytes", "limits.max_body_bytes must be a size above 0, such as 8MiB")
+        check(limits.maxConnections > 0, "limits.max_connections", Self.countProblem("limits.max_connections"))
+        check(limits.maxConnectionsPerClient > 0, "limits.max_connections_per_client",
+              Self.countProblem("limits.max_connections_per_client"))
+        check(limits.maxStreams > 0, "limits.max_streams", Self.countProblem("limits.max_streams"))
+        check(limits.connectionTimeout > .zero, "limits.connection_timeout", Self.durationProblem("limits.connection_timeout"))
+        check(stateDir != "", "state_dir", Self.emptyPathProblem("state_dir"))
+        check(checkpointInterval > .zero, "checkpoint_interval", Self.durationProblem("checkpoint_interval"))
+        check(shutdownTimeout > .zero, "shutdown_timeout", Self.durationProblem("shutdown_timeout"))
+        check(rulesFile != "", "rules_file", Self.emptyPathProblem("rules_file"))
+        let webFiles: [(String, String?)] = [
+            ("ingest_token_file", web.ingestTokenFile), ("admin_token_file", web.adminTokenFile),
+            ("read_token_file", web.readTokenFile), ("tls_cert_file", web.tlsCertFile), ("tls_key_file", web.tlsKeyFile),
+        ]
+        for (key, file) in webFiles { check(file != "", "web." + key, Self.emptyPathProblem("web." + key)) }
+        // At `web:`, where the pair belongs.
+        check((web.tlsCertFile == nil) == (web.tlsKeyFile == nil), "web",
+              "web: tls_cert_file and tls_key_file must be set together")
+        return found
+    }
+
+    /// The core's keys.
+    private func checkCore(_ check: (Bool, String, @autoclosure () -> String) -> Void) {
+        check(core.policy.serviceLevel >= 0, "service_level_seconds", Self.secondsProblem("service_level_seconds"))
+        check(core.policy.shortAbandon >= 0, "short_abandon_seconds", Self.secondsProblem("short_abandon_seconds"))
+        for (index, override) in core.overrides.enumerated() {
+            let location = "overrides.\(index)"
+            for pattern in override.patterns {
+                if let problem = Glob.problem(in: pattern) {
+                    check(false, location + ".queues", "overrides.queues: glob '\(pattern)' is invalid: \(problem)")
+                }
+            }
+            check(override.serviceLevel.map { $0 >= 0 } ?? true, location + ".service_level_seconds",
+                  Self.secondsProblem("overrides.service_level_seconds"))
+            check(override.shortAbandon.map { $0 >= 0 } ?? true, location + ".short_abandon_seconds",
+                  Self.secondsProblem("overrides.short_abandon_seconds"))
+        }
+        check(DayCalendar(timeZone: core.timezone) != nil, "timezone",
+              "timezone: '\(core.timezone)' is not a known IANA time zone name")
+        check(Self.isQueueName(core.defaultQueue), "default_queue",
+              "default_queue: must be 1 to 256 bytes with no control characters or surrounding white space")
+        for name in core.queues {
+            check(Self.isQueueName(name), "queues",
+                  "queues: '\(name)' must be 1 to 256 bytes with no control characters or surrounding white space")
+        }
+        var seen = Set<Int>()
+        for minutes in core.windowMinutes {
+            let name = canonicalWindowName(minutes: minutes)
+            check((1...1440).contains(minutes), "windows", Self.windowProblem(name))
+            check(seen.insert(minutes).inserted, "windows", "windows: '\(name)' is listed twice")
+        }
+        for (key, bounds) in [("wait", core.buckets.wait), ("talk", core.buckets.talk), ("acw", core.buckets.acw)] {
+            let increasing = !zip(bounds, bounds.dropFirst()).contains { $0 >= $1 }
+            check(!bounds.isEmpty && increasing && bounds.allSatisfy { $0.isFinite && $0 >= 0 }, "buckets." + key,
+                  "buckets.\(key): bounds must be non-negative, finite and strictly increasing")
+        }
+        let expiry: [(String, EpochMillis)] = [("ringing", core.expiry.ringing), ("connected", core.expiry.connected),
+                                               ("acw", core.expiry.acw), ("finished", core.expiry.finished)]
+        for (key, limit) in expiry { check(limit > 0, "expiry." + key, Self.durationProblem("expiry." + key)) }
+        check(core.maxQueues > 0, "limits.max_queues", Self.countProblem("limits.max_queues"))
+        check(core.maxActiveCalls > 0, "limits.max_active_calls", Self.countProblem("limits.max_active_calls"))
+    }
+
+    /// What an event could name as a queue (the rule `EventDecoder` applies): trimmed,
+    /// 1–256 bytes, no control characters.
+    static func isQueueName(_ name: String) -> Bool {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        return !trimmed.isEmpty && trimmed == name && name.utf8.count <= 256
+            && !name.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+
+    static func listenProblem(_ text: String) -> String {
+        "listen address '\(text)' is not HOST:PORT (for example 127.0.0.1:9478, :9478 or [::1]:9478)"
+    }
+
+    static func windowProblem(_ name: String) -> String {
+        "windows: '\(name)' must be a whole number of minutes from 1m to 24h"
+    }
+
+    private static func countProblem(_ key: String) -> String { "\(key) must be a whole number above 0" }
+
+    private static func secondsProblem(_ key: String) -> String { "\(key) must be a number of seconds, 0 or more" }
+
+    private static func durationProblem(_ key: String) -> String {
+        "\(key) must be a duration above 0, such as 500ms, 30s, 5m or 1h30m"
+    }
+
+    private static func emptyPathProblem(_ key: String) -> String { "\(key) must name a file or directory, or be left unset" }
+}
