@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT ?= swift
 RELEASE_BIN := .build/release/callpulse
 
-.PHONY: all bootstrap build release test fuzz sanitize run bench load latency streams durability hostile soak clean
+.PHONY: all bootstrap build release package test fuzz sanitize run bench load latency streams durability hostile soak clean
 
 all: build
 
@@ -19,10 +19,17 @@ build: bootstrap
 release: bootstrap
 	$(SWIFT) build -c release
 
-## Builds everything (warnings are errors) and runs every test.
+## The Debian package (README.md, "Install"): .build-package/callpulse_VERSION_ARCH.deb.
+package:
+	@scripts/bootstrap.sh package
+	scripts/package.sh
+
+## Builds everything (warnings are errors) and runs every test. The package is built before
+## the tests start (its test, PackageTests, then only checks that it is up to date).
 test:
 	@scripts/bootstrap.sh test
 	$(SWIFT) build --build-tests
+	scripts/package.sh
 	$(SWIFT) test --skip-build
 
 FUZZ_SECONDS ?= 60
@@ -85,4 +92,4 @@ soak: release
 	/usr/bin/python3 scripts/soak.py --duration $(SOAK_DURATION)
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-package

@@ -142,6 +142,12 @@ let package = Package(
             dependencies: ["CallPulseServer", "CallPulseHTTP", "CallPulseCore", "CallPulseAlerting", "CallPulseSupport"],
             swiftSettings: strictSwift
         ),
+        // The HTTP adapter alone on loopback sockets, with trivial handlers.
+        .testTarget(
+            name: "CallPulseHTTPTests",
+            dependencies: ["CallPulseHTTP", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["CallPulseCore", "CallPulseServer", "CallPulseHTTP", "CallPulseSupport"],

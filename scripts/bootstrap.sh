@@ -3,7 +3,11 @@
 #   scripts/bootstrap.sh        what the build needs, and python3 for the scripts (make streams, hostile, ...)
 #   scripts/bootstrap.sh test   plus every program the tests run: the peers (Prometheus, promtool,
 #                               Alertmanager, amtool, Chromium), curl, openssl, GNU time and mount;
-#                               the rest (sh, bash, coreutils, umount) is in Debian's essential set
+#                               the rest (sh, bash, coreutils, umount) is in Debian's essential set;
+#                               and what the package test needs: the package set, systemd
+#                               (systemd-analyze verify) and procps (/bin/kill, the unit's ExecReload)
+#   scripts/bootstrap.sh package  plus dpkg-dev (dpkg-shlibdeps, strip) and libcurl4-openssl-dev
+#                               (the statically linked FoundationNetworking needs libcurl) for make package
 #   scripts/bootstrap.sh soak   plus matplotlib for the soak plot
 #   scripts/bootstrap.sh bench  plus the peers the benchmark compares with (mtail, wrk) and GNU time
 #   scripts/bootstrap.sh [SET] --list   prints the packages of SET, one a line, and installs nothing
@@ -20,7 +24,9 @@ done
 
 packages=(pkg-config libsimdjson-dev libmicrohttpd-dev zlib1g-dev python3)
 case "$set_name" in
-  test) packages+=(prometheus prometheus-alertmanager chromium curl openssl time mount) ;;
+  test) packages+=(prometheus prometheus-alertmanager chromium curl openssl time mount)
+    packages+=(dpkg-dev libcurl4-openssl-dev systemd procps) ;;
+  package) packages+=(dpkg-dev libcurl4-openssl-dev) ;;
   soak) packages+=(python3-matplotlib) ;;
   bench) packages+=(prometheus prometheus-alertmanager mtail wrk time) ;;
 esac

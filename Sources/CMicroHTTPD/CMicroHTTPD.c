@@ -2,21 +2,24 @@
 
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
-static callpulse_mhd_log_callback log_callback;
+// Atomic: each start sets it while another server's threads may be logging through it.
+static _Atomic(callpulse_mhd_log_callback) log_callback;
 
 static void callpulse_mhd_logger(void *context, const char *format, va_list arguments) {
     char message[1024];
     vsnprintf(message, sizeof message, format, arguments);
     size_t length = strlen(message);
     while (length > 0 && (message[length - 1] == '\n' || message[length - 1] == '\r')) message[--length] = 0;
-    if (log_callback) log_callback(context, message);
+    callpulse_mhd_log_callback callback = atomic_load_explicit(&log_callback, memory_order_relaxed);
+    if (callback) callback(context, message);
 }
 
 struct MHD_Daemon *callpulse_mhd_start(const callpulse_mhd_config *config) {
-    log_callback = config->log;
+    atomic_store_explicit(&log_callback, config->log, memory_order_relaxed);
     struct MHD_OptionItem options[16];
     int n = 0;
     // The logger goes first, so MHD's own messages about the other options reach it.

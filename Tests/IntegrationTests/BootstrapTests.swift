@@ -32,6 +32,14 @@ struct BootstrapTests {
         "/usr/bin/time": "GNU time for peak RSS (StreamingTests)",
         "/usr/bin/dpkg": "this test",
         "/usr/bin/dpkg-query": "this test",
+        "/usr/bin/dpkg-deb": "taking the Debian package apart (PackageTests); scripts/package.sh builds with it",
+        "/usr/bin/dpkg-shlibdeps": "scripts/package.sh: Depends from the linked libraries (PackageTests)",
+        "/usr/bin/strip": "scripts/package.sh: the packaged binary without debug info (PackageTests)",
+        "/usr/bin/ldd": "no Swift runtime library in the packaged binary (PackageTests)",
+        "/usr/bin/objdump": "the packaged binary's NEEDED libraries (PackageTests)",
+        "/usr/bin/md5sum": "the package's md5sums (PackageTests)",
+        "/usr/bin/systemd-analyze": "systemd-analyze verify on the packaged unit (PackageTests)",
+        "/bin/kill": "the packaged unit's ExecReload, which systemd-analyze verify requires to exist",
     ]
 
     /// Run only when the suite is not root, and then bootstrap.sh itself needs it to install.

@@ -15,8 +15,10 @@ final class DaemonProcess {
     private let directory: URL
 
     /// `fixedPort`: listen there and wait for `/-/healthy` instead of the log line (for log
-    /// levels that leave out the `listening` line).
-    init(_ arguments: [String] = [], config: String? = nil, fixedPort: Int? = nil) throws {
+    /// levels that leave out the `listening` line). `executable`: another build of the binary
+    /// (the one extracted from the Debian package).
+    init(_ arguments: [String] = [], config: String? = nil, fixedPort: Int? = nil,
+         executable: URL = CLI.binary) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("callpulse-daemon-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         logPath = directory.appendingPathComponent("log").path
@@ -27,7 +29,7 @@ final class DaemonProcess {
             try config.write(toFile: path, atomically: true, encoding: .utf8)
             all += ["--config", path]
         }
-        process.executableURL = CLI.binary
+        process.executableURL = executable
         process.arguments = all
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardOutput = FileHandle.nullDevice
