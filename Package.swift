@@ -145,7 +145,7 @@ let package = Package(
         // The HTTP adapter alone on loopback sockets, with trivial handlers.
         .testTarget(
             name: "CallPulseHTTPTests",
-            dependencies: ["CallPulseHTTP", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CallPulseHTTP", "CallPulseSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSwift
         ),
         .testTarget(

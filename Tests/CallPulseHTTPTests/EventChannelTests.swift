@@ -1,4 +1,5 @@
 import CallPulseHTTP
+import CallPulseSupport
 import Foundation
 import Testing
 

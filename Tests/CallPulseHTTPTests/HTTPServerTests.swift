@@ -1,4 +1,5 @@
 import CallPulseHTTP
+import CallPulseSupport
 import Foundation
 import Logging
 import Testing
@@ -28,7 +29,8 @@ struct HTTPServerTests {
         let second = HTTPServer(configuration: taken, logger: Logger(label: "CallPulseHTTPTests")) { _ in
             HTTPResponse(status: 200)
         }
-        let error = #expect(throws: HTTPServer.StartError.self) { try second.start() }
+        let error = #expect(throws: HTTPAdapterError.self) { try second.start() }
+        #expect(error?.code == "cannot_listen")
         #expect(error?.description == "cannot listen on 127.0.0.1:\(server.port) (in use, or not an address of this machine)")
     }
 
