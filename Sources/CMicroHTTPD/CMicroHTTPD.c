@@ -39,7 +39,8 @@ struct MHD_Daemon *callpulse_mhd_start(const callpulse_mhd_config *config) {
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)config->tlsCertificate};
     }
     options[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-    return MHD_start_daemon(config->flags, 0, NULL, NULL, config->handler, config->handlerContext,
+    return MHD_start_daemon(config->flags, 0, config->acceptPolicy, config->acceptPolicyContext,
+                            config->handler, config->handlerContext,
                             MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 }
 

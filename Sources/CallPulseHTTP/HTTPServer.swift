@@ -23,6 +23,8 @@ public final class HTTPServer: Sendable {
         public var connectionsPerClient = 64
         public var connectionTimeoutSeconds = 30
         public var maxBodyBytes = 8 * 1024 * 1024
+        /// How long `stop` waits for requests in flight to be answered before closing them.
+        public var drainTimeout: Duration = .seconds(5)
         /// PEM key and certificate for HTTPS; nil serves plain HTTP.
         public var tls: (key: String, certificate: String)?
 
@@ -39,6 +41,12 @@ public final class HTTPServer: Sendable {
     /// Streams being served, so `stop` can end them (suspended connections must be resumed
     /// before MHD_stop_daemon).
     private let streams = LockedBox<[ObjectIdentifier: EventChannel]>([:])
+    /// Requests begun and not yet completed (answered, aborted or timed out): `stop` waits for
+    /// none, since MHD_stop_daemon closes a connection without sending what is queued on it.
+    private let requestsInFlight = LockedBox(0)
+    /// Set by `stop`: new connections are closed on accept, and each answer closes its
+    /// connection, so the requests in flight drain.
+    private let stopping = LockedBox(false)
 
     public init(configuration: Configuration, logger: Logger, handler: @escaping Handler) {
         self.configuration = configuration
@@ -57,7 +65,8 @@ public final class HTTPServer: Sendable {
             withOptionalCString(configuration.tls?.key) { key in
                 withOptionalCString(configuration.tls?.certificate) { certificate in
                     var config = callpulse_mhd_config(
-                        flags: flags, address: address, handler: accessHandler, handlerContext: context,
+                        flags: flags, address: address, acceptPolicy: acceptPolicy, acceptPolicyContext: context,
+                        handler: accessHandler, handlerContext: context,
                         completed: requestCompleted, completedContext: context,
                         threadPoolSize: UInt32(configuration.threads),
                         connectionLimit: UInt32(configuration.connectionLimit),
@@ -75,12 +84,26 @@ public final class HTTPServer: Sendable {
         return Int(callpulse_mhd_bound_port(started))
     }
 
-    /// Stops accepting, finishes in-flight requests and releases the socket.
+    /// Stops accepting, finishes in-flight requests (for up to `drainTimeout`), ends the
+    /// streams and releases the socket.
     public func stop() {
         guard let handle = daemon.withLock({ value -> UInt? in defer { value = nil }; return value }) else { return }
+        // Not MHD_quiesce_daemon: with a thread pool in epoll mode, 0.9.75's quiesce races the
+        // workers removing the listening socket from their epoll sets and aborts the process.
+        stopping.withLock { $0 = true }
         for channel in streams.withLock({ Array($0.values) }) { channel.close() }
+        let (seconds, attoseconds) = configuration.drainTimeout.components
+        let drain = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+        let left = requestsInFlight.withLock(waitingUntil: { $0 == 0 }, atMost: drain) { count, _ in count }
+        if left > 0 { logger.warning("stopping with \(left) requests unanswered after \(configuration.drainTimeout)") }
         MHD_stop_daemon(OpaquePointer(bitPattern: handle))
     }
+
+    fileprivate var acceptsConnections: Bool { !stopping.withLock { $0 } }
+
+    fileprivate func requestBegan() { requestsInFlight.withLock { $0 += 1 } }
+
+    fileprivate func requestEnded() { requestsInFlight.withLockNotifyingWaiters { $0 -= 1 } }
 
     // MARK: Requests
 
@@ -98,6 +121,7 @@ public final class HTTPServer: Sendable {
             // First call: headers only. Answer now only on purpose (a declared body over the limit).
             let state = RequestState()
             statePointer.pointee = Unmanaged.passRetained(state).toOpaque()
+            requestBegan()
             if let length = header(connection, "Content-Length").flatMap(Int.init), length > configuration.maxBodyBytes {
                 return queue(connection, bodyTooLarge(), request: nil)
             }
@@ -180,6 +204,7 @@ public final class HTTPServer: Sendable {
         guard let mhdResponse = created else { return MHD_Result.NO }
         defer { MHD_destroy_response(mhdResponse) }
         for (name, value) in headers { _ = MHD_add_response_header(mhdResponse, name, value) }
+        if stopping.withLock({ $0 }) { _ = MHD_add_response_header(mhdResponse, "Connection", "close") }
         return MHD_queue_response(connection, UInt32(response.status), mhdResponse)
     }
 
@@ -273,11 +298,17 @@ private let streamFreed: MHD_ContentReaderFreeCallback = { context in
     stream.server.streamEnded(stream.channel)
 }
 
-private let requestCompleted: MHD_RequestCompletedCallback = { _, _, state, _ in
+private let acceptPolicy: MHD_AcceptPolicyCallback = { context, _, _ in
+    guard let context else { return MHD_Result.NO }
+    return Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue().acceptsConnections ? MHD_Result.YES : MHD_Result.NO
+}
+
+private let requestCompleted: MHD_RequestCompletedCallback = { context, _, state, _ in
     // Runs on completion, abort and timeout alike: the request state is released here.
-    guard let state, let pointer = state.pointee else { return }
+    guard let context, let state, let pointer = state.pointee else { return }
     Unmanaged<HTTPServer.RequestState>.fromOpaque(pointer).release()
     state.pointee = nil
+    Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue().requestEnded()
 }
 
 private let mhdLog: callpulse_mhd_log_callback = { context, message in

@@ -41,7 +41,9 @@ final class LoopbackConnection {
         }
         guard result == 0 else {
             let code = errno
-            Glibc.close(fd)
+            // deinit still runs for a class whose init throws once every property is set:
+            // closing here as well would close a descriptor some other thread has reused.
+            close()
             throw Failure(description: "connect to 127.0.0.1:\(port): errno \(code)")
         }
     }
@@ -56,6 +58,14 @@ final class LoopbackConnection {
 
     /// Whether a new connection to `port` is accepted by the kernel (false once nothing listens).
     static func canConnect(port: Int) -> Bool { (try? LoopbackConnection(port: port)) != nil }
+
+    /// Whether a new connection to `port` is closed unanswered: refused by the kernel, or
+    /// accepted and closed by a server that is stopping.
+    static func isTurnedAway(port: Int) -> Bool {
+        guard let connection = try? LoopbackConnection(port: port) else { return true }
+        guard (try? connection.request("GET", "/", headers: [("Connection", "close")])) != nil else { return true }
+        return connection.closedWithoutResponse()
+    }
 
     func send(_ bytes: [UInt8]) throws {
         var offset = 0

@@ -20,6 +20,8 @@ typedef void (*callpulse_mhd_log_callback)(void *context, const char *message);
 typedef struct {
     unsigned int flags;
     const struct sockaddr *address;     // bind address (with its port)
+    MHD_AcceptPolicyCallback acceptPolicy;  // asked for each new connection; MHD_NO closes it
+    void *acceptPolicyContext;
     MHD_AccessHandlerCallback handler;
     void *handlerContext;
     MHD_RequestCompletedCallback completed;
