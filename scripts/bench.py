@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make bench`: every performance target of spec/quality.md in one table, with the peers a
+"""`make bench`: every performance target of docs/spec/quality.md in one table, with the peers a
 user would otherwise run (mtail; Prometheus + Alertmanager) measured in the same run on the
 same generated input. Loopback only, bounded; figures are printed, never asserted.
 """

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Loopback load figures for the daemon (HTTP targets of spec/quality.md).
+"""Loopback load figures for the daemon (HTTP targets of docs/spec/quality.md).
 
 Starts `callpulse serve` on 127.0.0.1 with an ephemeral port and reports:
   - ingest throughput with NDJSON batches of 1,000 events (target >= 300,000 events/s),

@@ -7,7 +7,7 @@ Three families of small inputs, deterministic:
   gen-*    slices of ../shared/tools/gen.py streams: every fault level, both shapes, midnight
            crossings in several zones, unusual --queue names (single lines, runs of lines
            with the stream's BOM/CRLF, whole small array batches, array elements alone);
-  form-*   every form events.md names, in every field position, in every call shape
+  form-*   every form docs/spec/events.md names, in every field position, in every call shape
            (envelope, message only, {"call": ...}, bare call) and input shape (NDJSON, array,
            one pretty-printed object): timestamps, ids, event names, call types, queues;
   edge-*   hand-made strictness and input-shape edges (depth 63/64/65, BOM, CRLF, escaped and
@@ -124,7 +124,7 @@ SHAPES = ["envelope", "message", "call", "bare"]
 PLACEHOLDER = '"@@VALUE@@"'
 DELETE = object()
 
-# Raw JSON texts per field position: every form events.md names, valid and invalid.
+# Raw JSON texts per field position: every form docs/spec/events.md names, valid and invalid.
 TIMESTAMP_FORMS = [
     "1795514473", "1795514473123", "1795514473.123", "1795514473.5", "1795514473.1239999",
     "1795514473123.9", "1.795514473123e9", "1795514473123E-3", "1.795514473123e+12", "0", "-0",

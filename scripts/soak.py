@@ -5,7 +5,7 @@ plot is drawn at the end (and refreshed as it runs).
 
   scripts/soak.py [--duration 1h] [--rate 2000] [--queues 20] [--out docs/soak]
 
-Writes OUT.csv and OUT.png, and prints the figures quality.md asks for: RSS growth after
+Writes OUT.csv and OUT.png, and prints the figures docs/spec/quality.md asks for: RSS growth after
 warm-up (target < 5 %), fd growth (target none), calls left active. Loopback only.
 
 Finished calls are kept for `expiry.finished` (1 h by default) to recognise late duplicates,

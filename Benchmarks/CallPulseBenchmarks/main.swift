@@ -2,7 +2,7 @@ import CallPulseCore
 import CallPulseServer
 import Foundation
 
-// Throughput of the core on generated traffic, printed beside spec/quality.md's targets.
+// Throughput of the core on generated traffic, printed beside docs/spec/quality.md's targets.
 // Figures are best of several runs on one thread; nothing here asserts on time.
 
 let arguments = CommandLine.arguments

@@ -1,6 +1,6 @@
 // simdjson's DOM parser validates the whole value strictly (UTF-8, escapes,
 // surrogates, depth); number texts are read back with the On-Demand API,
-// which keeps a number's exact text (events.md: "its text is taken as written").
+// which keeps a number's exact text (docs/spec/events.md: "its text is taken as written").
 #include "CCallPulseJSON.h"
 
 #include <simdjson.h>
@@ -40,7 +40,7 @@ struct Path {
 bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 /// The first field named `key` (a key holding null counts as absent when finding the call,
-/// events.md), with its ordinal.
+/// docs/spec/events.md), with its ordinal.
 bool lookup(dom::object object, std::string_view key, dom::element &out, uint32_t &ordinal) {
     // As dom::object::at_key does it (lengths compared first), counting the fields passed.
     uint32_t index = 0;
@@ -79,7 +79,7 @@ bool nth_field(ondemand::object object, uint32_t ordinal, ondemand::value &out) 
 }
 
 /// The exact text of the number at `path`, read with On-Demand from the original bytes
-/// (the DOM keeps only the parsed value; events.md takes a number's text as written).
+/// (the DOM keeps only the parsed value; docs/spec/events.md takes a number's text as written).
 bool raw_number(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length, const Path &path,
                 CallPulseJSONField &field) {
     if (path.count == 0 || path.count > Path::capacity) { return false; }
@@ -233,7 +233,7 @@ void extract(CallPulseJSONParser *parser, const uint8_t *bytes, size_t length, d
         out->status = CALLPULSE_JSON_NOT_OBJECT;
         return;
     }
-    // Finding the call (events.md): message.call, else call, else a bare call object.
+    // Finding the call (docs/spec/events.md): message.call, else call, else a bare call object.
     dom::object top = root.get_object().value_unsafe();
     dom::element found;
     uint32_t ordinal = 0;
@@ -285,7 +285,7 @@ bool deeper_than(const uint8_t *text, size_t length, size_t limit) {
     return false;
 }
 
-/// Parses one value under events.md's strictness: numbers beyond 64 bits are valid JSON, and
+/// Parses one value under docs/spec/events.md's strictness: numbers beyond 64 bits are valid JSON, and
 /// nesting is limited to `maxDepth` levels inclusive. simdjson rejects a non-empty container at
 /// its max_depth yet accepts an empty one there, so a DEPTH_ERROR is re-checked with a parser
 /// one level deeper and an exact count. Either fallback may reveal the other's error, so each

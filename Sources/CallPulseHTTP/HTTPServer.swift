@@ -11,7 +11,7 @@ import Glibc
 /// writes its response (gzip when allowed).
 ///
 /// Threading: MHD's epoll mode with an internal thread pool of `threads` workers. Measured
-/// here (notes/engineering.md): thread-per-connection was 40–50 % slower on POST and
+/// here: thread-per-connection was 40–50 % slower on POST and
 /// cannot suspend connections (which the live stream needs). A connection stays on the
 /// worker that accepted it, so four workers on two cores keep a long /metrics render from
 /// stalling an ingest connection that happens to share its worker (scripts/load.py).

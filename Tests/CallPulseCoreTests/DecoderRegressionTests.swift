@@ -80,7 +80,7 @@ struct DecoderRegressionTests {
             + String(repeating: close, count: wrappers) + "}"
     }
 
-    /// simdjson refuses a non-empty container at its max_depth (events.md allows 64 levels) but
+    /// simdjson refuses a non-empty container at its max_depth (docs/spec/events.md allows 64 levels) but
     /// accepts an empty one there; both must follow the spec's count.
     @Test("64 levels are accepted and 65 rejected, filled or empty, arrays or objects, in NDJSON")
     func depthLimit() {

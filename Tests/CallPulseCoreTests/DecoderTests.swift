@@ -1,7 +1,7 @@
 import Testing
 @testable import CallPulseCore
 
-/// events.md: finding the call, reading each field, and every rejection reason with its detail.
+/// docs/spec/events.md: finding the call, reading each field, and every rejection reason with its detail.
 struct DecoderTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var json: String

@@ -1,7 +1,7 @@
 import Testing
 @testable import CallPulseCore
 
-/// semantics.md beyond the table: ignore reasons, gauges, the clock, expiry and limits.
+/// docs/spec/semantics.md beyond the table: ignore reasons, gauges, the clock, expiry and limits.
 struct EngineTests {
     @Test("each ignore reason")
     func ignoreReasons() {
@@ -157,7 +157,7 @@ struct ExpiryTests {
     }
 }
 
-/// semantics.md, "Queues and limits".
+/// docs/spec/semantics.md, "Queues and limits".
 struct LimitTests {
     @Test func maxQueuesAndActiveCalls() {
         var settings = Settings()

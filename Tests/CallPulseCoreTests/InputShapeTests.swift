@@ -1,7 +1,7 @@
 import Testing
 @testable import CallPulseCore
 
-/// events.md, "Input shapes": one object, a JSON array, NDJSON; positions.
+/// docs/spec/events.md, "Input shapes": one object, a JSON array, NDJSON; positions.
 struct InputShapeTests {
     let a = #"{"id": "a", "event": "connecting"}"#
     let b = #"{"id": "b", "event": "connecting"}"#

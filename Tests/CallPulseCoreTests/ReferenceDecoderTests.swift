@@ -3,7 +3,7 @@ import CallPulseReferenceDecoder
 import Foundation
 import Testing
 
-/// The seed's sample event (Tests/Fixtures/event.json) with every timestamp form of events.md
+/// The seed's sample event (Tests/Fixtures/event.json) with every timestamp form of docs/spec/events.md
 /// in each timestamp field, in every call shape and every input shape: the fast decoder must
 /// agree with the reference decoder and both must give the exact expected milliseconds.
 /// (The generators never produced numeric timestamps inside `message`; this table does.)
@@ -204,7 +204,7 @@ struct TimestampFormTableTests {
     }
 }
 
-/// The reference decoder on its own, against events.md's words (so that it can be trusted),
+/// The reference decoder on its own, against docs/spec/events.md's words (so that it can be trusted),
 /// with the fast decoder compared on each case too.
 struct ReferenceDecoderTests {
     func outcomes(_ text: String) -> [String] {
@@ -296,7 +296,7 @@ struct ReferenceDecoderTests {
         #expect(outcomes(#"{"id":null,"event":null}"#) == ["0@1:missing_call"])
         #expect(outcomes(#"{"id":null,"event":"hold"}"#) == ["0@1:missing_id"])
         #expect(outcomes(#"{"\u006dessage":{"call":{"\u0069d":"a","event":"hold"}}}"#) == ["0@1:a"])
-        // Duplicate keys: unspecified in events.md; both decoders take the first occurrence.
+        // Duplicate keys: unspecified in docs/spec/events.md; both decoders take the first occurrence.
         #expect(outcomes(#"{"id":"a","id":"b","event":"hold"}"#) == ["0@1:a"])
         #expect(outcomes(#"{"id":"a","event":"bogus","event":"hold"}"#) == ["0@1:unknown_event"])
     }
@@ -339,7 +339,7 @@ struct ReferenceDecoderTests {
     }
 }
 
-/// The other data of events.md in every position it can come from, in every call shape and
+/// The other data of docs/spec/events.md in every position it can come from, in every call shape and
 /// input shape of the table above: fast == reference, and the exact value or reason.
 struct FieldFormTableTests {
     enum Datum: String, CaseIterable {

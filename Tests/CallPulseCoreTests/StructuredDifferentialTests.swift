@@ -3,7 +3,7 @@ import CallPulseReferenceDecoder
 import Foundation
 import Testing
 
-/// Seeded random events built from events.md's vocabulary (every field position, call shape and
+/// Seeded random events built from docs/spec/events.md's vocabulary (every field position, call shape and
 /// input shape, with near-miss values, white space, escapes, duplicate keys and odd containers):
 /// where byte-level fuzzing rarely wanders, this walks the field rules. Fast == reference.
 struct StructuredDifferentialTests {
@@ -176,7 +176,7 @@ struct StructuredDifferentialTests {
         }
     }
 
-    @Test("2,000 seeded random inputs built from events.md's vocabulary decode the same both ways")
+    @Test("2,000 seeded random inputs built from docs/spec/events.md's vocabulary decode the same both ways")
     func randomInputs() {
         let reader = EventReader()
         var maker = Maker(rng: Seeded(state: 12))

@@ -1,7 +1,7 @@
 import Testing
 @testable import CallPulseCore
 
-/// events.md, "Timestamps": every accepted form, truncation and the range.
+/// docs/spec/events.md, "Timestamps": every accepted form, truncation and the range.
 struct TimestampTests {
     static let accepted: [(String, EpochMillis)] = [
         ("2026-11-24T10:00:00Z", t0),

@@ -1,7 +1,7 @@
 import Testing
 @testable import CallPulseCore
 
-/// Every cell of semantics.md's transition table, driven through the engine: the outcome,
+/// Every cell of docs/spec/semantics.md's transition table, driven through the engine: the outcome,
 /// the state reached and every counter effect, for inbound and (counting less) outbound calls.
 struct TransitionTableTests {
     /// Events that put call `c` into each state; each carries queueTimestamp −5 s.

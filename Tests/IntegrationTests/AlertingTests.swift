@@ -86,7 +86,7 @@ struct AlertingTests {
         #expect(firing.count == 1)
         guard let first = firing.first else { return }
         #expect(first.path == "/hook")
-        // The hook's configured headers go with every post (interfaces.md, hooks.headers).
+        // The hook's configured headers go with every post (docs/spec/interfaces.md, hooks.headers).
         let head = receiver.heads.withLock { $0 }.first ?? ""
         #expect(head.hasPrefix("POST /hook HTTP/1.1\r\n"))
         #expect(head.contains("\r\nX-Team: queues\r\n"), "\(head)")

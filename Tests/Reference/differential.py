@@ -170,7 +170,7 @@ def yaml_scalar(value):
 
 
 def yaml_config(settings):
-    """Block YAML for one config dict (the keys of interfaces.md)."""
+    """Block YAML for one config dict (the keys of docs/spec/interfaces.md)."""
     out = []
     for key, value in settings.items():
         if key == "overrides":
@@ -592,7 +592,7 @@ def daemon_one(binary, name, args, config, bodies, config_path, directory, total
             if status != want_status:
                 problems.append(f"{where}: status {status}, model {want_status}: {reply[:300]!r}")
             elif status == 400:
-                # interfaces.md: reason empty_body, all_rejected, or the single reason of a
+                # docs/spec/interfaces.md: reason empty_body, all_rejected, or the single reason of a
                 # one-event body. A body with no event at all ("[]", a BOM alone) is
                 # empty_body (spec-silent for "[]"; the sensible reading).
                 events = expected["rejected"]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Hand-made inputs at the edges of spec/events.md and spec/semantics.md, for the
+"""Hand-made inputs at the edges of docs/spec/events.md and docs/spec/semantics.md, for the
 differential driver (differential.py): every timestamp form and its limits, the rules of
 finding the call and reading each field, the input shapes and JSON strictness, and the
 transition table's corners (same-millisecond siblings, exact thresholds, expiry and

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An independent, deliberately plain model of spec/events.md and spec/semantics.md.
+"""An independent, deliberately plain model of docs/spec/events.md and docs/spec/semantics.md.
 
 The differential tests feed the same streams to this model and to `callpulse replay` (or
 to `callpulse serve --clock event`, body by body) and compare every number. It favours
@@ -10,7 +10,7 @@ Usage:
   reference.py [--config SETTINGS.json] [--timezone Z] [--max-queues N]
                [--max-active-calls N] FILE...           (prints the snapshot JSON)
 
-SETTINGS.json holds the config keys of spec/interfaces.md that the model needs, with the
+SETTINGS.json holds the config keys of docs/spec/interfaces.md that the model needs, with the
 same names and meanings as in the YAML config: service_level_seconds,
 short_abandon_seconds, service_level_formula, overrides, timezone, default_queue, queues,
 windows, expiry, limits (max_queues, max_active_calls). The flags override it.
@@ -89,7 +89,7 @@ class JSONInteger:
 
 
 # ---------------------------------------------------------------------------------------
-# events.md, "Input shapes"
+# docs/spec/events.md, "Input shapes"
 # ---------------------------------------------------------------------------------------
 
 def parse_strict_json(data):
@@ -138,7 +138,7 @@ def is_json_blank(data):
 
 def read_input(data):
     """The events of one input (a file, or an HTTP body) as a list of
-    (index, line, value or Reject), per events.md "Input shapes"."""
+    (index, line, value or Reject), per docs/spec/events.md "Input shapes"."""
     # 1. A UTF-8 byte-order mark at the start is skipped.
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -207,7 +207,7 @@ def array_element_lines(text):
 
 
 # ---------------------------------------------------------------------------------------
-# events.md, "Finding the call" and "How each field is read"
+# docs/spec/events.md, "Finding the call" and "How each field is read"
 # ---------------------------------------------------------------------------------------
 
 def trim(text):
@@ -428,7 +428,7 @@ def decode(value):
 
 
 # ---------------------------------------------------------------------------------------
-# Settings (interfaces.md, "Config file")
+# Settings (docs/spec/interfaces.md, "Config file")
 # ---------------------------------------------------------------------------------------
 
 def duration_ms(text):
@@ -535,7 +535,7 @@ class Settings:
 
 
 # ---------------------------------------------------------------------------------------
-# semantics.md
+# docs/spec/semantics.md
 # ---------------------------------------------------------------------------------------
 
 # The transition table: state -> event -> next state. "same": accepted, only the latest
@@ -611,7 +611,7 @@ class Model:
             result[kind] += 1
         return result
 
-    # -- one event: semantics.md "Processing one event" ---------------------------------
+    # -- one event: docs/spec/semantics.md "Processing one event" ---------------------------------
 
     def process(self, ev):
         """Returns ("accepted", event name), ("ignored", reason) or ("rejected", Reject)."""
@@ -801,7 +801,7 @@ class Model:
         return out
 
     def snapshot(self):
-        """The snapshot (interfaces.md); times as epoch milliseconds (compare.py converts)."""
+        """The snapshot (docs/spec/interfaces.md); times as epoch milliseconds (compare.py converts)."""
         if self.now is not None:
             self.expire_all()
         out_queues = []
@@ -847,7 +847,7 @@ class Model:
 
 
 def metrics(model):
-    """The Prometheus series the model knows (interfaces.md, "/metrics"), after a snapshot's
+    """The Prometheus series the model knows (docs/spec/interfaces.md, "/metrics"), after a snapshot's
     expiry: {(name, ((label, value), ...)): value}. Times in seconds."""
     out = {}
 

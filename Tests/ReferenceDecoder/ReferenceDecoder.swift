@@ -1,4 +1,4 @@
-/// The reference decoder: events.md ("Input shapes", "Finding the call", "How each field is
+/// The reference decoder: docs/spec/events.md ("Input shapes", "Finding the call", "How each field is
 /// read", "Timestamps", the decode-time rows of "Rejected events") written as plainly as
 /// possible over `ReferenceJSON`, sharing no code with the fast decoder. Slow on purpose:
 /// it is the yardstick the differential fuzz target and tests hold the fast decoder to.
@@ -29,7 +29,7 @@ public struct ReferenceEvent: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Accepted, or rejected with a reason code of events.md (`malformed_json` … `bad_timestamp`).
+/// Accepted, or rejected with a reason code of docs/spec/events.md (`malformed_json` … `bad_timestamp`).
 public enum ReferenceOutcome: Equatable, Sendable, CustomStringConvertible {
     case accepted(ReferenceEvent)
     case rejected(String)
@@ -42,7 +42,7 @@ public enum ReferenceOutcome: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// An outcome with its position: `index` from 0, `line` from 1 (events.md "Positions").
+/// An outcome with its position: `index` from 0, `line` from 1 (docs/spec/events.md "Positions").
 public struct ReferencePositioned: Equatable, Sendable, CustomStringConvertible {
     public var index: Int
     public var line: Int
@@ -58,7 +58,7 @@ public struct ReferencePositioned: Equatable, Sendable, CustomStringConvertible 
 }
 
 public enum ReferenceDecoder {
-    /// A whole input (an HTTP body or a file), events.md "Input shapes".
+    /// A whole input (an HTTP body or a file), docs/spec/events.md "Input shapes".
     public static func read(_ input: [UInt8]) -> [ReferencePositioned] {
         var text = input
         // 1. A UTF-8 byte-order mark at the start is skipped.

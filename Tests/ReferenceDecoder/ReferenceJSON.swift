@@ -1,6 +1,6 @@
 /// A deliberately plain, strict JSON reader (RFC 8259) for the reference decoder: one byte at a
 /// time, no tricks, so that it can be trusted as the other side of the differential check.
-/// Strictness beyond the grammar is events.md's: invalid UTF-8, lone surrogate escapes and
+/// Strictness beyond the grammar is docs/spec/events.md's: invalid UTF-8, lone surrogate escapes and
 /// nesting deeper than `maxDepth` containers (the outermost value is level 1) are errors.
 /// Numbers keep their exact text ("its text is taken as written").
 public indirect enum ReferenceJSON: Equatable, Sendable {
@@ -20,7 +20,7 @@ public indirect enum ReferenceJSON: Equatable, Sendable {
     }
 
     /// The value of the first member named `key` (unescaped bytes), or nil.
-    /// events.md leaves duplicate keys unspecified; the reference takes the first occurrence,
+    /// docs/spec/events.md leaves duplicate keys unspecified; the reference takes the first occurrence,
     /// as the fast decoder does, so that the differential check does not trip over that choice.
     public func member(_ key: String) -> ReferenceJSON? {
         guard case .object(let members) = self else { return nil }

@@ -1,4 +1,4 @@
-/// events.md "Timestamps", plainly: RFC 3339 date-times (lenient as listed there) and Unix
+/// docs/spec/events.md "Timestamps", plainly: RFC 3339 date-times (lenient as listed there) and Unix
 /// epoch values read from their decimal text, kept in whole milliseconds, 1970 … 9999.
 public enum ReferenceTimestamp {
     /// 9999-12-31T23:59:59.999Z.

@@ -1,5 +1,5 @@
 // A small C ABI over simdjson for CallPulse's event decoder.
-// Only the event fields of spec/events.md cross this boundary; all rules
+// Only the event fields of docs/spec/events.md cross this boundary; all rules
 // (first-of resolution, trimming, reasons) live in Swift.
 #ifndef CCALLPULSE_JSON_H
 #define CCALLPULSE_JSON_H
@@ -30,7 +30,7 @@ typedef enum {
     CALLPULSE_JSON_MISSING_CALL = 3,
 } CallPulseJSONStatus;
 
-/// Where finding the call stopped, for a `missing_call` detail (events.md, "Finding the call").
+/// Where finding the call stopped, for a `missing_call` detail (docs/spec/events.md, "Finding the call").
 typedef enum {
     CALLPULSE_CALL_NO_KEY = 0,        // no message, call, id or event key (or all null)
     CALLPULSE_CALL_MESSAGE = 1,       // message is not an object

@@ -1,4 +1,4 @@
-/// The states of one call's record (semantics.md, "Per-call state machine").
+/// The states of one call's record (docs/spec/semantics.md, "Per-call state machine").
 public enum CallState: UInt8, CaseIterable, Sendable {
     case ringing, unanswered, talking, held, ended, acw, closed
 

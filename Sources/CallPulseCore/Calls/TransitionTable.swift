@@ -26,7 +26,7 @@ public enum Transition: Sendable, Equatable {
     case unknownCall
 }
 
-/// semantics.md's transition table, row by row; columns in `EventName` order:
+/// docs/spec/semantics.md's transition table, row by row; columns in `EventName` order:
 /// connecting, missed, rejected, connected, hold, acw, dropped.
 public enum TransitionTable {
     private static let columns: [EventName] = [.connecting, .missed, .rejected, .connected, .hold, .acw, .dropped]

@@ -1,4 +1,4 @@
-/// The state of every call and queue, driven one event at a time (semantics.md).
+/// The state of every call and queue, driven one event at a time (docs/spec/semantics.md).
 /// A value type with one owner; every time it needs is passed in.
 public struct Engine: Sendable {
     public let settings: Settings

@@ -1,5 +1,5 @@
 /// A string compared and hashed by its UTF-8 bytes, with no Unicode normalisation:
-/// call ids and queue names are exact (events.md).
+/// call ids and queue names are exact (docs/spec/events.md).
 public struct ByteString: Hashable, Comparable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
     /// The text; always stored as contiguous UTF-8.
     public let string: String

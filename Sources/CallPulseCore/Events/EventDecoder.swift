@@ -1,6 +1,6 @@
 import CCallPulseJSON
 
-/// Turns the fields simdjson extracted from one value into an event or a rejection (events.md).
+/// Turns the fields simdjson extracted from one value into an event or a rejection (docs/spec/events.md).
 enum EventDecoder {
     typealias Candidate = FieldRules.Candidate
 

@@ -1,6 +1,6 @@
 import CCallPulseJSON
 
-/// Reads the input shapes of events.md (one object, a JSON array, NDJSON) into positioned
+/// Reads the input shapes of docs/spec/events.md (one object, a JSON array, NDJSON) into positioned
 /// decode outcomes. Owns a simdjson parser: use one reader per thread.
 public final class EventReader {
     /// Nesting deeper than this is `malformed_json`; the outermost value is level 1.

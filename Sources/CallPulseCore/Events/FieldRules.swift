@@ -1,6 +1,6 @@
 import CCallPulseJSON
 
-/// The field resolution and validation rules of events.md, over the fields simdjson extracted.
+/// The field resolution and validation rules of docs/spec/events.md, over the fields simdjson extracted.
 enum FieldRules {
     static let maxNameBytes = 256
 

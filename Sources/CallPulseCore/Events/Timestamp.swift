@@ -1,12 +1,12 @@
 /// Milliseconds since the Unix epoch, UTC: the one time unit of the core.
 public typealias EpochMillis = Int64
 
-/// Reading and writing the timestamp forms of events.md.
+/// Reading and writing the timestamp forms of docs/spec/events.md.
 public enum Timestamp {
     /// 9999-12-31T23:59:59.999Z, the last instant accepted.
     public static let latest: EpochMillis = 253_402_300_799_999
 
-    /// Reads a trimmed timestamp string: RFC 3339 (lenient as events.md allows) or epoch digits.
+    /// Reads a trimmed timestamp string: RFC 3339 (lenient as docs/spec/events.md allows) or epoch digits.
     public static func parse(_ text: UnsafeBufferPointer<UInt8>) -> EpochMillis? {
         if text.count >= 19 && text[4] == UInt8(ascii: "-") { return parseRFC3339(text) }
         return parseEpochString(text)

@@ -91,7 +91,7 @@ extension Counters {
     public var abandonRateDenominator: Int64 { answered + countedAbandons }
 }
 
-/// Values derived from counters (semantics.md, "Derived values"); nil when a denominator is 0.
+/// Values derived from counters (docs/spec/semantics.md, "Derived values"); nil when a denominator is 0.
 public struct DerivedValues: Sendable, Equatable {
     public var serviceLevel: Double?
     public var abandonRate: Double?

@@ -1,5 +1,5 @@
 /// A queue's rolling windows: each of length W is 60 buckets of W/60, aligned to the Unix
-/// epoch (semantics.md). All windows share flat arrays. Each also keeps the sum of its live
+/// epoch (docs/spec/semantics.md). All windows share flat arrays. Each also keeps the sum of its live
 /// buckets for the newest bucket it was read at, so a snapshot reads a window without
 /// summing 60 buckets unless that window has moved on since.
 public struct RollingWindows: Sendable {

@@ -1,4 +1,4 @@
-/// Renders a snapshot as the JSON of interfaces.md: fixed key order, `null` for undefined
+/// Renders a snapshot as the JSON of docs/spec/interfaces.md: fixed key order, `null` for undefined
 /// derived values, seconds rounded to the millisecond.
 public enum SnapshotJSON {
     /// The whole snapshot, pretty-printed with two-space indentation.

@@ -1,6 +1,6 @@
 import CallPulseHTTP
 
-/// Who may ingest, reload and read (interfaces.md): loopback only unless a token is set.
+/// Who may ingest, reload and read (docs/spec/interfaces.md): loopback only unless a token is set.
 struct AccessPolicy: Sendable {
     var ingestToken: String?
     var adminToken: String?

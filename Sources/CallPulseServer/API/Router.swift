@@ -3,7 +3,7 @@ import CallPulseHTTP
 import CallPulseSupport
 import Foundation
 
-/// Maps requests to the ingest input and the views (README.md, "HTTP API"), enforcing
+/// Maps requests to the ingest input and the views (README.md, "The daemon"), enforcing
 /// methods and access rules.
 struct Router: Sendable {
     let host: EngineHost
@@ -138,23 +138,7 @@ struct Router: Sendable {
                 "state '\(state)' must be one of ringing, unanswered, talking, held, ended, acw")
         }
         let views = host.calls(now: clock(), queue: request.queryValues("queue").first, state: state, limit: limit)
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.key("calls")
-        writer.beginArray()
-        for view in views {
-            writer.beginObject()
-            writer.key("id"); writer.string(view.id)
-            writer.key("queue"); writer.string(view.queue)
-            writer.key("call_type"); writer.string(view.callType.name)
-            writer.key("state"); writer.string(view.state.name)
-            writer.key("queue_entry"); writer.string(Timestamp.format(view.queueEntry))
-            writer.key("last_event_at"); writer.string(Timestamp.format(view.lastEventAt))
-            writer.endObject()
-        }
-        writer.endArray()
-        writer.endObject()
-        return HTTPResponse(status: 200, contentType: "application/json", text: writer.text + "\n", compressible: true)
+        return HTTPResponse(status: 200, contentType: "application/json", text: CallsJSON.render(views), compressible: true)
     }
 
     private func statusResponse() -> HTTPResponse {

@@ -3,7 +3,7 @@ import CallPulseCore
 import Logging
 import ServiceLifecycle
 
-/// The state directory as a service (README.md, "Durable state"): restores the checkpoint
+/// The state directory as a service (README.md, "The daemon": durable state): restores the checkpoint
 /// and journal first — ingest answers `not_ready` meanwhile — then runs the journal writer
 /// until the graceful stop, which ends with a final checkpoint. A state that cannot be
 /// restored ends the daemon with the reason.

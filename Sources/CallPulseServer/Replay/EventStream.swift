@@ -1,7 +1,7 @@
 import CallPulseCore
 import CallPulseSupport
 
-/// Streams events from a file descriptor in the input shapes of events.md. NDJSON is read
+/// Streams events from a file descriptor in the input shapes of docs/spec/events.md. NDJSON is read
 /// in chunks, so memory grows with the longest line, not with the input; a JSON array
 /// (which must be valid as a whole before any element counts) and a multi-line single
 /// value are read whole.
@@ -42,7 +42,7 @@ struct EventStream {
 
     private enum Shape { case array, lines, needsWholeInput }
 
-    /// Decides the shape from the first non-blank line (events.md, "Input shapes").
+    /// Decides the shape from the first non-blank line (docs/spec/events.md, "Input shapes").
     private func firstLineShape() -> Shape? {
         let content = buffer.content
         guard let first = InputScan.firstSignificant(content, from: 0) else { return nil }

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// The last word on a graceful stop (README.md, "Operations"): once one begins, whatever has
+/// The last word on a graceful stop (README.md, "The daemon"): once one begins, whatever has
 /// not stopped within `timeout` is named in the log and the process exits with status 1
 /// anyway. Runs last in the group, so it is the first to hear of the stop.
 struct ShutdownDeadline: Service {

@@ -3,7 +3,7 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// The process's signals (README.md, "Operations"): SIGTERM and SIGINT begin the graceful
+/// The process's signals (README.md, "The daemon"): SIGTERM and SIGINT begin the graceful
 /// stop of the whole group, logged by name; SIGHUP reloads the rules file. The one place
 /// that traps them, so the log line comes before anything stops.
 struct SignalService: Service {

@@ -2,7 +2,7 @@ import CallPulseCore
 import CallPulseHTTP
 
 /// `POST /api/v1/events`: translates a request into the ingest pipeline and its outcome
-/// back into an HTTP answer (README.md, "Ingest"). Access rules are the router's.
+/// back into an HTTP answer (README.md, "The daemon"). Access rules are the router's.
 struct HTTPIngestInput: Sendable {
     let pipeline: IngestPipeline
     let clock: @Sendable () -> EpochMillis

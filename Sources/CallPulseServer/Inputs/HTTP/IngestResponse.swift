@@ -1,7 +1,7 @@
 import CallPulseCore
 import CallPulseHTTP
 
-/// The body of an ingest response (README.md, "Ingest").
+/// The body of an ingest response (README.md, "The daemon").
 enum IngestResponse {
     static func render(status: Int, report: IngestReport, error: (reason: String, sentence: String)?) -> HTTPResponse {
         var out = JSONWriter()

@@ -1,6 +1,6 @@
 import CallPulseCore
 
-/// Renders `/metrics`: every family of interfaces.md from a snapshot plus daemon stats.
+/// Renders `/metrics`: every family of docs/spec/interfaces.md from a snapshot plus daemon stats.
 /// `replay --format prometheus` uses it too (without daemon stats).
 public struct MetricsRenderer: Sendable {
     public var exposeWindows = false
