@@ -1,0 +1,132 @@
+import CallPulseAlerting
+import CallPulseCore
+import Foundation
+import Logging
+import Testing
+@testable import CallPulseServer
+
+/// The durable store in process, on a temporary directory (README.md, "The daemon": durable
+/// state): what the pipeline journals comes back on recovery, from the journal alone or from
+/// the final checkpoint, and a torn tail loses only what was never acknowledged.
+struct DurableStoreTests {
+    /// One state directory, with the engine host, store and pipeline of one "process life".
+    final class Life {
+        let directory: String
+        let settings: Settings
+        let host: EngineHost
+        let store: DurableStore
+        let pipeline: IngestPipeline
+        let restoredAlerts: [Alert]
+
+        init(directory: String) throws {
+            self.directory = directory
+            var settings = Settings()
+            settings.clock = .event
+            self.settings = settings
+            host = try EngineHost(settings: settings)
+            store = DurableStore(directory: directory, checkpointInterval: 3_600_000, logger: Logger(label: "test"))
+            let (engine, alerts) = try store.recover(settings: settings) { engine, outcomes, receivedAt in
+                engine.process(contentsOf: outcomes, receivedAt: receivedAt) { _ in }
+            }
+            restoredAlerts = alerts
+            host.replaceEngine(with: engine)
+            let host = self.host
+            store.setCapture { (host.copyEngine(), []) }
+            pipeline = IngestPipeline(engine: host, journal: store)
+            pipeline.open()
+        }
+
+        /// Starts the journal writer; `crash`: it ends without its last commit and checkpoint.
+        func startWriter(crash: Bool = false) {
+            let store = self.store
+            store.worker.run(step: { store.writerStep() }, finally: { if !crash { store.writerFinish() } },
+                             whenFinished: {})
+        }
+
+        func stopWriter() {
+            store.worker.requestStop()
+            store.worker.waitUntilFinished()
+        }
+
+        func ingest(_ body: String) -> Int? {
+            guard case .processed(let report) = pipeline.ingest(Array(body.utf8), receivedAt: 1_700_000_000_000) else { return nil }
+            return report.accepted
+        }
+
+        /// The snapshot's JSON at a fixed "now": equal JSON, equal state.
+        var state: String { String(decoding: SnapshotJSON.renderBytes(host.snapshot(now: 1_700_000_000_000)), as: UTF8.self) }
+
+        func files(_ prefix: String) throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix(prefix) }.sorted()
+        }
+    }
+
+    static func fixture(_ name: String) throws -> [String] {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/\(name)")
+        return try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    static func temporaryDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("callpulse-store-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test("a fresh directory restores an empty state; a graceful stop leaves a checkpoint that restores the same state")
+    func checkpointRoundTrip() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let lines = try Self.fixture("01_lifecycles.ndjson")
+        let first = try Life(directory: directory)
+        #expect(first.restoredAlerts.isEmpty)
+        let empty = first.state
+        first.startWriter()
+        var accepted = 0
+        for line in lines { accepted += first.ingest(line) ?? -1_000_000 }
+        #expect(accepted > 0)
+        let before = first.state
+        #expect(before != empty)
+        first.stopWriter()
+        #expect(try first.files("checkpoint-").count == 1)
+        // Refused once the writer has stopped: nothing is applied without a journal behind it.
+        #expect(first.pipeline.ingest(Array(lines[0].utf8), receivedAt: 1_700_000_000_000).isNotStored)
+
+        let second = try Life(directory: directory)
+        #expect(second.state == before)
+    }
+
+    @Test("after a crash (no final checkpoint), the journal alone restores every acknowledged batch; a torn tail is cut")
+    func journalReplayAndTornTail() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let lines = try Self.fixture("01_lifecycles.ndjson")
+        let first = try Life(directory: directory)
+        first.startWriter(crash: true)
+        for line in lines { #expect(first.ingest(line) != nil) }
+        let before = first.state
+        first.stopWriter()
+        #expect(try first.files("checkpoint-").isEmpty)
+        let journals = try first.files("journal-")
+        #expect(journals.count == 1)
+
+        // Half a record at the end, as a crash in the middle of a write leaves it.
+        let path = directory + "/" + journals[0]
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data([0x40, 0, 0, 0, 1, 2, 3]))
+        try handle.close()
+
+        let second = try Life(directory: directory)
+        #expect(second.state == before)
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int == size)
+    }
+}
+
+extension IngestPipeline.Outcome {
+    var isNotStored: Bool {
+        if case .notStored = self { return true }
+        return false
+    }
+}
