@@ -22,11 +22,12 @@ struct ConfigLoaderTests {
         }
     }
 
-    @Test("deploy/callpulse.yml reads as the defaults plus its one example override")
+    @Test("deploy/callpulse.yml reads as the defaults plus the package's state directory and one example override")
     func exampleConfig() throws {
         let config = try ConfigLoader.load(path: Self.repository.appendingPathComponent("deploy/callpulse.yml").path)
         var expected = Configuration()
         expected.core.overrides = [QueueOverride(patterns: ["VIP*"], serviceLevel: 10_000)]
+        expected.stateDir = "/var/lib/callpulse"
         #expect(config == expected)
         // Its `""` token and TLS files are unset, not empty paths.
         #expect(config.web == WebSettings())
