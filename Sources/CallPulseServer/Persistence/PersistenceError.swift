@@ -2,26 +2,18 @@ import CallPulseSupport
 
 /// What failed in the state directory (docs/errors.md): why the daemon must not start on it.
 /// A checkpoint or journal a restart can do without is logged and skipped, not thrown.
-public struct PersistenceError: CallPulseError, Equatable {
-    public enum Kind: String, Sendable, CaseIterable {
-        /// The state directory cannot be created.
-        case cannotCreateDirectory = "cannot_create_state_directory"
-        /// No usable checkpoint covers the journal's start: starting would lose state.
-        case journalNotCovered = "journal_not_covered"
-        /// A journal segment before the last is corrupt: replaying would leave a gap.
-        case corruptJournal = "corrupt_journal"
-        /// A journal file cannot be read, cut at its torn tail, or opened for appending.
-        case journalIO = "journal_io"
-        /// The engine cannot be set up with the configured settings.
-        case invalidSettings = "invalid_settings"
-    }
+public typealias PersistenceError = LayerError<PersistenceErrorKind>
 
-    public let kind: Kind
-    public let description: String
-    public var code: String { kind.rawValue }
-
-    public init(_ kind: Kind, _ description: String) {
-        self.kind = kind
-        self.description = description
-    }
+/// The kinds of `PersistenceError`; each raw value is its code.
+public enum PersistenceErrorKind: String, ErrorKind {
+    /// The state directory cannot be created.
+    case cannotCreateDirectory = "cannot_create_state_directory"
+    /// No usable checkpoint covers the journal's start: starting would lose state.
+    case journalNotCovered = "journal_not_covered"
+    /// A journal segment before the last is corrupt: replaying would leave a gap.
+    case corruptJournal = "corrupt_journal"
+    /// A journal file cannot be read, cut at its torn tail, or opened for appending.
+    case journalIO = "journal_io"
+    /// The engine cannot be set up with the configured settings.
+    case invalidSettings = "invalid_settings"
 }
