@@ -22,7 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
-        // simdjson behind a tiny C ABI: the only C++ in the tree (see notes/engineering.md).
+        // simdjson behind a tiny C ABI: the only C++ in the tree (docs/performance.md has the figures behind it).
         .target(
             name: "CCallPulseJSON",
             cxxSettings: [

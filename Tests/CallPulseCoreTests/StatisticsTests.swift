@@ -6,7 +6,7 @@ import Testing
 struct StatisticsTests {
     @Test("window bucket edges: last millisecond of a bucket and first of the next")
     func windowEdges() {
-        // now = 3630.5 s after T0 (a whole hour); see examples/02_window_edges.md.
+        // now = 3630.5 s after T0 (a whole hour); Tests/Fixtures/02_window_edges.ndjson is the same example end to end.
         let cases: [(Double, [Int64])] = [
             (3571.000, [1, 1, 1, 1]), (3570.999, [0, 1, 1, 1]), (3335.000, [0, 1, 1, 1]), (3334.999, [0, 0, 1, 1]),
             (2745.000, [0, 0, 1, 1]), (2744.999, [0, 0, 0, 1]), (60.000, [0, 0, 0, 1]), (59.999, [0, 0, 0, 0]),

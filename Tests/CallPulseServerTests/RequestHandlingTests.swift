@@ -56,7 +56,7 @@ struct RequestHandlingTests {
         #expect((try Self.json(Self.get(daemon, "/api/v1/queues"))["ingest"] as? NSDictionary)?["accepted"] as? Int == 0)
     }
 
-    @Test("once a graceful stop has begun, ingest answers 503 shutting_down and applies nothing; reads still answer")
+    @Test("once a graceful stop has begun, ingest and /-/ready answer 503 shutting_down and nothing is applied; reads still answer")
     func shuttingDown() throws {
         let daemon = try Self.daemon { $0.core.clock = .event }
         #expect(Self.post(daemon, Self.event("a", "connecting", "2026-11-24T10:00:00Z")).status == 200)
@@ -68,6 +68,10 @@ struct RequestHandlingTests {
         let queues = Self.get(daemon, "/api/v1/queues")
         #expect(queues.status == 200)
         #expect((try Self.json(queues)["queues"] as? [NSDictionary])?.first?["waiting"] as? Int == 1)
+        // A load balancer stops sending here while the stop runs.
+        let ready = Self.get(daemon, "/-/ready")
+        #expect(ready.status == 503)
+        #expect(try Self.json(ready)["reason"] as? String == "shutting_down")
     }
 
     @Test("default_queue names the queue of events that name none")

@@ -111,4 +111,26 @@ struct GracefulStopTests {
         #expect(got.queues == expected.queues, "the restored queues differ from a replay of what was acknowledged")
         #expect(again.stop() == 0)
     }
+
+    @Test("a stop that outlasts shutdown_timeout (a request whose body never finishes) exits 1, naming the service that did not stop")
+    func deadline() throws {
+        let daemon = try DaemonProcess([], config: "shutdown_timeout: 1s\n")
+        // Headers and 10 of 100 body bytes: the request is in flight until the body ends,
+        // and the HTTP server waits up to 5 s for it, past the 1 s deadline. The server's
+        // "100 Continue" shows it has begun the request.
+        let fd = try HTTPClient.connect(port: daemon.port)
+        defer { close(fd) }
+        try HTTPClient.write(fd, Array(("POST /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
+            + "Content-Type: application/x-ndjson\r\nContent-Length: 100\r\n\r\n").utf8))
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let count = poll(&descriptor, 1, Int32(patience * 1000)) > 0 ? read(fd, &buffer, buffer.count) : 0
+        #expect(String(decoding: buffer[0..<max(0, count)], as: UTF8.self).hasPrefix("HTTP/1.1 100 Continue"))
+        try HTTPClient.write(fd, Array("0123456789".utf8))
+        kill(daemon.process.processIdentifier, SIGTERM)
+        #expect(waitUntil { !daemon.process.isRunning })
+        #expect(daemon.process.terminationStatus == 1)
+        #expect(daemon.log.contains("shutdown: http server still running after shutdown_timeout (1 s); exiting anyway"),
+                "\(daemon.log)")
+    }
 }

@@ -53,10 +53,13 @@ struct Router: Sendable {
         case "/-/healthy":
             return ("/-/healthy", only("GET", request) ?? HTTPResponse(status: 200, contentType: "text/plain", text: "OK\n"))
         case "/-/ready":
-            let isReady = pipeline.currentAdmission != .restoring
-            return ("/-/ready", only("GET", request) ?? (isReady
-                ? HTTPResponse(status: 200, contentType: "text/plain", text: "ready\n")
-                : HTTPServer.error(503, "not_ready", "state is still being restored")))
+            let refusal: HTTPResponse? = switch pipeline.currentAdmission {
+            case .open: nil
+            case .restoring: HTTPServer.error(503, "not_ready", "state is still being restored")
+            case .closed: HTTPServer.error(503, "shutting_down", "the daemon is stopping")
+            }
+            return ("/-/ready", only("GET", request)
+                ?? refusal ?? HTTPResponse(status: 200, contentType: "text/plain", text: "ready\n"))
         case "/-/reload":
             return ("/-/reload", only("POST", request) ?? access.admin(request) ?? reload())
         case "/":

@@ -72,6 +72,9 @@ final class DurableStore: Sendable {
     /// Commits group what arrived while the previous fdatasync ran; the interval paces checkpoints.
     let worker = WorkerThread(name: "journal", interval: .milliseconds(500))
     let stats = LockedBox(Stats())
+    /// The newest alert states handed to `saveAlerts`; its lock also serialises writing
+    /// `alerts.json` (the evaluator and the checkpoint thread both write it).
+    private let newestAlerts = LockedBox<[Alert]?>(nil)
     /// Supplies a copy of the engine (copy-on-write: O(1) under its lock) and the alert states.
     /// A class around the closure: a function type stored in a generic box came back wrapped in
     /// reabstraction thunks that called each other until the stack ran out.
@@ -341,7 +344,7 @@ final class DurableStore: Sendable {
         let name = Self.checkpointName(sequence)
         do throws(SystemCallError) {
             try FileIO.writeAtomically(bytes, to: directory + "/" + name)
-            saveAlerts(alerts)
+            newestAlerts.withLock { newest in writeAlerts(newest ?? alerts) }
             prune()
             let millis = Int64((SystemClock.monotonicNanos() - started) / 1_000_000)
             stats.withLock {
@@ -387,6 +390,13 @@ final class DurableStore: Sendable {
 
     /// Alert states, saved whenever they change (small; atomic like a checkpoint).
     func saveAlerts(_ alerts: [Alert]) {
+        newestAlerts.withLock { newest in
+            newest = alerts
+            writeAlerts(alerts)
+        }
+    }
+
+    private func writeAlerts(_ alerts: [Alert]) {
         guard let data = try? JSONEncoder().encode(alerts) else { return }
         do throws(SystemCallError) {
             try FileIO.writeAtomically([UInt8](data), to: directory + "/alerts.json")

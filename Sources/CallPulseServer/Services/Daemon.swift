@@ -166,7 +166,7 @@ public final class Daemon: Sendable {
     /// Serves until SIGTERM or SIGINT (SIGHUP reloads the rules); returns after a graceful
     /// stop, throws when a service failed (the group was stopped for it).
     public func run() async throws(ServerError) {
-        let tracker = ServiceTracker()
+        let tracker = ServiceTracker(logger: logger)
         let group = GroupHandle()
         let signals = await SignalService.trap()
         let scheme = options.configuration.web.tlsCertFile == nil ? "http" : "https"
@@ -208,13 +208,14 @@ public final class Daemon: Sendable {
         services.append(tracker.track(ShutdownDeadline(timeout: options.configuration.shutdownTimeout, tracker: tracker, logger: logger),
                                       as: ShutdownDeadline.name))
 
-        var configuration = ServiceGroupConfiguration(
+        let configuration = ServiceGroupConfiguration(
             services: services.map {
                 .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: $0.name)
             },
             logger: logger)
-        configuration.maximumGracefulShutdownDuration = options.configuration.shutdownTimeout
+        // No maximumGracefulShutdownDuration: the group would cancel every service at the
+        // deadline, out of order; ShutdownDeadline alone ends a stop that takes too long.
         let serviceGroup = ServiceGroup(configuration: configuration)
         group.set(serviceGroup)
         do {

@@ -1,9 +1,14 @@
 import CallPulseSupport
+import Logging
 import ServiceLifecycle
 
 /// Which services are running, by name: what the shutdown deadline names when it gives up.
+/// A service that fails is logged at once, before the others are stopped for it.
 final class ServiceTracker: Sendable {
     private let running = LockedBox<[String]>([])
+    let logger: Logger
+
+    init(logger: Logger) { self.logger = logger }
 
     /// `service` under `name`, counted as running while its `run` is.
     func track(_ service: some Service, as name: String) -> TrackedService {
@@ -33,6 +38,14 @@ struct TrackedService: Service, CustomStringConvertible {
     func run() async throws {
         tracker.started(name)
         defer { tracker.finished(name) }
-        try await service.run()
+        do {
+            try await service.run()
+        } catch {
+            // Logged here, not only when the group has stopped: a stop that then outlasts
+            // shutdown_timeout would otherwise never say what failed.
+            let reason = (error as? any CallPulseError)?.description ?? "\(error)"
+            tracker.logger.error("\(name) failed, stopping the daemon: \(reason)")
+            throw error
+        }
     }
 }

@@ -23,7 +23,10 @@ struct ShutdownDeadline: Service {
             let stuck = tracker.stillRunning.filter { $0 != ShutdownDeadline.name }
             guard !stuck.isEmpty else { return }
             logger.critical("shutdown: \(stuck.joined(separator: ", ")) still running after shutdown_timeout (\(String(format: "%g", seconds)) s); exiting anyway")
-            exit(1)
+            // _exit, not exit: the HTTP and journal threads still run, and atexit handlers
+            // would tear down what they use. Acknowledged events are already synced.
+            fflush(nil)
+            _exit(1)
         }
         watchdog.name = Self.name
         watchdog.start()
