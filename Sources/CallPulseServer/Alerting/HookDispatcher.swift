@@ -150,8 +150,8 @@ final class HookDispatcher: Sendable {
         }
         input.fileHandleForWriting.write(Data(payload.utf8))
         try? input.fileHandleForWriting.close()
-        let deadline = Date().addingTimeInterval(Double(config.timeout) / 1000)
-        while process.isRunning && Date() < deadline && !worker.isStopping { Thread.sleep(forTimeInterval: 0.01) }
+        let deadline = ContinuousClock.now + .milliseconds(config.timeout)  // monotonic: immune to clock steps
+        while process.isRunning && ContinuousClock.now < deadline && !worker.isStopping { Thread.sleep(forTimeInterval: 0.01) }
         if process.isRunning {
             process.terminate()
             return "timed out after \(config.timeout) ms"

@@ -55,7 +55,8 @@ final class DurableStore: Sendable {
         var path = ""
         var size: Int64 = 0
         var nextSequence: UInt64 = 0
-        var lastCheckpointAt: EpochMillis = 0
+        /// Monotonic nanoseconds: the checkpoint interval must not follow wall-clock steps.
+        var lastCheckpointAt: UInt64 = 0
         var recordsSinceCheckpoint = 0
         var checkpointRunning = false
     }
@@ -180,7 +181,7 @@ final class DurableStore: Sendable {
             "checkpoint_sequence": "\(from)", "journal_records": "\(replayed)", "calls": "\(state.recordCount)",
             "alerts": "\(alerts.count)"])
         writer.withLock {
-            $0.lastCheckpointAt = SystemClock.wallMillis()
+            $0.lastCheckpointAt = SystemClock.monotonicNanos()
             $0.recordsSinceCheckpoint = Int(replayed)  // so a graceful stop folds them into a checkpoint
         }
         return (state, alerts)
@@ -302,10 +303,10 @@ final class DurableStore: Sendable {
     /// a new segment, takes a copy of the engine, and writes it from another thread.
     private func checkpointIfDue(force: Bool) {
         guard let capture = capture.withLock({ $0 }) else { return }
-        let now = SystemClock.wallMillis()
+        let now = SystemClock.monotonicNanos()
         let plan = writer.withLock { writer -> (UInt64, String)? in
             guard !writer.checkpointRunning, force || (writer.recordsSinceCheckpoint > 0
-                  && now - writer.lastCheckpointAt >= checkpointInterval) else { return nil }
+                  && (now - writer.lastCheckpointAt) / 1_000_000 >= UInt64(max(0, checkpointInterval))) else { return nil }
             let sequence = writer.nextSequence
             let path = directory + "/" + Self.segmentName(sequence)
             let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)

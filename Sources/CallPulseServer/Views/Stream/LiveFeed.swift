@@ -11,17 +11,18 @@ import Foundation
 final class LiveFeed: Sendable {
     struct State {
         var channels: [EventChannel] = []
-        /// The last snapshot event sent, and when.
+        /// The last snapshot document sent, and when (monotonic nanoseconds: pacing must not
+        /// follow wall-clock steps; docs/architecture.md, "Clocks").
         var lastSnapshot: [UInt8] = []
-        var lastSnapshotAt: EpochMillis = 0
-        var lastHeartbeatAt: EpochMillis = 0
+        var lastSnapshotAt: UInt64?
+        var lastHeartbeatAt: UInt64 = SystemClock.monotonicNanos()
         /// Alert state by fingerprint as last sent, to send only changes.
         var alertStates: [String: String] = [:]
         var lastAlerts: [String: Alert] = [:]
     }
 
-    static let snapshotInterval: EpochMillis = 1000
-    static let heartbeatInterval: EpochMillis = 15_000
+    static let snapshotInterval: UInt64 = 1_000_000_000
+    static let heartbeatInterval: UInt64 = 15_000_000_000
     /// How often the feed looks for changes when nothing wakes it; bounds an alert event's delay.
     static let tick: Duration = .milliseconds(200)
 
@@ -59,23 +60,19 @@ final class LiveFeed: Sendable {
                                     "\(maxClients) live streams are open already (limits.max_streams); try again later")
         }
         let channel = EventChannel()
-        var opening = Array("retry: 2000\n\n".utf8)
-        // What every client has now (the feed sends every change within a second), or a fresh one.
-        let cached = state.withLock { $0.lastSnapshot }
-        if cached.isEmpty {
-            let now = clock()
-            let json = SnapshotJSON.renderBytes(host.snapshot(now: now), compact: true)
-            state.withLock { state in
-                state.lastSnapshot = json
-                state.lastSnapshotAt = now
-            }
-            opening += Self.event("snapshot", json)
-        } else {
-            opening += Self.event("snapshot", cached)
-        }
-        // The alerts as this feed last sent them, under the same lock as the list of channels:
-        // the client sees exactly the changes after them.
+        // Rendered outside the lock, used only if nobody holds a snapshot yet.
+        let fresh = state.withLock { $0.lastSnapshot.isEmpty }
+            ? SnapshotJSON.renderBytes(host.snapshot(now: clock()), compact: true) : nil
+        // The snapshot and alerts as this feed last sent them, read under the same lock that
+        // adds the channel (and that `step` holds while it changes them and picks whom to
+        // send to): the client sees exactly the changes after them.
         state.withLock { state in
+            if state.lastSnapshot.isEmpty, let fresh {
+                state.lastSnapshot = fresh
+                state.lastSnapshotAt = SystemClock.monotonicNanos()
+            }
+            var opening = Array("retry: 2000\n\n".utf8)
+            opening += Self.event("snapshot", state.lastSnapshot)
             for alert in state.lastAlerts.values.sorted(by: { $0.activeSince < $1.activeSince }) {
                 opening += Self.alertEvent(alert, state: alert.state.rawValue)
             }
@@ -106,62 +103,61 @@ final class LiveFeed: Sendable {
     }
 
     private func step() {
-        let channels = state.withLock { state -> [EventChannel] in
+        let now = clock()
+        let ticks = SystemClock.monotonicNanos()
+        let current = alerts()
+        // Rendering is the expensive part: outside the lock, and only when one may be sent.
+        let snapshotDue = state.withLock { state in
+            !state.channels.isEmpty && state.lastSnapshotAt.map { ticks - $0 >= Self.snapshotInterval } ?? true
+        }
+        let rendered = snapshotDue ? SnapshotJSON.renderBytes(host.snapshot(now: now), compact: true) : nil
+        // One critical section updates what was sent and picks the channels to send it to, so a
+        // client subscribing meanwhile gets either the old state and this change, or the new state.
+        let (outgoing, channels) = state.withLock { state -> ([UInt8], [EventChannel]) in
             state.channels.removeAll { $0.isClosed }
             if state.channels.isEmpty { state.lastSnapshot = [] }  // nobody holds it: do not hand it out later
-            return state.channels
-        }
-        let now = clock()
-        var outgoing: [UInt8] = []
-        outgoing += alertChanges()
-        if !channels.isEmpty, let snapshot = snapshotIfChanged(now: now) { outgoing += snapshot }
-        let heartbeatDue = state.withLock { state in
-            guard now - state.lastHeartbeatAt >= Self.heartbeatInterval else { return false }
-            state.lastHeartbeatAt = now
-            return true
-        }
-        if heartbeatDue {
-            // A comment for proxies, and an event a page can watch to tell a live stream from a dead one.
-            outgoing += Array(": heartbeat\n".utf8)
-            outgoing += Self.event("heartbeat", Array("{\"at\": \"\(Timestamp.format(now))\"}".utf8))
+            var outgoing = Self.alertChanges(current, &state)
+            if let rendered, !state.channels.isEmpty, let snapshot = Self.snapshotIfChanged(rendered, at: ticks, &state) {
+                outgoing += snapshot
+            }
+            if ticks - state.lastHeartbeatAt >= Self.heartbeatInterval {
+                state.lastHeartbeatAt = ticks
+                // A comment for proxies, and an event a page can watch to tell a live stream from a dead one.
+                outgoing += Array(": heartbeat\n".utf8)
+                outgoing += Self.event("heartbeat", Array("{\"at\": \"\(Timestamp.format(now))\"}".utf8))
+            }
+            return (outgoing, state.channels)
         }
         guard !outgoing.isEmpty else { return }
         for channel in channels { channel.send(outgoing) }
     }
 
-    /// The snapshot event when a second has passed since the last one and the numbers differ.
-    private func snapshotIfChanged(now: EpochMillis) -> [UInt8]? {
-        guard state.withLock({ now - $0.lastSnapshotAt >= Self.snapshotInterval }) else { return nil }
-        let json = SnapshotJSON.renderBytes(host.snapshot(now: now), compact: true)
+    /// The snapshot event when the numbers differ from the last one sent.
+    private static func snapshotIfChanged(_ json: [UInt8], at ticks: UInt64, _ state: inout State) -> [UInt8]? {
         // The document starts `{"generated_at": "…",` (no comma before): compare what follows.
         let body = json.firstIndex(of: UInt8(ascii: ",")).map { json[$0...] } ?? json[...]
-        return state.withLock { state in
-            let previous = state.lastSnapshot.firstIndex(of: UInt8(ascii: ",")).map { state.lastSnapshot[$0...] }
-            guard previous.map({ !$0.elementsEqual(body) }) ?? true else { return nil }
-            state.lastSnapshot = json
-            state.lastSnapshotAt = now
-            return Self.event("snapshot", json)
-        }
+        let previous = state.lastSnapshot.firstIndex(of: UInt8(ascii: ",")).map { state.lastSnapshot[$0...] }
+        guard previous.map({ !$0.elementsEqual(body) }) ?? true else { return nil }
+        state.lastSnapshot = json
+        state.lastSnapshotAt = ticks
+        return event("snapshot", json)
     }
 
     /// `alert` events for alerts that appeared, changed state or went away since the last tick.
-    private func alertChanges() -> [UInt8] {
-        let current = alerts()
-        return state.withLock { state in
-            var out: [UInt8] = []
-            var seen: [String: String] = [:]
-            for alert in current {
-                let key = AlertNotification.fingerprint(alert.labels)
-                seen[key] = alert.state.rawValue
-                if state.alertStates[key] != alert.state.rawValue { out += Self.alertEvent(alert, state: alert.state.rawValue) }
-            }
-            for (key, _) in state.alertStates where seen[key] == nil {
-                if let gone = state.lastAlerts[key] { out += Self.alertEvent(gone, state: "resolved") }
-            }
-            state.alertStates = seen
-            state.lastAlerts = Dictionary(current.map { (AlertNotification.fingerprint($0.labels), $0) }) { a, _ in a }
-            return out
+    private static func alertChanges(_ current: [Alert], _ state: inout State) -> [UInt8] {
+        var out: [UInt8] = []
+        var seen: [String: String] = [:]
+        for alert in current {
+            let key = AlertNotification.fingerprint(alert.labels)
+            seen[key] = alert.state.rawValue
+            if state.alertStates[key] != alert.state.rawValue { out += alertEvent(alert, state: alert.state.rawValue) }
         }
+        for (key, _) in state.alertStates where seen[key] == nil {
+            if let gone = state.lastAlerts[key] { out += alertEvent(gone, state: "resolved") }
+        }
+        state.alertStates = seen
+        state.lastAlerts = Dictionary(current.map { (AlertNotification.fingerprint($0.labels), $0) }) { a, _ in a }
+        return out
     }
 
     private static func alertEvent(_ alert: Alert, state: String) -> [UInt8] {
