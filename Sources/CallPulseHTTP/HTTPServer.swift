@@ -92,9 +92,7 @@ public final class HTTPServer: Sendable {
         // workers removing the listening socket from their epoll sets and aborts the process.
         stopping.withLock { $0 = true }
         for channel in streams.withLock({ Array($0.values) }) { channel.close() }
-        let (seconds, attoseconds) = configuration.drainTimeout.components
-        let drain = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
-        let left = requestsInFlight.withLock(waitingUntil: { $0 == 0 }, atMost: drain) { count, _ in count }
+        let left = requestsInFlight.withLock(waitingUntil: { $0 == 0 }, atMost: configuration.drainTimeout) { count, _ in count }
         if left > 0 { logger.warning("stopping with \(left) requests unanswered after \(configuration.drainTimeout)") }
         MHD_stop_daemon(OpaquePointer(bitPattern: handle))
     }

@@ -43,10 +43,13 @@ public final class LockedBox<Value>: @unchecked Sendable {
         return try body(&value)
     }
 
-    /// Waits until `ready` holds for the value or `nanoseconds` have passed, then runs `body`
-    /// with exclusive access (`body` learns whether `ready` held) and wakes every other waiter.
-    public func withLock<Result>(waitingUntil ready: (Value) -> Bool, atMost nanoseconds: UInt64,
+    /// Waits until `ready` holds for the value or `timeout` has passed (a negative one does
+    /// not wait), then runs `body` with exclusive access (`body` learns whether `ready` held)
+    /// and wakes every other waiter.
+    public func withLock<Result>(waitingUntil ready: (Value) -> Bool, atMost timeout: Duration,
                                  _ body: (inout Value, _ ready: Bool) throws -> Result) rethrows -> Result {
+        let (seconds, attoseconds) = timeout.components
+        let nanoseconds = seconds < 0 || attoseconds < 0 ? 0 : UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
         var deadline = timespec()
         clock_gettime(CLOCK_MONOTONIC, &deadline)
         let total = UInt64(deadline.tv_nsec) + nanoseconds % 1_000_000_000

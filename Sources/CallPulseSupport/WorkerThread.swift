@@ -43,7 +43,7 @@ public final class WorkerThread: Sendable {
 
     /// Waits up to `seconds` inside a step (a retry's back-off); true when a stop cut it short.
     public func sleep(seconds: Double) -> Bool {
-        state.withLock(waitingUntil: { $0.stopRequested }, atMost: UInt64(max(0, seconds) * 1e9)) { _, stopped in stopped }
+        state.withLock(waitingUntil: { $0.stopRequested }, atMost: .seconds(seconds)) { _, stopped in stopped }
     }
 
     /// True once the loop has ended and `finally` has run.
@@ -78,8 +78,6 @@ public final class WorkerThread: Sendable {
         guard let interval = state.withLock({ $0.interval }) else {
             return state.withLock(waitingUntil: due) { keepGoing(&$0, true) }
         }
-        let (seconds, attoseconds) = interval.components
-        let nanoseconds = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
-        return state.withLock(waitingUntil: due, atMost: nanoseconds, keepGoing)
+        return state.withLock(waitingUntil: due, atMost: interval, keepGoing)
     }
 }
