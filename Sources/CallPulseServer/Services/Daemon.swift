@@ -128,8 +128,10 @@ public final class Daemon: Sendable {
         pipeline = IngestPipeline(engine: host, journal: store)
         let feed = self.feed
         pipeline.addObserver { report in
-            if report.accepted > 0 { alerting?.poke() }
-            if report.accepted > 0 { feed.eventsApplied() }
+            if report.accepted > 0 {
+                alerting?.poke()
+                feed.eventsApplied()
+            }
             if !report.delays.isEmpty {
                 stats.withLock { stats in for delay in report.delays { stats.eventDelay.observe(max(0, delay)) } }
             }
