@@ -287,6 +287,7 @@ enum WallboardPage {
           connect();
         }
       }, 1000);
+      $("clock").textContent = new Date().toLocaleTimeString();  // not "--:--:--" for the first second
       connect();
     })();
     </script>
