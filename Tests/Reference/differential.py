@@ -420,7 +420,15 @@ class Daemon:
             else:
                 time.sleep(0.01)
         # /-/ready: 200 once state is restored and events are accepted (503 before).
-        while self.request("GET", "/-/ready")[0] != 200:
+        while True:
+            try:
+                status = self.request("GET", "/-/ready")[0]
+            except OSError as error:  # a daemon that dies or stops while starting: say why, with its log
+                self.stop()
+                raise RuntimeError(f"callpulse serve broke the /-/ready request ({error}), exit "
+                                   f"{self.process.returncode}: " + open(self.log_path).read()) from error
+            if status == 200:
+                break
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError("callpulse serve never became ready: " + open(self.log_path).read())
