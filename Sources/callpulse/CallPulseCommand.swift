@@ -8,7 +8,7 @@ struct CallPulseCommand: AsyncParsableCommand {
         commandName: "callpulse",
         abstract: "Real-time metrics and alerting for contact-center call queues.",
         version: Version.string,
-        subcommands: [ServeCommand.self, ReplayCommand.self, CheckCommand.self, SimulateCommand.self, VersionCommand.self]
+        subcommands: [ServeCommand.self, ReplayCommand.self, ReportCommand.self, CheckCommand.self, SimulateCommand.self, VersionCommand.self]
     )
 
     /// Exit codes are the product's contract: 0 success, 1 failure, 2 usage error

@@ -27,6 +27,24 @@ struct ReplayCommand: ParsableCommand {
     var strict = false
 
     func run() throws {
+        var session = try ReplayInputs.replay(files, config: config)
+        let snapshot = session.snapshot(wallNow: SystemClock.wallMillis())
+        switch format {
+        case .json:
+            FileHandle.standardOutput.write(Data(SnapshotJSON.renderBytes(snapshot)))
+        case .prometheus:
+            let renderer = MetricsRenderer(version: Version.string)
+            FileHandle.standardOutput.write(Data(renderer.render(snapshot, stats: nil, process: nil, format: .text)))
+        }
+        if strict && session.rejections > 0 { throw ExitCode.failure }
+    }
+}
+
+/// What `replay` and `report` share: the config's settings and the inputs replayed in order.
+enum ReplayInputs {
+    /// Replays `files` ('-' or none: stdin) under `config`'s settings on the event clock;
+    /// rejected events go to stderr as FILE:LINE: REASON: detail.
+    static func replay(_ files: [String], config: String?) throws -> ReplaySession {
         var settings = Settings()
         if let config {
             do {
@@ -57,14 +75,6 @@ struct ReplayCommand: ParsableCommand {
                 throw ExitCode.failure
             }
         }
-        let snapshot = session.snapshot(wallNow: SystemClock.wallMillis())
-        switch format {
-        case .json:
-            FileHandle.standardOutput.write(Data(SnapshotJSON.renderBytes(snapshot)))
-        case .prometheus:
-            let renderer = MetricsRenderer(version: Version.string)
-            FileHandle.standardOutput.write(Data(renderer.render(snapshot, stats: nil, process: nil, format: .text)))
-        }
-        if strict && session.rejections > 0 { throw ExitCode.failure }
+        return session
     }
 }

@@ -5,13 +5,17 @@ Drives Chromium over the DevTools protocol on a pipe (--remote-debugging-pipe: N
 JSON on fds 3 and 4), so it needs nothing beyond Python's standard library.
 
   wallboard_check.py --url http://127.0.0.1:PORT/ [--then-post FILE] [--expect-offered Q=N]
-                     [--set-controls FILTER,SORT] [--silence] [--then-kill PID]
+                     [--check-charts] [--set-controls FILTER,SORT] [--silence] [--then-kill PID]
                      [--screenshot out.png] [--size 1600x1000]
 
 1. opens the page and waits until its first snapshot from /api/v1/stream is drawn;
-2. records the tiles (queue name as text, every data-field value) and the alert banner;
+2. records the tiles (queue name as text, every data-field value, the interval chart) and the
+   alert banner; with --check-charts, first waits until every tile's chart shows what
+   GET /api/v1/intervals answers now (see charts_match), fetched with the page's ?token= as
+   a bearer token;
 3. with --then-post, posts FILE to /api/v1/events and waits until the stream's next
    snapshot changes the DOM (until --expect-offered holds, when given), then records again;
+   with --check-charts, once the endpoint's answer has changed, until the charts show it;
 4. with --set-controls FILTER,SORT, types in the filter box and picks the sort, then records
    ("view") once the URL shows them;
 5. with --silence, moves the page's clock 41 s ahead (its 40 s heartbeat watchdog fires without
@@ -20,10 +24,14 @@ JSON on fds 3 and 4), so it needs nothing beyond Python's standard library.
 7. with --screenshot, saves a PNG of the page.
 
 Output: {"first": STATE, "after": STATE | null, "view": ..., "silence": ..., "dropped": ...,
-"pwned": bool, "console_errors": [...]} where STATE = {"snapshots": n, "state": "live",
-"status": text, "search": location.search, "tiles": [{"queue": ..., "fields": {...},
-"classes": {...}, "alerting": bool}], "alerts": [...], "banner": class, "images": n, "scripts": n}. Every wait is bounded (PATIENCE, 60 s: the
-suite runs on loaded machines and under sanitizers).
+"pwned": bool, "console_errors": [...], "interval_requests": [{"url", "time"}, ...]} where
+STATE = {"snapshots": n, "state": "live", "status": text, "search": location.search,
+"tiles": [{"queue": ..., "fields": {...}, "classes": {...}, "alerting": bool, "chart": CHART}],
+"alerts": [...], "banner": class, "images": n, "scripts": n, "interval_loads": n} and CHART =
+null or {"step", "caption", "bars": [{"start", "end", "offered", "complete", "partial"}],
+"points": [{"start", "sl"}], "line": the path's d}; with --check-charts, STATE also has
+"intervals": the endpoint's answer the charts were found to match. Every wait is bounded
+(PATIENCE, 60 s: the suite runs on loaded machines and under sanitizers).
 """
 import argparse
 import base64
@@ -75,6 +83,18 @@ JSON.stringify({
     fields: Object.fromEntries([...tile.querySelectorAll("[data-field]")].map((n) => [n.dataset.field, n.textContent])),
     classes: Object.fromEntries([...tile.querySelectorAll("[data-field]")].map((n) => [n.dataset.field, n.className])),
     alerting: tile.classList.contains("alerting"),
+    chart: ((chart) => chart && {
+      step: chart.dataset.step,
+      caption: chart.querySelector(".chart-caption").textContent,
+      bars: [...chart.querySelectorAll("rect.bar")].map((bar) => ({
+        start: bar.dataset.start, end: bar.dataset.end, offered: Number(bar.dataset.offered),
+        complete: bar.dataset.complete === "true", partial: bar.classList.contains("partial"),
+      })),
+      points: [...chart.querySelectorAll("circle.sl-point")].map((point) => ({
+        start: point.dataset.start, sl: Number(point.dataset.sl),
+      })),
+      line: (chart.querySelector("path.sl-line") || {getAttribute: () => null}).getAttribute("d"),
+    })(tile.querySelector(".chart")),
   })),
   alerts: [...document.querySelectorAll("#alert-list li")].map((li) => ({text: li.textContent, state: li.className})),
   banner: document.getElementById("alerts").className,
@@ -83,6 +103,7 @@ JSON.stringify({
   images: document.images.length,
   scripts: document.scripts.length,
   title: document.title,
+  interval_loads: Number(document.body.dataset.intervalLoads || 0),
 })
 """
 
@@ -112,6 +133,7 @@ class Chromium:
         self.next_id = 0
         self.session = None
         self.console_errors = []
+        self.interval_requests = []
 
     def send(self, method, params=None, session=True):
         self.next_id += 1
@@ -140,6 +162,11 @@ class Chromium:
             self.console_errors.append(" ".join(str(a.get("value", "")) for a in message["params"]["args"]))
         if message.get("method") == "Runtime.exceptionThrown":
             self.console_errors.append(message["params"]["exceptionDetails"].get("text", "exception"))
+        if message.get("method") == "Network.requestWillBeSent":
+            request = message["params"]["request"]
+            if urllib.parse.urlsplit(request["url"]).path == "/api/v1/intervals":
+                self.interval_requests.append({"url": request["url"], "time": message["params"]["timestamp"],
+                                               "authorization": request.get("headers", {}).get("Authorization")})
         return message
 
     def open(self, url):
@@ -148,6 +175,7 @@ class Chromium:
                                  session=False)["sessionId"]
         self.send("Runtime.enable")
         self.send("Page.enable")
+        self.send("Network.enable")  # to count the page's requests for /api/v1/intervals
         self.send("Page.navigate", {"url": url})
 
     def evaluate(self, expression):
@@ -184,6 +212,66 @@ class Chromium:
         subprocess.run(["rm", "-rf", self.profile])
 
 
+def fetch_intervals(page_url):
+    """GET /api/v1/intervals (its default range: today) as the page does: the page's ?token= as a bearer."""
+    token = urllib.parse.parse_qs(urllib.parse.urlsplit(page_url).query).get("token", [None])[0]
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(urllib.parse.urljoin(page_url, "/api/v1/intervals"), headers=headers)
+    with urllib.request.urlopen(request, timeout=PATIENCE) as response:
+        return json.loads(response.read())
+
+
+def chart_problems(state, answer):
+    """What is wrong with the tiles' charts against the endpoint's answer (empty: nothing): each
+    tile's bars are the endpoint's intervals of that queue, in order, with their offered counts;
+    exactly one bar, the last, is marked partial (complete false); the line has a point for each
+    interval with a service level (and none for null), at that value."""
+    rows = {}
+    for row in answer["intervals"]:
+        rows.setdefault(row["queue"], []).append(row)
+    problems = []
+    for tile in state.get("tiles", []):
+        queue, chart = tile["queue"], tile.get("chart")
+        expected = rows.get(queue, [])
+        if not chart:
+            problems.append(f"{queue}: no chart (the endpoint has {len(expected)} intervals)")
+            continue
+        bars = [(b["start"], b["end"], b["offered"], b["complete"]) for b in chart["bars"]]
+        wanted = [(r["start"], r["end"], r["offered"], r["complete"]) for r in expected]
+        if bars != wanted:
+            diff = [f"{w} != {b}" for b, w in zip(bars, wanted) if b != w][:3]
+            problems.append(f"{queue}: {len(bars)} bars, {len(wanted)} intervals; first differences: {diff}")
+        partial = [index for index, bar in enumerate(chart["bars"]) if bar["partial"]]
+        if partial != [len(chart["bars"]) - 1] or chart["bars"][-1]["complete"]:
+            problems.append(f"{queue}: partial bars at {partial} of {len(chart['bars'])}")
+        points = [(p["start"], p["sl"]) for p in chart["points"]]
+        wanted_points = [(r["start"], r["service_level"]) for r in expected if r["service_level"] is not None]
+        if points != wanted_points:
+            problems.append(f"{queue}: service-level points {points} != {wanted_points}")
+        if chart["step"] != answer["step"]:
+            problems.append(f"{queue}: step {chart['step']} != {answer['step']}")
+    return problems
+
+
+def wait_for_charts(browser, url, what, changed_from=None):
+    """Polls the endpoint and the page until the page's charts show the endpoint's current
+    answer (and, with changed_from, an answer other than that one); the state, with the answer."""
+    last = {}
+    def matches(state):
+        answer = fetch_intervals(url)
+        last["answer"], last["problems"] = answer, chart_problems(state, answer)
+        if changed_from is not None and answer["intervals"] == changed_from["intervals"]:
+            last["problems"] = ["the endpoint still answers as before"]
+            return False
+        return not last["problems"]
+    try:
+        state = browser.wait_for(matches, what)
+    except TimeoutError as error:
+        raise TimeoutError(f"{error}; chart problems: {last.get('problems')}") from None
+    state["intervals"] = last["answer"]
+    return state
+
+
 def offered(state, queue):
     for tile in state["tiles"]:
         if tile["queue"] == queue:
@@ -197,6 +285,8 @@ def main():
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--then-post")
     parser.add_argument("--expect-offered", help="QUEUE=N after the second post")
+    parser.add_argument("--check-charts", action="store_true",
+                        help="wait until the tiles' charts match GET /api/v1/intervals (first, and after --then-post)")
     parser.add_argument("--screenshot")
     parser.add_argument("--wait-alert", action="store_true", help="wait for a firing alert in the banner (up to --alert-timeout s)")
     parser.add_argument("--alert-timeout", type=float, default=300)
@@ -212,6 +302,8 @@ def main():
     try:
         browser.open(args.url)
         first = browser.wait_for(lambda s: s.get("snapshots", 0) >= 1 and s.get("tiles"), "a first snapshot")
+        if args.check_charts:
+            first = wait_for_charts(browser, args.url, "charts matching /api/v1/intervals")
         after = None
         if args.then_post:
             with open(args.then_post, "rb") as file:
@@ -224,6 +316,9 @@ def main():
                 after = browser.wait_for(lambda s: offered(s, queue) == count, f"{queue} offered {count}")
             else:
                 after = browser.wait_for(lambda s: s["snapshots"] > first["snapshots"], "a second snapshot")
+            if args.check_charts:
+                after = wait_for_charts(browser, args.url, "charts matching /api/v1/intervals after the post",
+                                        changed_from=first["intervals"])
         if args.wait_alert:
             browser.wait_for(lambda s: any(a["state"] == "firing" for a in s["alerts"]), "a firing alert",
                              timeout=args.alert_timeout)
@@ -254,7 +349,8 @@ def main():
             browser.screenshot(args.screenshot)
         pwned = browser.evaluate("window.__pwned === true || document.title === 'pwned'")
         print(json.dumps({"first": first, "after": after, "view": view, "silence": silence, "dropped": dropped,
-                          "pwned": bool(pwned), "console_errors": browser.console_errors}))
+                          "pwned": bool(pwned), "console_errors": browser.console_errors,
+                          "interval_requests": browser.interval_requests}))
     finally:
         browser.close()
 

@@ -31,7 +31,7 @@ struct WallboardBrowserTests {
         try? FileManager.default.removeItem(atPath: screenshot)
 
         let result = try Self.runCheck(["--url", "http://127.0.0.1:\(daemon.port)/", "--then-post", later,
-                                        "--expect-offered", "Billing=5", "--screenshot", screenshot])
+                                        "--expect-offered", "Billing=5", "--check-charts", "--screenshot", screenshot])
         #expect(result.status == 0, "wallboard_check failed: \(result.stderr)")
         guard result.status == 0 else { return }
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! NSDictionary
@@ -175,6 +175,131 @@ struct WallboardBrowserTests {
         let dropped = report["dropped"] as? NSDictionary
         #expect((dropped?["status"] as? String)?.range(of: #"^stale since \S+.*, reconnecting…$"#,
                                                         options: .regularExpression) != nil, "\(dropped?["status"] ?? "")")
+        #expect((report["console_errors"] as? [String])?.isEmpty == true, "console errors: \(report["console_errors"] ?? "")")
+    }
+
+    /// Two queues on the event clock in Asia/Kathmandu (+05:45: the day starts at 18:15 UTC, and
+    /// 15-minute bins start at local :00, :15, :30, :45), "now" 10:05:00 UTC = 15:50 local.
+    /// Alpha: 13:45 one answered in 10 s; 14:00 two, one in 30 s (SL 50 %); 15:30 one in 5 s;
+    /// 15:45 (partial) one ringing. Bravo: 14:45 one abandoned after 30 s (SL 0 %); 15:45 one
+    /// answered in 8 s and one ringing (SL 100 %).
+    static func intervalDay() -> String {
+        [envelope("a1", "connecting", "2026-11-24T08:05:00Z", queue: "Alpha"),
+         envelope("a1", "connected", "2026-11-24T08:05:10Z", queue: "Alpha"),
+         envelope("a2", "connecting", "2026-11-24T08:20:00Z", queue: "Alpha"),
+         envelope("a2", "connected", "2026-11-24T08:20:30Z", queue: "Alpha"),
+         envelope("a3", "connecting", "2026-11-24T08:21:00Z", queue: "Alpha"),
+         envelope("a3", "connected", "2026-11-24T08:21:05Z", queue: "Alpha"),
+         envelope("b1", "connecting", "2026-11-24T09:10:00Z", queue: "Bravo"),
+         envelope("b1", "dropped", "2026-11-24T09:10:30Z", queue: "Bravo"),
+         envelope("a4", "connecting", "2026-11-24T09:50:00Z", queue: "Alpha"),
+         envelope("a4", "connected", "2026-11-24T09:50:05Z", queue: "Alpha"),
+         envelope("a5", "connecting", "2026-11-24T10:01:00Z", queue: "Alpha"),
+         envelope("b2", "connecting", "2026-11-24T10:02:00Z", queue: "Bravo"),
+         envelope("b2", "connected", "2026-11-24T10:02:08Z", queue: "Bravo"),
+         envelope("b3", "connecting", "2026-11-24T10:05:00Z", queue: "Bravo")].joined(separator: "\n")
+    }
+
+    @Test("Chromium: each tile charts today's intervals from /api/v1/intervals (bars, service-level line, the partial interval marked) with the read token, and redraws them as snapshots arrive")
+    func wallboardIntervalCharts() throws {
+        #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"),
+                "chromium is missing: run scripts/bootstrap.sh test")
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else { return }
+        let token = "wallboard-read-token"
+        let tokenFile = try temporaryFile(token, suffix: ".token")
+        defer { try? FileManager.default.removeItem(atPath: tokenFile) }
+        let daemon = try DaemonProcess(["--clock", "event"], config: """
+            timezone: Asia/Kathmandu
+            web:
+              read_token_file: \(tokenFile)
+            """)
+        defer { _ = daemon.stop() }
+        #expect(try daemon.post("/api/v1/events", Self.intervalDay()).status == 200)
+        // Posted once the charts show the first answer: a late call in a closed interval (15:00
+        // local: it lands there), one more ringing in the partial one, and a new queue.
+        let later = try temporaryFile([envelope("a6", "connecting", "2026-11-24T09:20:00Z", queue: "Alpha"),
+                                       envelope("a6", "connected", "2026-11-24T09:20:10Z", queue: "Alpha"),
+                                       envelope("a7", "connecting", "2026-11-24T10:06:00Z", queue: "Alpha"),
+                                       envelope("c1", "connecting", "2026-11-24T10:06:30Z", queue: "Charlie")]
+            .joined(separator: "\n") + "\n")
+        defer { try? FileManager.default.removeItem(atPath: later) }
+
+        // The script itself waits until every tile's bars, partial mark and service-level points
+        // are the endpoint's (chart_problems), first and again once the post changed the answer.
+        let result = try Self.runCheck(["--url", "http://127.0.0.1:\(daemon.port)/?token=\(token)", "--check-charts",
+                                        "--then-post", later, "--expect-offered", "Charlie=1"])
+        #expect(result.status == 0, "wallboard_check failed: \(result.stderr)")
+        guard result.status == 0 else { return }
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! NSDictionary
+
+        struct Chart { var bars: [NSDictionary]; var points: [NSDictionary]; var offered: String; var caption: String }
+        func charts(_ state: NSDictionary?) -> [String: Chart] {
+            var byQueue: [String: Chart] = [:]
+            for case let tile as NSDictionary in state?["tiles"] as? NSArray ?? [] {
+                let chart = tile["chart"] as? NSDictionary
+                byQueue[tile["queue"] as? String ?? ""] = Chart(
+                    bars: chart?["bars"] as? [NSDictionary] ?? [], points: chart?["points"] as? [NSDictionary] ?? [],
+                    offered: (tile["fields"] as? NSDictionary)?["offered"] as? String ?? "",
+                    caption: chart?["caption"] as? String ?? "")
+            }
+            return byQueue
+        }
+        // Local times of the day's bins, by hand.
+        func local(_ time: String) -> String { "2026-11-24T\(time):00+05:45" }
+        func nonZero(_ chart: Chart?) -> [String: Int] {
+            var counts: [String: Int] = [:]
+            for bar in chart?.bars ?? [] where (bar["offered"] as? Int ?? 0) != 0 {
+                counts[bar["start"] as? String ?? ""] = bar["offered"] as? Int
+            }
+            return counts
+        }
+        func points(_ chart: Chart?) -> [String] {
+            (chart?.points ?? []).map { "\($0["start"] as? String ?? "")=\($0["sl"] as? Double ?? -1)" }
+        }
+        func checkShape(_ chart: Chart?, _ queue: String) {
+            let bars = chart?.bars ?? []
+            // Local midnight to the end of the step holding now (16:00): 64 steps of 15 minutes.
+            #expect(bars.count == 64, "\(queue): \(bars.count) bars")
+            #expect(bars.first?["start"] as? String == local("00:00"), "\(queue)")
+            #expect(bars.last?["start"] as? String == local("15:45") && bars.last?["end"] as? String == local("16:00"), "\(queue)")
+            #expect(bars.indices.filter { bars[$0]["partial"] as? Bool == true } == [bars.count - 1], "\(queue): the partial bar")
+            // The bins of today sum to today (docs/spec/intervals.md): the bars add up to the tile's offered.
+            #expect("\(bars.reduce(0) { $0 + ($1["offered"] as? Int ?? 0) })" == chart?.offered, "\(queue) sum")
+            #expect(chart?.caption.contains("per 15m today") == true, "\(chart?.caption ?? "")")
+        }
+
+        let first = charts(report["first"] as? NSDictionary)
+        #expect(first.keys.sorted() == ["Alpha", "Bravo"])
+        for queue in ["Alpha", "Bravo"] { checkShape(first[queue], queue) }
+        #expect(nonZero(first["Alpha"]) == [local("13:45"): 1, local("14:00"): 2, local("15:30"): 1, local("15:45"): 1])
+        #expect(points(first["Alpha"]) == ["\(local("13:45"))=1.0", "\(local("14:00"))=0.5", "\(local("15:30"))=1.0"])
+        #expect(nonZero(first["Bravo"]) == [local("14:45"): 1, local("15:45"): 2])
+        #expect(points(first["Bravo"]) == ["\(local("14:45"))=0.0", "\(local("15:45"))=1.0"])
+
+        // After the post: the late call in its own closed bin, the partial bin grown, the new queue charted.
+        let after = charts(report["after"] as? NSDictionary)
+        #expect(after.keys.sorted() == ["Alpha", "Bravo", "Charlie"])
+        for queue in ["Alpha", "Bravo", "Charlie"] { checkShape(after[queue], queue) }
+        #expect(nonZero(after["Alpha"]) == [local("13:45"): 1, local("14:00"): 2, local("15:00"): 1, local("15:30"): 1,
+                                            local("15:45"): 2])
+        #expect(points(after["Alpha"]) == ["\(local("13:45"))=1.0", "\(local("14:00"))=0.5", "\(local("15:00"))=1.0",
+                                           "\(local("15:30"))=1.0"])
+        #expect(nonZero(after["Bravo"]) == nonZero(first["Bravo"]))
+        #expect(nonZero(after["Charlie"]) == [local("15:45"): 1])
+        #expect(points(after["Charlie"]).isEmpty)
+
+        // One request for every queue (no ?queue=), with the read token, at most one per 5 s.
+        let requests = report["interval_requests"] as? [NSDictionary] ?? []
+        #expect(requests.count >= 2, "\(requests)")
+        for request in requests {
+            #expect((request["url"] as? String)?.hasSuffix("/api/v1/intervals") == true, "\(request)")
+            #expect(request["authorization"] as? String == "Bearer \(token)")
+        }
+        let times = requests.compactMap { $0["time"] as? Double }
+        for (earlier, later) in zip(times, times.dropFirst()) {
+            #expect(later - earlier >= 4.5, "requests \(later - earlier) s apart")
+        }
+        #expect(report["pwned"] as? Bool == false)
         #expect((report["console_errors"] as? [String])?.isEmpty == true, "console errors: \(report["console_errors"] ?? "")")
     }
 

@@ -11,4 +11,10 @@ public enum CoreErrorKind: String, ErrorKind {
     /// Saved state that cannot be read back: cut short, corrupt, another format
     /// version or other settings.
     case unreadableState = "unreadable_state"
+    /// An interval query's `step` is not a multiple of the interval length.
+    case badStep = "bad_step"
+    /// An interval query's `from` is after its `to`.
+    case badFrom = "bad_from"
+    /// An interval query's range holds more rows than one answer may.
+    case badTo = "bad_to"
 }

@@ -7,6 +7,7 @@ public struct Engine: Sendable {
     public private(set) var ingest = IngestCounts()
 
     private let calendar: DayCalendar
+    var binLookup: BinLookup
     private var day = DayRange(start: Int64.min, end: Int64.min)
     var queues: [QueueStats] = []
     /// Queue indices in UTF-8 byte order of their names; rebuilt when a queue is added.
@@ -24,11 +25,12 @@ public struct Engine: Sendable {
     private var warmSink: UInt64 = 0
 
     public init(settings: Settings) throws(CoreError) {
-        guard let calendar = DayCalendar(timeZone: settings.timezone) else {
+        guard let calendar = BinCalendar(timeZone: settings.timezone) else {
             throw CoreError(.unknownTimeZone, "timezone '\(settings.timezone)' is not a known IANA time zone")
         }
         self.settings = settings
-        self.calendar = calendar
+        self.calendar = calendar.days
+        self.binLookup = BinLookup(calendar: calendar, lengthMinutes: settings.intervals.lengthMinutes)
         self.defaultQueue = ByteString(settings.defaultQueue)
         let expiry = settings.expiry
         self.expiryLimits = [expiry.ringing, expiry.connected, expiry.acw, expiry.finished]
@@ -270,7 +272,11 @@ public struct Engine: Sendable {
         scheduleExpiry(slot)
         updateLastEvent(queueSlot, time)
         if counted {
-            queues[queueSlot].count(delta, at: min(time, now), now: now, day: dayHolding(now))
+            let attributed = min(time, now)
+            let day = dayHolding(now)
+            // A late effect older than the retention has no bin to land in.
+            let bin = attributed >= now - settings.intervals.retention ? binLookup.position(of: attributed) : nil
+            queues[queueSlot].count(delta, at: attributed, now: now, day: day, bin: bin)
         }
     }
 
@@ -290,8 +296,18 @@ public struct Engine: Sendable {
     }
 
     mutating func dayHolding(_ now: EpochMillis) -> DayRange {
-        if !day.contains(now) { day = calendar.day(containing: now) }
+        if !day.contains(now) {
+            day = calendar.day(containing: now)
+            pruneIntervals(now: now)
+        }
         return day
+    }
+
+    /// Drops the interval days that retention no longer keeps; runs as each day begins,
+    /// so at most one day more than the retention is held.
+    private mutating func pruneIntervals(now: EpochMillis) {
+        let cutoff = now - settings.intervals.retention
+        for index in queues.indices { queues[index].bins.prune(endingBy: cutoff) }
     }
 
     // MARK: Expiry
@@ -366,14 +382,16 @@ extension FieldRules {
 // MARK: Checkpoints
 
 extension Engine {
-    /// Bumped whenever the layout below or of any part changes.
-    static let stateVersion: Int64 = 1
+    /// Bumped whenever the layout below or of any part changes. Version 1 had no interval
+    /// history; it still loads, with the history empty.
+    static let stateVersion: Int64 = 2
 
     /// What shapes the state's arrays: a checkpoint only loads under the same.
-    var stateShape: String {
+    func stateShape(version: Int64 = stateVersion) -> String {
         let b = settings.buckets
-        return "windows=\(settings.windowMinutes) wait=\(b.wait) talk=\(b.talk) acw=\(b.acw) timezone=\(settings.timezone) "
+        let shape = "windows=\(settings.windowMinutes) wait=\(b.wait) talk=\(b.talk) acw=\(b.acw) timezone=\(settings.timezone) "
             + "record=\(MemoryLayout<CallRecord>.stride) expiry=\(MemoryLayout<ExpiryEntry>.stride)"
+        return version < 2 ? shape : shape + " intervals=\(settings.intervals.lengthMinutes)m"
     }
 
     /// The whole state, for a checkpoint.
@@ -381,7 +399,7 @@ extension Engine {
         var out = StateWriter(capacity: 1 << 16 + calls.records.count * MemoryLayout<CallRecord>.stride * 2
                                         + queues.count * 48 * 1024)
         out.int(Self.stateVersion)
-        out.string(stateShape)
+        out.string(stateShape())
         out.optional(eventClockNow)
         out.plain(ingest.acceptedByEvent)
         out.plain(ingest.ignored)
@@ -393,6 +411,7 @@ extension Engine {
         calls.write(to: &out)
         out.plain(expiryHeap.elements)
         out.int(activeCalls)
+        for queue in queues { queue.bins.write(to: &out) }
         return out.bytes
     }
 
@@ -403,12 +422,12 @@ extension Engine {
         try self.init(settings: settings)
         var input = StateReader(bytes)
         let version = try input.int()
-        guard version == Self.stateVersion else {
-            throw CoreError(.unreadableState, "the state has format version \(version); this build reads version \(Self.stateVersion)")
+        guard version == 1 || version == Self.stateVersion else {
+            throw CoreError(.unreadableState, "the state has format version \(version); this build reads versions 1 and \(Self.stateVersion)")
         }
         let shape = try input.string()
-        guard shape == stateShape else {
-            throw CoreError(.unreadableState, "the state was written with other settings (\(shape)); now: \(stateShape)")
+        guard shape == stateShape(version: version) else {
+            throw CoreError(.unreadableState, "the state was written with other settings (\(shape)); now: \(stateShape(version: version))")
         }
         eventClockNow = try input.optional()
         ingest.acceptedByEvent = try input.plain(count: ingest.acceptedByEvent.count)
@@ -425,6 +444,9 @@ extension Engine {
         try calls.read(from: &input)
         expiryHeap.elements = try input.plain()
         activeCalls = try input.count()
+        if version >= 2 {
+            for index in queues.indices { try queues[index].bins.read(from: &input) }
+        }
         guard input.isAtEnd else { throw CoreError(.unreadableState, "the state has bytes after its end") }
         for record in calls.records where record.live && Int(record.queue) >= queues.count {
             throw CoreError(.unreadableState, "a call record names queue \(record.queue) of \(queues.count)")

@@ -131,6 +131,49 @@ public enum Timestamp {
     }
 }
 
+extension Timestamp {
+    /// An RFC 3339 date-time (as events accept it) in ms; nil when it is not one.
+    public static func parseRFC3339(_ text: String) -> EpochMillis? {
+        var text = text
+        return text.withUTF8 { parseRFC3339($0) }
+    }
+
+    /// Appends `2026-11-24T09:00:00+01:00`: local time to the second with its offset, never
+    /// `Z` (docs/spec/intervals.md). An offset with seconds (old local mean times) shows its minutes.
+    public static func appendLocal(_ millis: EpochMillis, offsetSeconds: Int32, to bytes: inout [UInt8]) {
+        let local = floorDiv(millis, 1000) + Int64(offsetSeconds)
+        let days = floorDiv(local, 86_400)
+        let inDay = Int(local - days * 86_400)
+        let (year, month, day) = Civil.civilFromDays(Int(days))
+        @inline(__always) func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        digits(year, 4); bytes.append(UInt8(ascii: "-"))
+        digits(month, 2); bytes.append(UInt8(ascii: "-"))
+        digits(day, 2); bytes.append(UInt8(ascii: "T"))
+        digits(inDay / 3600, 2); bytes.append(UInt8(ascii: ":"))
+        digits(inDay / 60 % 60, 2); bytes.append(UInt8(ascii: ":"))
+        digits(inDay % 60, 2)
+        bytes.append(UInt8(ascii: offsetSeconds < 0 ? "-" : "+"))
+        let minutes = Int(offsetSeconds.magnitude / 60)
+        digits(minutes / 60, 2); bytes.append(UInt8(ascii: ":"))
+        digits(minutes % 60, 2)
+    }
+
+    /// The same as a String.
+    public static func formatLocal(_ millis: EpochMillis, offsetSeconds: Int32) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(25)
+        appendLocal(millis, offsetSeconds: offsetSeconds, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
 /// Floor division for possibly negative millisecond values.
 @inline(__always)
 func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {

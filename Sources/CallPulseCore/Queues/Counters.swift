@@ -93,6 +93,9 @@ extension Counters {
 
 /// Values derived from counters (docs/spec/semantics.md, "Derived values"); nil when a denominator is 0.
 public struct DerivedValues: Sendable, Equatable {
+    /// The snapshot keys of the derived values, in order.
+    public static let keys = ["service_level", "abandon_rate", "avg_wait_seconds", "avg_talk_seconds",
+                              "avg_acw_seconds", "avg_handle_seconds"]
     public var serviceLevel: Double?
     public var abandonRate: Double?
     /// Averages in ms, rounded half away from zero.

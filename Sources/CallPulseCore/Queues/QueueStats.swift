@@ -11,6 +11,8 @@ struct QueueStats {
     var today = Counters()
     /// The day start `today` belongs to.
     var todayStart: EpochMillis = Int64.min
+    /// The interval history (docs/spec/intervals.md).
+    var bins = IntervalBins()
     /// Records by state, all call types.
     var stateCounts = [Int](repeating: 0, count: CallState.allCases.count)
     /// Slots of inbound records in `ringing` (`waiting`, `oldest_waiting_seconds`);
@@ -27,10 +29,12 @@ struct QueueStats {
         windows = RollingWindows(minutes: settings.windowMinutes)
     }
 
-    /// Adds counted effects to totals, every window and `today`, attributed at `time` ≤ `now`.
-    mutating func count(_ delta: Counters, at time: EpochMillis, now: EpochMillis, day: DayRange) {
+    /// Adds counted effects to totals, every window, `today` and the bin holding `time`
+    /// (nil when retention keeps no bin that old), attributed at `time` ≤ `now`.
+    mutating func count(_ delta: Counters, at time: EpochMillis, now: EpochMillis, day: DayRange, bin: BinPosition?) {
         totals.add(delta)
         windows.add(delta, at: time, now: now)
+        if let bin { bins.add(delta, at: bin) }
         rollToday(day)
         if time >= day.start { today.add(delta) }
     }

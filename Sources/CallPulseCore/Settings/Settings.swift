@@ -83,6 +83,18 @@ public struct HistogramBuckets: Sendable, Equatable {
     public init() {}
 }
 
+/// `intervals.*`: how long each interval bin is and how long closed bins are kept.
+public struct IntervalSettings: Sendable, Equatable {
+    /// The lengths `intervals.length` may take, in minutes: 15m, 30m, 1h.
+    public static let allowedLengths = [15, 30, 60]
+    /// `intervals.length`, in minutes. Default 15m.
+    public var lengthMinutes = 15
+    /// `intervals.retention`, in ms, counted back from `now`. Default 35d.
+    public var retention: EpochMillis = 35 * 86_400_000
+
+    public init() {}
+}
+
 /// Everything the core needs to know, with the README's defaults ("Configuration"). The
 /// server's loader reads them from the config file and checks them.
 public struct Settings: Sendable, Equatable {
@@ -104,6 +116,8 @@ public struct Settings: Sendable, Equatable {
     public var buckets = HistogramBuckets()
     /// `expiry.*`.
     public var expiry = ExpiryLimits()
+    /// `intervals.*`: the interval history (docs/spec/intervals.md).
+    public var intervals = IntervalSettings()
     /// `limits.max_queues`: queues tracked at once. Default 5000.
     public var maxQueues = 5_000
     /// `limits.max_active_calls`: call records not yet closed. Default 1000000.

@@ -124,9 +124,24 @@ public struct JSONWriter {
         text.withUnsafeBufferPointer { out.append($0) }
     }
 
+    /// A local timestamp string: `"2026-11-24T09:00:00+01:00"`.
+    public mutating func localTimestamp(_ millis: EpochMillis, offsetSeconds: Int32) {
+        beforeValue()
+        var text: [UInt8] = [UInt8(ascii: "\"")]
+        text.reserveCapacity(28)
+        Timestamp.appendLocal(millis, offsetSeconds: offsetSeconds, to: &text)
+        text.append(UInt8(ascii: "\""))
+        text.withUnsafeBufferPointer { out.append($0) }
+    }
+
     public mutating func integer(_ value: Int64) {
         beforeValue()
         out.commit(DecimalBytes.writeInteger(value, to: out.reserve(DecimalBytes.maxWidth)))
+    }
+
+    public mutating func bool(_ value: Bool) {
+        beforeValue()
+        if value { append("true") } else { append("false") }
     }
 
     public mutating func null() {

@@ -62,6 +62,20 @@ public enum SnapshotJSON {
             if isDuration { out.seconds(value) } else { out.integer(value) }
         }
         if let expired { out.key("expired"); out.integer(expired) }
+        renderDerived(counters, formula: formula, into: &out)
+        out.endObject()
+    }
+
+    /// Every counter, then every derived value, as keys of the open object (an interval row).
+    static func renderCounterFields(_ counters: Counters, formula: ServiceLevelFormula, into out: inout JSONWriter) {
+        counters.forEachField { key, value, isDuration in
+            out.key(key)
+            if isDuration { out.seconds(value) } else { out.integer(value) }
+        }
+        renderDerived(counters, formula: formula, into: &out)
+    }
+
+    private static func renderDerived(_ counters: Counters, formula: ServiceLevelFormula, into out: inout JSONWriter) {
         let derived = DerivedValues(counters, formula: formula)
         out.key("service_level"); out.ratio(derived.serviceLevel)
         out.key("abandon_rate"); out.ratio(derived.abandonRate)
@@ -69,7 +83,6 @@ public enum SnapshotJSON {
         out.key("avg_talk_seconds"); out.optionalSeconds(derived.avgTalkMillis)
         out.key("avg_acw_seconds"); out.optionalSeconds(derived.avgAcwMillis)
         out.key("avg_handle_seconds"); out.optionalSeconds(derived.avgHandleMillis)
-        out.endObject()
     }
 
     static func renderIngest(_ ingest: IngestCounts, into out: inout JSONWriter) {

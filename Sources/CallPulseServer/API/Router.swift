@@ -39,6 +39,8 @@ struct Router: Sendable {
             return ("/metrics", only("GET", request) ?? access.read(request) ?? metrics(request))
         case "/api/v1/queues":
             return ("/api/v1/queues", only("GET", request) ?? access.read(request) ?? queues(request))
+        case "/api/v1/intervals":
+            return ("/api/v1/intervals", only("GET", request) ?? access.read(request) ?? intervals(request))
         case "/api/v1/calls":
             return ("/api/v1/calls", only("GET", request) ?? access.read(request) ?? calls(request))
         case "/api/v1/alerts":
@@ -128,6 +130,25 @@ struct Router: Sendable {
         var writer = JSONWriter()
         SnapshotJSON.render(queue, into: &writer)
         return HTTPResponse(status: 200, contentType: "application/json", text: writer.text + "\n")
+    }
+
+    private func intervals(_ request: HTTPRequest) -> HTTPResponse {
+        let query: IntervalRequest
+        switch IntervalRequest.parse(request) {
+        case .success(let parsed): query = parsed
+        case .failure(let problem): return HTTPServer.error(400, problem.code, problem.description)
+        }
+        let report: IntervalReport
+        do {
+            report = try host.intervals(query.query, now: clock())
+        } catch {
+            return HTTPServer.error(400, error.code, error.description)
+        }
+        return query.csv
+            ? HTTPResponse(status: 200, headers: [("Content-Type", "text/csv; charset=utf-8")],
+                           body: IntervalRendering.csv(report), compressible: true)
+            : HTTPResponse(status: 200, headers: [("Content-Type", "application/json")],
+                           body: IntervalRendering.json(report), compressible: true)
     }
 
     private func calls(_ request: HTTPRequest) -> HTTPResponse {

@@ -81,6 +81,21 @@ public enum ConfigLoader {
                 if let millis = r.duration(value, "expiry." + key) { config.core.expiry[keyPath: keyPath] = millis }
                 return true
             }
+        case "intervals":
+            r.mapping(value, path: key) { key, value, r in
+                switch key {
+                case "length":
+                    // Kept as given (rounded to minutes only when whole): validation names a bad one.
+                    if let millis = r.duration(value, "intervals.length") {
+                        config.core.intervals.lengthMinutes = millis % 60_000 == 0 ? Int(clamping: millis / 60_000) : -1
+                    }
+                case "retention":
+                    if let millis = r.duration(value, "intervals.retention") { config.core.intervals.retention = millis }
+                default:
+                    return false
+                }
+                return true
+            }
         case "limits":
             r.mapping(value, path: key) { key, value, r in readLimit(key, value, &r, &config) }
         case "state_dir":

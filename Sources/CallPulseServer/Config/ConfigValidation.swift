@@ -86,6 +86,10 @@ extension Configuration {
         let expiry: [(String, EpochMillis)] = [("ringing", core.expiry.ringing), ("connected", core.expiry.connected),
                                                ("acw", core.expiry.acw), ("finished", core.expiry.finished)]
         for (key, limit) in expiry { check(limit > 0, "expiry." + key, Self.durationProblem("expiry." + key)) }
+        check(IntervalSettings.allowedLengths.contains(core.intervals.lengthMinutes), "intervals.length",
+              "intervals.length must be 15m, 30m or 1h")
+        check(core.intervals.retention >= 86_400_000, "intervals.retention",
+              "intervals.retention must be a duration of 1d or more, such as 35d")
         check(core.maxQueues > 0, "limits.max_queues", Self.countProblem("limits.max_queues"))
         check(core.maxActiveCalls > 0, "limits.max_active_calls", Self.countProblem("limits.max_active_calls"))
     }

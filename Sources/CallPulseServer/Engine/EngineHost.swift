@@ -56,6 +56,14 @@ public final class EngineHost: Sendable {
         engine.withLock { $0.snapshot(wallNow: now) }
     }
 
+    /// The interval history `query` asks for, at `now`.
+    public func intervals(_ query: IntervalQuery, now: EpochMillis) throws(CoreError) -> IntervalReport {
+        let answer: Result<IntervalReport, CoreError> = engine.withLock { engine in
+            do throws(CoreError) { return .success(try engine.intervals(query, wallNow: now)) } catch { return .failure(error) }
+        }
+        return try answer.get()
+    }
+
     /// Active call records, filtered, at most `limit`.
     public func calls(now: EpochMillis, queue: String?, state: String?, limit: Int) -> [CallView] {
         engine.withLock { engine in

@@ -1,6 +1,8 @@
 /// The wallboard at `GET /`: one self-contained page (no network but this daemon) that a
-/// supervisor puts on a TV. It draws itself from `/api/v1/stream` alone. Every queue name
-/// and annotation goes into the DOM through `textContent`, never as HTML.
+/// supervisor puts on a TV. It draws itself from `/api/v1/stream`, and each tile's chart of
+/// today's intervals from `/api/v1/intervals` (one request for every queue, at load and then at
+/// most every 5 s while snapshots arrive). Every queue name and annotation goes into the DOM
+/// through `textContent`, never as HTML.
 enum WallboardPage {
     /// The page; `version` is ours (digits and dots), so it is safe to interpolate.
     static func html(version: String) -> String {
@@ -54,6 +56,17 @@ enum WallboardPage {
     dd { margin: 0; font-size: 1.6rem; font-weight: 600; font-variant-numeric: tabular-nums; }
     dt { color: var(--dim); font-size: .85rem; text-transform: uppercase; letter-spacing: .04em; }
     #empty { grid-column: 1 / -1; color: var(--dim); font-size: 1.4rem; text-align: center; padding: 4rem 0; }
+    .chart { margin-top: .7rem; }
+    .chart svg { display: block; width: 100%; height: auto; }
+    .chart .bar { fill: var(--accent); opacity: .7; }
+    .chart .bar.partial { fill: url(#partial-hatch); stroke: var(--accent); stroke-width: .6; opacity: 1; }
+    .chart .now { fill: var(--accent); opacity: .12; }
+    .chart .target { stroke: var(--dim); stroke-width: .5; stroke-dasharray: 2 2; }
+    .chart .sl-line { fill: none; stroke: var(--text); stroke-width: 1.2; stroke-linejoin: round; }
+    .chart .sl-point { fill: var(--text); }
+    .chart-caption { display: flex; justify-content: space-between; color: var(--dim); font-size: .8rem;
+                     text-transform: uppercase; letter-spacing: .04em; margin-top: .2rem; }
+    #svg-defs { position: absolute; width: 0; height: 0; }
     footer { color: var(--dim); padding: .6rem 1.4rem 1.2rem; font-size: .9rem; }
     footer a { color: var(--accent); margin-right: 1rem; }
     </style>
@@ -80,9 +93,13 @@ enum WallboardPage {
     </header>
     <section id="alerts" aria-live="polite"><ul id="alert-list"></ul></section>
     <main id="tiles"><div id="empty">Waiting for the first numbers…</div></main>
+    <svg id="svg-defs" aria-hidden="true"><defs>
+      <pattern id="partial-hatch" width="3" height="3" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+        <rect width="1.4" height="3" fill="#58a6ff"></rect></pattern>
+    </defs></svg>
     <footer>
       CallPulse {{version}} ·
-      <a href="/metrics">/metrics</a><a href="/api/v1/queues">/api/v1/queues</a><a href="/api/v1/alerts">/api/v1/alerts</a><a href="/api/v1/calls">/api/v1/calls</a><a href="/api/v1/status">/api/v1/status</a>
+      <a href="/metrics">/metrics</a><a href="/api/v1/queues">/api/v1/queues</a><a href="/api/v1/alerts">/api/v1/alerts</a><a href="/api/v1/calls">/api/v1/calls</a><a href="/api/v1/status">/api/v1/status</a><a href="/api/v1/intervals">/api/v1/intervals</a>
       <span id="updated"></span>
     </footer>
 
@@ -95,6 +112,10 @@ enum WallboardPage {
       const params = new URLSearchParams(location.search);
       const $ = (id) => document.getElementById(id);
       const state = { snapshot: null, receivedAt: 0, alerts: new Map(), lastMessage: 0, source: null, snapshots: 0 };
+      // Today's intervals (GET /api/v1/intervals, its default range): rows by queue, the range.
+      const intervals = { byQueue: new Map(), from: 0, to: 0, step: "", last: -Infinity, timer: null,
+                          inFlight: false, again: false, loads: 0 };
+      const SVG = $("svg-defs").namespaceURI;   // the page names no URL, not even the SVG namespace
       $("filter").value = params.get("filter") || "";
       $("sort").value = params.get("sort") || "name";
 
@@ -185,7 +206,93 @@ enum WallboardPage {
           stat("answered", count(today.answered), "", "answered"),
           stat("offered", count(today.offered), "", "offered"));
         node.append(list);
+        const rows = intervals.byQueue.get(queue.queue);
+        if (rows && rows.length) node.append(chart(rows));
         return node;
+      }
+
+      function svg(tag, attributes) {
+        const node = document.createElementNS(SVG, tag);
+        for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+        return node;
+      }
+      // Today's intervals: offered as bars (scaled to the day's peak), service level as a line on
+      // its own 0-100 % scale (a gap where it is null, a dot per value), the partial interval hatched.
+      // The x axis is the whole day from its start, so the bars fill it as the day goes on.
+      function chart(rows) {
+        const width = 300, height = 60, top = 3;
+        const span = Math.max(86400000, intervals.to - intervals.from);
+        const x = (time) => ((Date.parse(time) - intervals.from) / span) * width;
+        const peak = Math.max(1, ...rows.map((row) => row.offered || 0));
+        const graph = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img",
+                                   "aria-label": "offered and service level per interval today" });
+        graph.append(svg("line", { class: "target", x1: 0, x2: width, y1: top + (height - top) * 0.2, y2: top + (height - top) * 0.2 }));
+        let line = "";
+        let gap = true;
+        const points = [];
+        for (const row of rows) {
+          const left = x(row.start), right = x(row.end), middle = (left + right) / 2;
+          const barHeight = row.offered ? Math.max(1, ((height - top) * row.offered) / peak) : 0;
+          if (!row.complete) graph.append(svg("rect", { class: "now", x: left, y: 0, width: right - left, height }));
+          graph.append(svg("rect", {
+            class: row.complete ? "bar" : "bar partial", x: left + 0.3, width: Math.max(0.4, right - left - 0.6),
+            y: height - barHeight, height: barHeight,
+            "data-start": row.start, "data-end": row.end, "data-offered": row.offered, "data-complete": row.complete }));
+          const level = row.service_level;
+          if (level === null || level === undefined) { gap = true; continue; }
+          const y = height - (height - top) * level;
+          line += (gap ? "M" : "L") + middle.toFixed(2) + " " + y.toFixed(2);
+          gap = false;
+          points.push(svg("circle", { class: "sl-point", cx: middle, cy: y, r: 1.3, "data-start": row.start, "data-sl": level }));
+        }
+        if (line) graph.append(svg("path", { class: "sl-line", d: line }));
+        graph.append(...points);
+        const box = el("div", "chart");
+        box.dataset.step = intervals.step;
+        const caption = el("div", "chart-caption");
+        caption.append(el("span", "", "offered per " + intervals.step + " today (peak " + peak + ")"),
+                       el("span", "", "line: service level, dashes 80 %"));
+        box.append(graph, caption);
+        return box;
+      }
+
+      function authorization() {
+        const token = params.get("token");
+        return token ? { Authorization: "Bearer " + token } : {};
+      }
+      // One request for every queue; the chart is redrawn with the next render. A failure (the
+      // daemon away, or one without the endpoint) keeps the last chart: the status shows the rest.
+      async function loadIntervals() {
+        intervals.timer = null;
+        if (intervals.inFlight) { intervals.again = true; return; }
+        intervals.inFlight = true;
+        intervals.last = performance.now();
+        try {
+          const response = await fetch("/api/v1/intervals", { headers: authorization(), cache: "no-store" });
+          if (response.ok) {
+            const data = await response.json();
+            const byQueue = new Map();
+            for (const row of data.intervals) {
+              if (!byQueue.has(row.queue)) byQueue.set(row.queue, []);
+              byQueue.get(row.queue).push(row);
+            }
+            Object.assign(intervals, { byQueue, from: Date.parse(data.from), to: Date.parse(data.to), step: data.step });
+            intervals.loads += 1;
+            document.body.dataset.intervalLoads = String(intervals.loads);
+            render();
+          }
+        } catch (error) {
+          // unreachable or not JSON: keep the last chart
+        } finally {
+          intervals.inFlight = false;
+          if (intervals.again) { intervals.again = false; refreshIntervals(); }
+        }
+      }
+      // At most one request per 5 s: a snapshot inside the pause is caught up at its end.
+      function refreshIntervals() {
+        if (intervals.timer !== null) return;
+        const wait = Math.max(0, intervals.last + 5000 - performance.now());
+        intervals.timer = setTimeout(loadIntervals, wait);
       }
 
       const sorters = {
@@ -257,6 +364,7 @@ enum WallboardPage {
           document.body.dataset.snapshots = String(state.snapshots);
           setStatus("live", "live");
           render();
+          refreshIntervals();
         });
         source.addEventListener("alert", (message) => {
           state.lastMessage = Date.now();
@@ -289,6 +397,7 @@ enum WallboardPage {
       }, 1000);
       $("clock").textContent = new Date().toLocaleTimeString();  // not "--:--:--" for the first second
       connect();
+      loadIntervals();
     })();
     </script>
     </body>

@@ -1,0 +1,58 @@
+import CallPulseCore
+import CallPulseHTTP
+
+/// The parameters of `GET /api/v1/intervals` (docs/spec/intervals.md), read from a request.
+struct IntervalRequest {
+    var query = IntervalQuery()
+    /// `format=csv`, or an `Accept: text/csv` header.
+    var csv = false
+
+    /// A bad parameter: its reason code (`bad_from`, `bad_step`, …) and a sentence naming it.
+    struct Problem: Error {
+        var code: String
+        var description: String
+    }
+
+    static func parse(_ request: HTTPRequest) -> Result<IntervalRequest, Problem> {
+        var parsed = IntervalRequest()
+        let queues = request.queryValues("queue")
+        parsed.query.queues = queues.isEmpty ? nil : queues
+        for name in ["from", "to"] {
+            guard let text = request.queryValues(name).first else { continue }
+            guard let instant = Timestamp.parseRFC3339(text) else {
+                return .failure(Problem(code: "bad_" + name,
+                    description: "\(name) '\(text)' is not an RFC 3339 time such as 2026-11-24T09:00:00+01:00"))
+            }
+            if name == "from" { parsed.query.from = instant } else { parsed.query.to = instant }
+        }
+        if let text = request.queryValues("step").first {
+            guard let step = IntervalQuery.steps.first(where: { $0.name == text }) else {
+                return .failure(Problem(code: "bad_step", description: "step '\(text)' must be one of 15m, 30m, 1h, 1d"))
+            }
+            parsed.query.stepMinutes = step.minutes
+        }
+        switch request.queryValues("format").first {
+        case nil: parsed.csv = acceptsCSV(request.header("accept"))
+        case "json": parsed.csv = false
+        case "csv": parsed.csv = true
+        case let other?:
+            return .failure(Problem(code: "bad_format", description: "format '\(other)' must be json or csv"))
+        }
+        return .success(parsed)
+    }
+
+    /// True when the Accept header names `text/csv` (at any quality above 0) and not JSON first.
+    static func acceptsCSV(_ accept: String?) -> Bool {
+        guard let accept else { return false }
+        for part in accept.split(separator: ",") {
+            let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            let quality = fields.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            switch fields.first?.lowercased() {
+            case "text/csv": if quality > 0 { return true }
+            case "application/json": if quality > 0 { return false }
+            default: continue
+            }
+        }
+        return false
+    }
+}

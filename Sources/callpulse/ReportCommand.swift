@@ -1,0 +1,66 @@
+import ArgumentParser
+import CallPulseCore
+import CallPulseServer
+import CallPulseSupport
+import Foundation
+
+/// `callpulse report`: events from files or stdin, on the event clock, to interval history
+/// as `GET /api/v1/intervals` answers it (docs/spec/intervals.md, "callpulse report").
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Replay events and print their interval history (15m, 30m, 1h or 1d steps) as CSV or JSON.",
+        discussion: """
+            Inputs are read in order under one event clock, as `replay` reads them. By default the \
+            report runs from the start of the local day of the earliest effect to the end of the step \
+            holding the event clock's now, in the config's time zone and interval length.
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case csv, json }
+
+    @Argument(help: "Event files; '-' or none reads stdin.")
+    var files: [String] = []
+
+    @Option(help: "The YAML config file (timezone, intervals.length).")
+    var config: String?
+
+    @Option(help: "Step: 15m, 30m, 1h or 1d (a whole multiple of the interval length). Default: the length.")
+    var step: String?
+
+    @Option(help: "Start, RFC 3339 (rounded down to a step boundary).")
+    var from: String?
+
+    @Option(help: "End, exclusive, RFC 3339 (rounded up to a step boundary).")
+    var to: String?
+
+    @Option(help: "Output format.")
+    var format: Format = .csv
+
+    func validate() throws {
+        if let step, !IntervalQuery.steps.contains(where: { $0.name == step }) {
+            throw ValidationError("--step '\(step)' must be one of 15m, 30m, 1h, 1d")
+        }
+        for (flag, value) in [("--from", from), ("--to", to)] {
+            if let value, Timestamp.parseRFC3339(value) == nil {
+                throw ValidationError("\(flag) '\(value)' is not an RFC 3339 time such as 2026-11-24T09:00:00+01:00")
+            }
+        }
+    }
+
+    func run() throws {
+        var engine = try ReplayInputs.replay(files, config: config).engine
+        let now = SystemClock.wallMillis()
+        let query = IntervalQuery(from: from.flatMap(Timestamp.parseRFC3339) ?? engine.earliestIntervalDay,
+                                  to: to.flatMap(Timestamp.parseRFC3339),
+                                  stepMinutes: step.flatMap { name in IntervalQuery.steps.first { $0.name == name }?.minutes })
+        do {
+            let report = try engine.intervals(query, wallNow: now)
+            let bytes = format == .csv ? IntervalRendering.csv(report) : IntervalRendering.json(report)
+            FileHandle.standardOutput.write(Data(bytes))
+        } catch {
+            StandardError.write("callpulse: \(error.description)")
+            throw ExitCode.failure
+        }
+    }
+}
