@@ -308,7 +308,7 @@ def main():
         if args.then_post:
             with open(args.then_post, "rb") as file:
                 body = file.read()
-            request = urllib.request.Request(args.url.rstrip("/") + "/api/v1/events", data=body,
+            request = urllib.request.Request(urllib.parse.urljoin(args.url, "/api/v1/events"), data=body,
                                              headers={"Content-Type": "application/x-ndjson"})
             urllib.request.urlopen(request, timeout=PATIENCE).read()
             if args.expect_offered:

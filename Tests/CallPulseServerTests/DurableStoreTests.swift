@@ -56,6 +56,11 @@ struct DurableStoreTests {
         /// The snapshot's JSON at a fixed "now": equal JSON, equal state.
         var state: String { String(decoding: SnapshotJSON.renderBytes(host.snapshot(now: 1_700_000_000_000)), as: UTF8.self) }
 
+        /// Today's interval history as JSON (docs/spec/intervals.md).
+        var intervals: String {
+            String(decoding: IntervalRendering.json(try! host.intervals(IntervalQuery(), now: 1_700_000_000_000)), as: UTF8.self)
+        }
+
         func files(_ prefix: String) throws -> [String] {
             try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix(prefix) }.sorted()
         }
@@ -94,6 +99,29 @@ struct DurableStoreTests {
 
         let second = try Life(directory: directory)
         #expect(second.state == before)
+        #expect(second.intervals == first.intervals)
+        #expect(second.intervals.contains(#/"offered": [1-9]/#), "the history holds the fixture's calls")
+    }
+
+    @Test("a checkpoint written before interval history (format version 1) still loads, with the history empty")
+    func versionOneCheckpoint() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let saved = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/state-v1")
+        for name in ["checkpoint-00000000000000000001.state", "journal-00000000000000000001.log"] {
+            try FileManager.default.copyItem(atPath: saved.appendingPathComponent(name).path, toPath: directory + "/" + name)
+        }
+        let life = try Life(directory: directory)
+        // Written by the build before this change from Tests/Fixtures/01_lifecycles.ndjson (GET /api/v1/queues).
+        let expected = try String(contentsOf: saved.appendingPathComponent("queues.expected.json"), encoding: .utf8)
+        #expect(life.state == expected)
+        #expect(life.intervals.contains("\"queue\": \"Billing\""))
+        #expect(!life.intervals.contains(#/"offered": [1-9]/#), "no history before the upgrade")
+        life.startWriter()
+        #expect(life.ingest(try Self.fixture("01_lifecycles.ndjson").last!) != nil)
+        life.stopWriter()
+        #expect(try Life(directory: directory).state == life.state)
     }
 
     @Test("after a crash (no final checkpoint), the journal alone restores every acknowledged batch; a torn tail is cut")

@@ -2,7 +2,7 @@
 """Interval reports (docs/spec/intervals.md) against the spec and the reference model.
 
     intervals_check.py --binary .build/debug/callpulse [--gen ../shared/tools/gen.py]
-                       [--seed 1] [--jobs 2] [--summary FILE] [--keep DIR] [--verbose]
+                       [--only days|streams] [--seed 1] [--jobs 2] [--summary FILE] [--keep DIR]
 
 1. Hand-made days (always): a few calls on each day a clock changes (Europe/Paris
    2026-03-29 and 2026-10-25, America/New_York 2026-03-08 and 2026-11-01, a skipped
@@ -27,11 +27,14 @@
      the default range equals the explicit one;
    - `--format csv` parses with Python's csv module (CRLF, RFC 4180) and equals the JSON.
    - one stream with `retention: 1d` over 40 hours: recent bins kept, old ones dropped.
-3. Restarts: `callpulse serve --clock event --state-dir` fed over POST /api/v1/events;
+3. Restarts (the Paris fall-back day, and four of the generated streams):
+   `callpulse serve --clock event --state-dir` fed over POST /api/v1/events;
    GET /api/v1/intervals before and after a graceful SIGTERM restart and a `kill -9`
    restart (after the POST answered 200) must be identical, and equal `callpulse report`
    of the same events; CSV by `format=csv` and by `Accept: text/csv`; `queue` filters;
    bad parameters give 400 naming the parameter.
+4. The command line: a bad --step (or one that is no whole multiple of the length),
+   --from after --to, a bad --from or --format exit non-zero naming the option.
 
 Prints "intervals: N streams, ... D differences" and exits 1 on any difference.
 Standard library only.
@@ -627,12 +630,15 @@ DAYS = [
     ("Asia/Kolkata", "2026-11-24", {"15m": 96, "30m": 48, "1h": 24, "1d": 1}, "Kolkata +05:30"),
     ("Australia/Lord_Howe", "2026-04-05", {"15m": 98, "30m": 49, "1h": 24, "1d": 1}, "Lord Howe, half an hour back"),
     ("Australia/Lord_Howe", "2026-10-04", {"15m": 94, "30m": 47, "1h": 23, "1d": 1}, "Lord Howe, half an hour on"),
+    ("UTC", "2026-11-24", {"15m": 96, "30m": 48, "1h": 24, "1d": 1}, "UTC (+00:00, never Z), a late call"),
 ]
 
 
-def day_stream(zone, day):
+def day_stream(zone, day, late=False):
     """A few calls over the day, two of them in each hour around the change (both
-    occurrences of a repeated hour), in two queues; NDJSON in time order."""
+    occurrences of a repeated hour), in two queues; NDJSON in time order. `late`: then a
+    call 40 minutes before the last event (accepted: within the expiry limits), whose
+    effects land in bins that are already complete."""
     first = day_start_of(int(datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc).timestamp() * 1000), zone)
     following = day_start_of(first + 30 * 3_600_000, zone)
     # Every 37 minutes of real time plus a few seconds, so calls land near boundaries and
@@ -646,16 +652,18 @@ def day_stream(zone, day):
         n += 1
         t += 37 * MINUTE + 7_000 + (n % 5) * 60_000
     events.sort(key=lambda e: e[0])
+    if late:
+        events += call_lines(f"{day.isoformat()}-late", "Billing", events[-1][0] - 40 * MINUTE, "answered")
     return "\n".join(text for _, text in events) + "\n", first, following
 
 
-def check_days(binary, work, figures, lines):
+def check_day(binary, work, number, figures, lines):
     problems = []
-    for zone_name, day_text, counts, what in DAYS:
+    for zone_name, day_text, counts, what in DAYS[number:number + 1]:
         zone, day = ZoneInfo(zone_name), date.fromisoformat(day_text)
         directory = os.path.join(work, f"day-{zone_name.replace('/', '_')}-{day_text}")
         os.makedirs(directory)
-        text, first, following = day_stream(zone, day)
+        text, first, following = day_stream(zone, day, late=zone_name == "UTC")
         path = os.path.join(directory, "day.ndjson")
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
@@ -673,12 +681,26 @@ def check_days(binary, work, figures, lines):
         problems += [f"{what} ({day_text}): {p}" for p in day_problems]
         # The 1d step names the day exactly: [day start, next day start).
         result = run(report_command(binary, [path], config, "1d", first, following, "json", zone))
+        whole = {}
         if result.returncode == 0:
-            rows = json.loads(result.stdout).get("intervals", [])
-            for row in rows:
+            whole["1d"] = json.loads(result.stdout)
+            for row in whole["1d"].get("intervals", []):
                 if (row.get("start"), row.get("end")) != (rfc3339(first, zone), rfc3339(following, zone)):
                     problems.append(f"{what}: 1d row {row.get('queue')!r} {row.get('start')} .. {row.get('end')}, "
                                     f"want {rfc3339(first, zone)} .. {rfc3339(following, zone)}")
+        result = run(report_command(binary, [path], config, "15m", first, following, "json", zone))
+        if result.returncode == 0:
+            whole["15m"] = json.loads(result.stdout)
+        # `from` is rounded down and `to` up to step boundaries: 7 minutes into the day and
+        # 7 minutes before its end ask for the whole day, in 15m and 1d steps.
+        for step, doc in whole.items():
+            inside = run(report_command(binary, [path], config, step, first + 7 * MINUTE, following - 7 * MINUTE,
+                                        "json", zone))
+            if inside.returncode != 0 or json.loads(inside.stdout) != doc:
+                problems.append(f"{what}: report --step {step} --from {rfc3339(first + 7 * MINUTE, zone)} --to "
+                                f"{rfc3339(following - 7 * MINUTE, zone)} (exit {inside.returncode}) is not the whole "
+                                f"day's report: from/to {json.loads(inside.stdout).get('from') if inside.returncode == 0 else None}"
+                                f"/{json.loads(inside.stdout).get('to') if inside.returncode == 0 else None}")
         figures.days += 1
         if (zone_name, day_text) == ("Europe/Paris", "2026-10-25"):
             # The daemon keeps the repeated hour's bins across restarts.
@@ -890,9 +912,9 @@ class Context:
 def job(context, task):
     figures, lines = Figures(), []
     kind = task[0]
-    if kind == "days":
-        problems = check_days(context.binary, context.work, figures, lines)
-        name = "hand-made days"
+    if kind == "day":
+        problems = check_day(context.binary, context.work, task[1], figures, lines)
+        name = "hand-made day"
     else:
         _, index, (name, gen_args, zone, length, expiry, formula, retention, daemon) = task
         directory = os.path.join(context.work, f"s{index}")
@@ -996,7 +1018,7 @@ def main():
             for line in problems:
                 print("command line: " + line)
             figures.differences += len(problems)
-        tasks = [("days",)] if args.only != "streams" else []
+        tasks = [("day", n) for n in range(len(DAYS))] if args.only != "streams" else []
         if args.gen and args.only != "days":
             tasks += [("stream", i, s) for i, s in enumerate(plan(args.seed))]
         context = Context(args, work)

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+/// Interval reports (docs/spec/intervals.md) through `callpulse report` and the daemon's
+/// `GET /api/v1/intervals`, held to the spec and to the independent model
+/// (Tests/Reference/intervals_check.py does the work; this test holds its figures):
+/// bin counts and offsets on the days the clocks change, zones at +05:45 and +05:30, bins
+/// summing to `today` and to `totals` less `expired`, each bin against the model, roll-ups,
+/// CSV against JSON, retention, and every bin kept across SIGTERM and `kill -9` restarts
+/// of `serve --state-dir`.
+///
+/// The hand-made days need only python3 (whose absence fails the test, under CI or not).
+/// The generated traffic needs `../shared/tools/gen.py` beside the repository: it runs
+/// whenever that exists and is skipped, with the reason, where it does not (a clone on its
+/// own); it is input data, not a tool `bootstrap.sh` could install (as GeneratedTrafficTests).
+struct IntervalReportTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let generator = repository.deletingLastPathComponent()
+        .appendingPathComponent("shared/tools/gen.py")
+    static let driver = repository.appendingPathComponent("Tests/Reference/intervals_check.py")
+    static let sharedPresent = FileManager.default.fileExists(atPath: generator.path)
+
+    /// Runs intervals_check.py with `arguments`; returns its output and its summary.
+    func check(_ arguments: [String]) throws -> (output: String, status: Int32, summary: [String: Any]) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callpulse-intervals-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let summaryPath = directory.appendingPathComponent("summary.json").path
+        let result = try CLI.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [
+            "python3", Self.driver.path, "--binary", CLI.binary.path, "--summary", summaryPath,
+        ] + arguments)
+        let output = result.stdout + result.stderr
+        let data = try #require(FileManager.default.contents(atPath: summaryPath), "no summary: \(output)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return (output, result.status, summary)
+    }
+
+    @Test("clock-change days have 92 or 100 fifteen-minute bins (46/50, 23/25, one day), each start with the offset in force; +05:45 and +05:30 zones bin at :00/:15/:30/:45; the daemon keeps the repeated hour across SIGTERM and kill -9")
+    func handMadeDays() throws {
+        let (output, status, summary) = try check(["--only", "days"])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("intervals: 0 generated streams and 9 hand-made days"), "\(output)")
+        #expect(summary["differences"] as? Int == 0, "\(output)")
+        #expect(summary["days"] as? Int == 9)
+        // 9 days x (4 steps over the whole day + 4 over the default range) reports, and more.
+        #expect(summary["reports"] as? Int ?? 0 >= 72, "\(output)")
+        #expect(summary["rows"] as? Int ?? 0 > 5_000, "\(output)")
+        #expect(summary["nonzero_bins"] as? Int ?? 0 > 300, "\(output)")
+        #expect(summary["model_bins"] as? Int ?? 0 > 1_500, "\(output)")
+        #expect(summary["totals_model_streams"] as? Int == 9, "\(output)")
+        #expect(summary["csv_rows"] as? Int ?? 0 > 1_000, "\(output)")
+        let zones = Set(summary["zones"] as? [String] ?? [])
+        #expect(zones.isSuperset(of: ["Europe/Paris", "America/New_York", "Asia/Kathmandu", "Asia/Kolkata",
+                                      "America/Santiago", "Australia/Lord_Howe"]), "\(zones)")
+        let restarts = try #require(summary["restarts"] as? [String: Int])
+        #expect(restarts["sigterm"] == 1 && restarts["kill9"] == 1, "\(restarts)")
+    }
+
+    @Test("generated traffic across midnight in four zones, with faults and across clock changes: bins sum to today and to totals less expired, equal the model bin by bin, roll up, match as CSV, obey retention and survive SIGTERM and kill -9",
+          .enabled(if: sharedPresent, "../shared/tools/gen.py is absent (a clone outside the workspace): skipped"))
+    func generatedTraffic() throws {
+        let (output, status, summary) = try check(["--only", "streams", "--gen", Self.generator.path])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("intervals: 11 generated streams"), "\(output)")
+        #expect(summary["differences"] as? Int == 0, "\(output)")
+        #expect(summary["streams"] as? Int == 11)
+        // Not vacuous: the fault-free streams were checked by the model's totals at the bin
+        // edges, hanging calls expired, roll-ups, CSV and retention were exercised.
+        #expect(summary["totals_model_streams"] as? Int ?? 0 >= 6, "\(output)")
+        #expect(summary["effects_model_streams"] as? Int == 11, "\(output)")
+        #expect(summary["model_bins"] as? Int ?? 0 > 3_000, "\(output)")
+        #expect(summary["nonzero_bins"] as? Int ?? 0 > 500, "\(output)")
+        #expect(summary["expired"] as? Int ?? 0 > 0, "no call expired: `totals` less `expired` untested")
+        #expect(summary["day_sums"] as? Int ?? 0 >= 30, "\(output)")
+        #expect(summary["rollup_rows"] as? Int ?? 0 > 1_000, "\(output)")
+        #expect(summary["csv_rows"] as? Int ?? 0 > 1_000, "\(output)")
+        #expect(summary["retention_dropped"] as? Int ?? 0 > 0, "retention dropped no bin")
+        let zones = Set(summary["zones"] as? [String] ?? [])
+        #expect(zones.isSuperset(of: ["Europe/Paris", "America/New_York", "Asia/Kathmandu", "Asia/Kolkata"]),
+                "\(zones)")
+        let restarts = try #require(summary["restarts"] as? [String: Int])
+        #expect(restarts["sigterm"] ?? 0 >= 4 && restarts["kill9"] ?? 0 >= 4, "\(restarts)")
+    }
+}
