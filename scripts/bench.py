@@ -96,6 +96,15 @@ def main():
         row("GET /api/v1/queues render, 1,000 queues (median)", f"{snapshot_ms + f['queues_render_1000_ms']:.2f} ms", "<= 10 ms",
             snapshot_ms + f["queues_render_1000_ms"] <= 10)
 
+        print("interval history (callpulse-bench --only intervals) ...", flush=True)
+        out = run([BENCH, "--only", "intervals", "--runs", "3"]).stdout
+        figures = dict(kv.split("=") for kv in re.search(r"^FIGURES (.*)$", out, re.M).group(1).split())
+        iv = {k: float(v) for k, v in figures.items()}
+        row("RSS, 200 queues x 35 days of 15m bins", f"{iv['intervals_rss_mib']:.1f} MiB", "<= 64 MiB",
+            iv["intervals_rss_mib"] <= 64)
+        for key, label in [("intervals_day_json_ms", "JSON"), ("intervals_day_csv_ms", "CSV")]:
+            row(f"GET /api/v1/intervals, 1 day x 200 queues, {label}", f"{iv[key]:.2f} ms", "<= 50 ms", iv[key] <= 50)
+
         events = os.path.join(scratch, "events.ndjson")
         print(f"generating {EVENTS:,} events ...", flush=True)
         run([BIN, "simulate", "--queues", "20", "--rate", "300", "--count", str(EVENTS), "--seed", "42", "--output", events])

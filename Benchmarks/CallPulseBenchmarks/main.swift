@@ -45,6 +45,11 @@ func cpuModel() -> String {
         .map { String($0.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)) } ?? "unknown"
 }
 
+if only == "intervals" {
+    intervalFigures()
+    exit(0)
+}
+
 print("CallPulse core benchmark: \(eventCount) generated events, best of \(runs) runs, one thread")
 print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpuModel())")
 
@@ -175,3 +180,61 @@ let figures: [String: Double] = [
     "queues_render_1000_ms": queuesJSONTime * 1000, "metrics_bytes_1000": Double(exposition.count),
 ]
 print("FIGURES " + figures.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+
+// MARK: Interval history (docs/spec/intervals.md, "Figures")
+
+/// 200 queues × 35 days of 15-minute bins, each bin with one answered call: the process's
+/// RSS once they are held, and one day for 200 queues rendered as JSON and as CSV. Run in
+/// a process of its own (`--only intervals`) so the RSS is the history's, not the input's.
+func intervalFigures() {
+    let queueCount = 200, days = 35
+    var settings = Settings()
+    settings.clock = .event
+    settings.timezone = "Europe/Paris"
+    var engine = try! Engine(settings: settings)
+    let reader = EventReader()
+    let start: EpochMillis = 1_792_447_200_000  // 2026-10-20T00:00:00+02:00: the range holds a DST change
+    let baseline = residentMiB()
+    var events = 0
+    for bin in 0..<(days * 96) {
+        let time = start + EpochMillis(bin) * 900_000
+        for queue in 0..<queueCount {
+            let id = "q\(queue)-b\(bin)"
+            for (name, offset) in [("connecting", 0), ("connected", 12_000), ("Dropped", 200_000)] {
+                let line = #"{"call":{"id":"\#(id)","event":"\#(name)","ResponseFields":{"CurrentStateTime":\#(time + EpochMillis(offset) + EpochMillis(queue)),"MediaProperties":{"queueName":"Queue \#(queue)"}}}}"#
+                engine.process(JSONText(line).withContent { reader.decodeValue($0) }, receivedAt: 0)
+                events += 1
+            }
+        }
+    }
+    precondition(engine.ingest.accepted == events, "every generated event is accepted")
+    let held = residentMiB()
+    let now = engine.eventClockNow!
+    let oneDay = IntervalQuery(from: now - 86_400_000 * 3, to: now - 86_400_000 * 2)
+    var report = try! engine.intervals(oneDay, wallNow: 0)
+    precondition(report.rows.count == queueCount * 96 && report.rows.allSatisfy { $0.counters.answered == 1 })
+    var bytes: [UInt8] = []
+    let jsonTime = median {
+        report = try! engine.intervals(oneDay, wallNow: 0)
+        bytes = IntervalRendering.json(report)
+    }
+    let jsonBytes = bytes.count
+    let csvTime = median {
+        report = try! engine.intervals(oneDay, wallNow: 0)
+        bytes = IntervalRendering.csv(report)
+    }
+    print("interval history: \(queueCount) queues × \(days) days of 15-minute bins (\(events) events, Europe/Paris)")
+    row("what", "measured", "target", met: nil)
+    row("RSS with the history held", String(format: "%.1f MiB (%.1f before)", held, baseline), "≤ 64 MiB", met: held <= 64)
+    row("one day, 200 queues, JSON (median)", String(format: "%.2f ms, %d KB", jsonTime * 1000, jsonBytes / 1000), "≤ 50 ms",
+        met: jsonTime <= 0.050)
+    row("one day, 200 queues, CSV (median)", String(format: "%.2f ms, %d KB", csvTime * 1000, bytes.count / 1000), "≤ 50 ms",
+        met: csvTime <= 0.050)
+    print("FIGURES intervals_rss_mib=\(held) intervals_day_json_ms=\(jsonTime * 1000) intervals_day_csv_ms=\(csvTime * 1000)")
+}
+
+func residentMiB() -> Double {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? "VmRSS: 0 kB"
+    return Double(line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0) / 1024
+}

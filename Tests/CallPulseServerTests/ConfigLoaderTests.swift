@@ -65,6 +65,7 @@ struct ConfigLoaderTests {
             default_queue: General
             queues: [Billing, Support]
             windows: [5m, 1h30m, 24h]
+            intervals: { length: 30m, retention: 7d }
             buckets:
               wait: [1, 2.5, 10]
               talk: [60]
@@ -101,6 +102,8 @@ struct ConfigLoaderTests {
         expected.core.defaultQueue = "General"
         expected.core.queues = ["Billing", "Support"]
         expected.core.windowMinutes = [5, 90, 1440]
+        expected.core.intervals.lengthMinutes = 30
+        expected.core.intervals.retention = 7 * 86_400_000
         expected.core.buckets.wait = [1, 2.5, 10]
         expected.core.buckets.talk = [60]
         expected.core.buckets.acw = [0, 30]
@@ -152,6 +155,7 @@ struct ConfigLoaderTests {
               tls_key_file: /k.pem
               ingest_token_file: 7
             log: { level: debug, colour: true }
+            intervals: { length: 20m, retention: 12h }
             """) == [
             "bad.yml:1: listen address 'localhost:99999' is not HOST:PORT (for example 127.0.0.1:9478, :9478 or [::1]:9478)",
             "bad.yml:2: clock must be one of live, event, not 'sometimes'",
@@ -169,6 +173,8 @@ struct ConfigLoaderTests {
             "bad.yml:16: web: tls_cert_file and tls_key_file must be set together",
             "bad.yml:18: web.ingest_token_file must be a string",
             "bad.yml:19: unknown key 'log.colour'",
+            "bad.yml:20: intervals.length must be 15m, 30m or 1h",
+            "bad.yml:20: intervals.retention must be a duration of 1d or more, such as 35d",
         ])
     }
 

@@ -107,6 +107,69 @@ struct RequestHandlingTests {
         #expect(try calls([("limit", "7")]).count == 7)
     }
 
+    @Test("/api/v1/intervals: JSON by default, CSV by format or Accept, 400 naming each bad parameter, read token required")
+    func intervalsEndpoint() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callpulse-iv-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "s3cret\n".write(toFile: directory + "/read.token", atomically: true, encoding: .utf8)
+        let daemon = try Self.daemon {
+            $0.core.clock = .event
+            $0.core.timezone = "Europe/Paris"
+            $0.core.intervals.lengthMinutes = 30
+            $0.web.readTokenFile = directory + "/read.token"
+        }
+        let body = [Self.event("a", "connecting", "2026-11-24T09:05:00Z"), Self.event("a", "connected", "2026-11-24T09:05:10Z"),
+                    Self.event("b", "connecting", "2026-11-24T09:40:00Z", queue: "Sales")].joined(separator: "\n")
+        #expect(try Self.json(Self.post(daemon, body))["accepted"] as? Int == 3)
+        func get(_ query: [(name: String, value: String)], headers: [String: String] = [:], token: Bool = true) -> HTTPResponse {
+            var headers = headers
+            if token { headers["authorization"] = "Bearer s3cret" }
+            return daemon.handle(HTTPRequest(method: "GET", path: "/api/v1/intervals", query: query, headers: headers))
+        }
+        #expect(get([], token: false).status == 401)
+
+        let today = get([])
+        #expect(today.status == 200)
+        #expect(today.headers.contains { $0 == ("Content-Type", "application/json") })
+        let document = try Self.json(today)
+        #expect(document["timezone"] as? String == "Europe/Paris" && document["step"] as? String == "30m")
+        #expect(document["from"] as? String == "2026-11-24T00:00:00+01:00")
+        #expect(document["to"] as? String == "2026-11-24T11:00:00+01:00", "the end of the step holding now (10:40)")
+        let rows = document["intervals"] as! [NSDictionary]
+        #expect(rows.count == 2 * 22, "every half hour since midnight, for both queues")
+        #expect(rows.filter { ($0["offered"] as! Int) > 0 }.map { "\($0["queue"]!) \($0["start"]!)" }
+                == ["Billing 2026-11-24T10:00:00+01:00", "Sales 2026-11-24T10:30:00+01:00"])
+        #expect(rows.last?["complete"] as? Bool == false && rows.first?["complete"] as? Bool == true)
+
+        let csvQuery = get([("queue", "Sales"), ("from", "2026-11-24T10:10:00+01:00"), ("to", "2026-11-24T10:31:00+01:00"),
+                            ("format", "csv")])
+        let byAccept = get([("queue", "Sales"), ("from", "2026-11-24T10:10:00+01:00"), ("to", "2026-11-24T10:31:00+01:00")],
+                           headers: ["accept": "text/csv"])
+        #expect(csvQuery.headers.contains { $0 == ("Content-Type", "text/csv; charset=utf-8") })
+        #expect(csvQuery.body == byAccept.body)
+        let lines = String(decoding: csvQuery.body, as: UTF8.self).components(separatedBy: "\r\n")
+        #expect(lines.count == 4 && lines[0].hasPrefix("queue,start,end,complete,offered,"))
+        #expect(lines[1].hasPrefix("Sales,2026-11-24T10:00:00+01:00,2026-11-24T10:30:00+01:00,true,0,"))
+        #expect(lines[2].hasPrefix("Sales,2026-11-24T10:30:00+01:00,2026-11-24T11:00:00+01:00,false,1,"))
+
+        let bad: [([(name: String, value: String)], String, String)] = [
+            ([("from", "yesterday")], "bad_from", "from 'yesterday' is not an RFC 3339 time such as 2026-11-24T09:00:00+01:00"),
+            ([("to", "2026-13-01T00:00:00Z")], "bad_to",
+             "to '2026-13-01T00:00:00Z' is not an RFC 3339 time such as 2026-11-24T09:00:00+01:00"),
+            ([("step", "5m")], "bad_step", "step '5m' must be one of 15m, 30m, 1h, 1d"),
+            ([("step", "15m")], "bad_step", "step '15m' must be a whole multiple of the interval length 30m (or 1d)"),
+            ([("format", "xml")], "bad_format", "format 'xml' must be json or csv"),
+            ([("from", "2026-11-25T00:00:00Z"), ("to", "2026-11-24T00:00:00Z")], "bad_from",
+             "from 2026-11-25T00:00:00.000Z is after to 2026-11-24T00:00:00.000Z"),
+        ]
+        for (query, reason, message) in bad {
+            let response = get(query)
+            #expect(response.status == 400)
+            #expect(try Self.json(response) == ["reason": reason, "error": message])
+        }
+    }
+
     @Test("metrics.expose_windows adds the per-window families; they are off by default")
     func exposeWindows() throws {
         let event = Self.event("a", "connecting", "2026-11-24T10:00:00Z")

@@ -321,7 +321,7 @@ def check_document(doc, where, zone, step, lo, hi, now, queues, formulas, figure
     return out
 
 
-def check_rollup(rollup, base, where, problems):
+def check_rollup(rollup, base, where, zone, problems):
     """Each roll-up row equals the sum of the base bins whose starts fall in it."""
     for queue, rows in rollup.items():
         bins = base.get(queue, [])
@@ -330,7 +330,7 @@ def check_rollup(rollup, base, where, problems):
             for s, _, c in bins:
                 if start <= s < end:
                     total = add(total, c)
-            problems += counter_differences(counters, total, f"{where} {queue!r} {start}")
+            problems += counter_differences(counters, total, f"{where} {queue!r} {rfc3339(start, zone)}")
 
 
 def check_csv(data, doc, where, problems):
@@ -444,7 +444,7 @@ def model_bins_by_effects(model, edges):
     return bins
 
 
-def compare_model(rows, bins, where, figures, problems, only=None):
+def compare_model(rows, bins, where, zone, figures, problems, only=None):
     """Every base row against the model's bin; `only(start)` limits the rows compared."""
     for q in sorted(set(rows) | set(bins)):
         if "outside" in bins.get(q, {}):
@@ -453,7 +453,7 @@ def compare_model(rows, bins, where, figures, problems, only=None):
             if only and not only(start, end):
                 continue
             want = bins.get(q, {}).get(start, zero())
-            problems += counter_differences(counters, want, f"{where} {q!r} bin {start}")
+            problems += counter_differences(counters, want, f"{where} {q!r} bin {rfc3339(start, zone)}")
             figures.model_bins += 1
 
 
@@ -527,7 +527,7 @@ def check_stream(binary, name, paths, config_path, zone_name, settings, length, 
         base_rows = documents[base_key][1]
         for step in steps:
             if step != length and (r_lo, r_hi, step) in documents:
-                check_rollup(documents[(r_lo, r_hi, step)][1], base_rows, f"{step} roll-up", problems)
+                check_rollup(documents[(r_lo, r_hi, step)][1], base_rows, f"{step} roll-up", zone, problems)
                 figures.rollup_rows += sum(len(v) for v in documents[(r_lo, r_hi, step)][1].values())
 
     # The default range: from the start of the local day of the earliest effect to the end
@@ -579,9 +579,9 @@ def check_stream(binary, name, paths, config_path, zone_name, settings, length, 
     # the model, bin by bin
     by_totals, result_or_reason = model_bins_by_totals(datas, reference.Settings.from_dict(settings), edges)
     if by_totals is not None:
-        compare_model(base_rows, by_totals, "model totals at the bin edges", figures, problems, kept)
+        compare_model(base_rows, by_totals, "model totals at the bin edges", zone, figures, problems, kept)
         figures.totals_model_streams += 1
-    compare_model(base_rows, model_bins_by_effects(model, edges), "model effects", figures, problems, kept)
+    compare_model(base_rows, model_bins_by_effects(model, edges), "model effects", zone, figures, problems, kept)
     figures.effects_model_streams += 1
     lines.append(f"{name}: zone {zone_name}, length {length}, {len(queues)} queues, "
                  f"{sum(len(v) for v in base_rows.values())} base rows, "

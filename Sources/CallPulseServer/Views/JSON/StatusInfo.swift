@@ -29,6 +29,8 @@ struct StatusInfo: Sendable {
         out.beginArray()
         for minutes in settings.windowMinutes { out.string(canonicalWindowName(minutes: minutes)) }
         out.endArray()
+        out.key("interval_length"); out.string(IntervalQuery.stepName(settings.intervals.lengthMinutes))
+        out.key("interval_retention_seconds"); out.integer(settings.intervals.retention / 1000)
         out.key("default_queue"); out.string(settings.defaultQueue)
         out.key("max_queues"); out.integer(Int64(settings.maxQueues))
         out.key("max_active_calls"); out.integer(Int64(settings.maxActiveCalls))
