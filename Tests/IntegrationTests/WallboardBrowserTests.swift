@@ -265,7 +265,7 @@ struct WallboardBrowserTests {
             #expect(bars.indices.filter { bars[$0]["partial"] as? Bool == true } == [bars.count - 1], "\(queue): the partial bar")
             // The bins of today sum to today (docs/spec/intervals.md): the bars add up to the tile's offered.
             #expect("\(bars.reduce(0) { $0 + ($1["offered"] as? Int ?? 0) })" == chart?.offered, "\(queue) sum")
-            #expect(chart?.caption.contains("per 15m today") == true, "\(chart?.caption ?? "")")
+            #expect(chart?.caption.contains("offered per 15m") == true, "\(chart?.caption ?? "")")
         }
 
         let first = charts(report["first"] as? NSDictionary)

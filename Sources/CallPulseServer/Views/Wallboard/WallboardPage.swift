@@ -250,8 +250,8 @@ enum WallboardPage {
         const box = el("div", "chart");
         box.dataset.step = intervals.step;
         const caption = el("div", "chart-caption");
-        caption.append(el("span", "", "offered per " + intervals.step + " today (peak " + peak + ")"),
-                       el("span", "", "line: service level, dashes 80 %"));
+        caption.append(el("span", "", "offered per " + intervals.step + " · peak " + peak),
+                       el("span", "", "line: SL · dashes 80 %"));
         box.append(graph, caption);
         return box;
       }
