@@ -51,7 +51,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         var engine = try ReplayInputs.replay(files, config: config).engine
         let now = SystemClock.wallMillis()
-        let query = IntervalQuery(from: from.flatMap(Timestamp.parseRFC3339) ?? engine.earliestIntervalDay,
+        let query = IntervalQuery(from: from.flatMap(Timestamp.parseRFC3339) ?? engine.earliestEffectDay,
                                   to: to.flatMap(Timestamp.parseRFC3339),
                                   stepMinutes: step.flatMap { name in IntervalQuery.steps.first { $0.name == name }?.minutes })
         do {

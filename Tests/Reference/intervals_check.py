@@ -54,7 +54,7 @@ import tempfile
 import time
 import types
 import urllib.parse
-from datetime import datetime, timedelta, timezone, date
+from datetime import datetime, timezone, date
 from zoneinfo import ZoneInfo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -114,13 +114,6 @@ def boundaries(zone, lo, hi, step):
     return out
 
 
-def floor_boundary(ms, zone, step):
-    t = ms - ms % MINUTE
-    while not is_boundary(t, zone, step):
-        t -= MINUTE
-    return t
-
-
 def ceil_boundary(ms, zone, step):
     t = ms + (-ms) % MINUTE
     while not is_boundary(t, zone, step):
@@ -130,8 +123,7 @@ def ceil_boundary(ms, zone, step):
 
 def rfc3339(ms, zone):
     """RFC 3339 to the second with the offset in force (`+00:00`, never `Z`)."""
-    text = local(ms, zone).isoformat(timespec="seconds")
-    return text
+    return local(ms, zone).isoformat(timespec="seconds")
 
 
 def parse_time(text, zone, where, problems):
@@ -151,6 +143,23 @@ def parse_time(text, zone, where, problems):
 # ---------------------------------------------------------------------------------------
 # running callpulse
 # ---------------------------------------------------------------------------------------
+
+
+class DuplicateKey(ValueError):
+    pass
+
+
+def pairs_without_duplicates(pairs):
+    keys = [k for k, _ in pairs]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise DuplicateKey(f"duplicate keys {duplicates} in one object")
+    return dict(pairs)
+
+
+def load(data):
+    """A report or endpoint JSON document; a duplicate key in any object is an error."""
+    return json.loads(data, object_pairs_hook=pairs_without_duplicates)
 
 
 def run(command, timeout=120, stdin=None):
@@ -504,9 +513,9 @@ def check_stream(binary, name, paths, config_path, zone_name, settings, length, 
                 problems.append(f"{where}: exit {result.returncode}: {result.stderr.decode(errors='replace')[-400:]}")
                 continue
             try:
-                doc = json.loads(result.stdout)
-            except ValueError:
-                problems.append(f"{where}: not JSON: {result.stdout[:200]!r}")
+                doc = load(result.stdout)
+            except ValueError as error:
+                problems.append(f"{where}: not JSON ({error}): {result.stdout[:200]!r}")
                 continue
             rows = check_document(doc, where, zone, step, r_lo, r_hi, now, queues, formulas, figures, problems)
             documents[(r_lo, r_hi, step)] = (doc, rows)
@@ -536,7 +545,7 @@ def check_stream(binary, name, paths, config_path, zone_name, settings, length, 
     if result.returncode != 0:
         problems.append(f"report (defaults): exit {result.returncode}: {result.stderr.decode(errors='replace')[-300:]}")
     elif (lo, hi, length) in documents:
-        default = json.loads(result.stdout)
+        default = load(result.stdout)
         if default != documents[(lo, hi, length)][0]:
             problems.append(f"report without --from/--to (from {default.get('from')}, to {default.get('to')}, "
                             f"{len(default.get('intervals', []))} rows) differs from --from {rfc3339(lo, zone)} "
@@ -547,6 +556,7 @@ def check_stream(binary, name, paths, config_path, zone_name, settings, length, 
     base_rows = documents[(lo, hi, length)][1]
     edges = boundaries(zone, lo, ceil_boundary(hi, zone, STEPS[length]) + MINUTE, STEPS[length])
     kept = (lambda s, e: True) if retention_ms is None else (lambda s, e: s >= now - retention_ms)
+    by_effects = model_bins_by_effects(model, edges)
     # today and totals
     today_start = day_start_of(now, zone)
     for queue in snapshot["queues"]:
@@ -566,22 +576,26 @@ def check_stream(binary, name, paths, config_path, zone_name, settings, length, 
                                             f"{queue['totals']['expired']})")
         else:
             # Retention dropped the old bins: the sum is at most totals; bins that ended more
-            # than a day and one length before now are gone (zeros).
+            # than the retention and one length before now are gone (zeros).
+            totals = ms_counters(queue["totals"])
+            over = [k for k in COUNTERS if everything[k] > totals[k]]
+            if over:
+                problems.append(f"{q!r}: the bins sum to more than totals in {over}")
             for start, end, counters in rows:
                 if end <= now - retention_ms - STEPS[length] * MINUTE:
                     if any(counters.values()):
                         problems.append(f"{q!r} bin {rfc3339(start, zone)}: not dropped by retention "
                                         f"({retention_ms // 3_600_000}h before now {rfc3339(now, zone)}): "
                                         f"{ {k: v for k, v in counters.items() if v} }")
-                    else:
-                        figures.retention_dropped += 1
+                    elif any(by_effects.get(q, {}).get(start, zero()).values()):
+                        figures.retention_dropped += 1  # a bin with effects, dropped
         figures.day_sums += 1
     # the model, bin by bin
     by_totals, result_or_reason = model_bins_by_totals(datas, reference.Settings.from_dict(settings), edges)
     if by_totals is not None:
         compare_model(base_rows, by_totals, "model totals at the bin edges", zone, figures, problems, kept)
         figures.totals_model_streams += 1
-    compare_model(base_rows, model_bins_by_effects(model, edges), "model effects", zone, figures, problems, kept)
+    compare_model(base_rows, by_effects, "model effects", zone, figures, problems, kept)
     figures.effects_model_streams += 1
     lines.append(f"{name}: zone {zone_name}, length {length}, {len(queues)} queues, "
                  f"{sum(len(v) for v in base_rows.values())} base rows, "
@@ -683,24 +697,36 @@ def check_day(binary, work, number, figures, lines):
         result = run(report_command(binary, [path], config, "1d", first, following, "json", zone))
         whole = {}
         if result.returncode == 0:
-            whole["1d"] = json.loads(result.stdout)
+            whole["1d"] = load(result.stdout)
             for row in whole["1d"].get("intervals", []):
                 if (row.get("start"), row.get("end")) != (rfc3339(first, zone), rfc3339(following, zone)):
                     problems.append(f"{what}: 1d row {row.get('queue')!r} {row.get('start')} .. {row.get('end')}, "
                                     f"want {rfc3339(first, zone)} .. {rfc3339(following, zone)}")
         result = run(report_command(binary, [path], config, "15m", first, following, "json", zone))
         if result.returncode == 0:
-            whole["15m"] = json.loads(result.stdout)
+            whole["15m"] = load(result.stdout)
         # `from` is rounded down and `to` up to step boundaries: 7 minutes into the day and
         # 7 minutes before its end ask for the whole day, in 15m and 1d steps.
         for step, doc in whole.items():
             inside = run(report_command(binary, [path], config, step, first + 7 * MINUTE, following - 7 * MINUTE,
                                         "json", zone))
-            if inside.returncode != 0 or json.loads(inside.stdout) != doc:
+            got = json.loads(inside.stdout) if inside.returncode == 0 else {}
+            if got != doc:
                 problems.append(f"{what}: report --step {step} --from {rfc3339(first + 7 * MINUTE, zone)} --to "
                                 f"{rfc3339(following - 7 * MINUTE, zone)} (exit {inside.returncode}) is not the whole "
-                                f"day's report: from/to {json.loads(inside.stdout).get('from') if inside.returncode == 0 else None}"
-                                f"/{json.loads(inside.stdout).get('to') if inside.returncode == 0 else None}")
+                                f"day's report: from {got.get('from')}, to {got.get('to')}")
+        if zone_name == "UTC" and "15m" in whole:
+            # `-` reads stdin; several files are read in order under one clock.
+            lines_ = text.split("\n")
+            parts = [os.path.join(directory, "part1.ndjson"), os.path.join(directory, "part2.ndjson")]
+            with open(parts[0], "w", encoding="utf-8") as f:
+                f.write("\n".join(lines_[:len(lines_) // 2]) + "\n")
+            with open(parts[1], "w", encoding="utf-8") as f:
+                f.write("\n".join(lines_[len(lines_) // 2:]))
+            for how, files, stdin in (("report -", ["-"], text.encode()), ("report part1 part2", parts, None)):
+                result = run(report_command(binary, files, config, "15m", first, following, "json", zone), stdin=stdin)
+                if result.returncode != 0 or json.loads(result.stdout) != whole["15m"]:
+                    problems.append(f"{what}: {how} (exit {result.returncode}) differs from report of the whole file")
         figures.days += 1
         if (zone_name, day_text) == ("Europe/Paris", "2026-10-25"):
             # The daemon keeps the repeated hour's bins across restarts.
@@ -774,7 +800,11 @@ def check_daemon(binary, name, path, config, zone_name, length, directory, figur
     def same(before, after, what):
         if before is None or after is None:
             return
-        a, b = json.loads(before), json.loads(after)
+        try:
+            a, b = load(before), load(after)
+        except ValueError as error:
+            problems.append(f"{what}: {error}")
+            return
         if a == b:
             return
         rows_a = {(r["queue"], r["start"]): r for r in a.get("intervals", [])}
@@ -787,9 +817,8 @@ def check_daemon(binary, name, path, config, zone_name, length, directory, figur
     half = len(bodies) // 2
     daemon = start()
     try:
-        last = None
         for number, body in enumerate(bodies[:half]):
-            last = post(daemon, body, number)
+            post(daemon, body, number)
         before = intervals(daemon)
         code = daemon.stop()
         if code != 0:
@@ -797,16 +826,17 @@ def check_daemon(binary, name, path, config, zone_name, length, directory, figur
         daemon = start()
         figures.restarts["sigterm"] += 1
         same(before, intervals(daemon), "restart after SIGTERM")
-        for number, body in enumerate(bodies[half:], start=half):
-            last = post(daemon, body, number)
+        answers = [post(daemon, body, number) for number, body in enumerate(bodies[half:], start=half)]
         before = intervals(daemon)
-        if last == 200:
-            kill9(daemon)  # the last POST answered 200: acknowledged, so durable
+        if 200 in answers:
+            # Every POST was answered (a 200 acknowledges, so the events are durable; a 400
+            # applied nothing): kill -9 loses nothing.
+            kill9(daemon)
             daemon = start()
             figures.restarts["kill9"] += 1
             same(before, intervals(daemon), "restart after kill -9")
         else:
-            problems.append(f"the last body was answered {last}, not 200: no kill -9 restart")
+            problems.append(f"no body of the second half was answered 200 ({answers}): no kill -9 restart")
         after = intervals(daemon)
         # The daemon's intervals equal `callpulse report` of the same events.
         result = run(report_command(binary, [path], config, length, lo, hi, "json", zone))
@@ -814,6 +844,31 @@ def check_daemon(binary, name, path, config, zone_name, length, directory, figur
             problems.append(f"report: exit {result.returncode}")
         elif after is not None:
             same(result.stdout, after, "GET /api/v1/intervals against callpulse report of the same events")
+        for step, minutes in STEPS.items():
+            if step == length or (minutes % STEPS[length] and minutes != DAY):
+                continue
+            stepped = urllib.parse.urlencode({"from": rfc3339(lo, zone), "to": rfc3339(hi, zone), "step": step})
+            result = run(report_command(binary, [path], config, step, lo, hi, "json", zone))
+            body = intervals(daemon, stepped)
+            if result.returncode != 0:
+                problems.append(f"report --step {step}: exit {result.returncode}")
+            elif body is not None:
+                same(result.stdout, body, f"GET /api/v1/intervals?step={step} against callpulse report --step {step}")
+        # Without parameters: from the start of today to the end of the step holding now,
+        # in steps of the length.
+        default = intervals(daemon, "")
+        if default is not None and after is not None:
+            default = json.loads(default)
+            today = day_start_of(now, zone)
+            want = {"from": rfc3339(today, zone), "to": rfc3339(ceil_boundary(now + 1, zone, STEPS[length]), zone),
+                    "step": length, "timezone": zone_name}
+            got = {k: default.get(k) for k in want}
+            rows = [r for r in json.loads(after)["intervals"]
+                    if parse_time(r["start"], zone, "row", []) >= today]
+            if got != want or default.get("intervals") != rows:
+                count = len(default.get("intervals") or [])
+                problems.append(f"GET /api/v1/intervals without parameters: {got}, {count} rows; "
+                                f"want {want}, the {len(rows)} rows of today")
         # CSV, by format=csv and by Accept: text/csv, equals report's.
         csv_report = run(report_command(binary, [path], config, length, lo, hi, "csv", zone)).stdout
         for how, q, headers in (("format=csv", query + "&format=csv", None),
@@ -828,7 +883,8 @@ def check_daemon(binary, name, path, config, zone_name, length, directory, figur
         queues = [q["queue"] for q in snapshot["queues"]]
         if after is not None and len(queues) >= 2:
             pick = queues[:2]
-            q = query + "&" + urllib.parse.urlencode([("queue", pick[0]), ("queue", pick[1]), ("queue", "no such queue")])
+            q = query + "&" + urllib.parse.urlencode([("queue", pick[0]), ("queue", pick[1]),
+                                                      ("queue", "no such queue")])
             body = intervals(daemon, q)
             if body is not None:
                 want = [r for r in json.loads(after)["intervals"] if r["queue"] in pick]
@@ -885,12 +941,14 @@ def plan(seed):
                 args += ["--shape", "array", "--queue", 'Sales, "EU"']
             if not faults and i == 1:
                 args += ["--queue", 'q"uote,comma']
+            daemon = (faults == 0 and i in (0, 2)) or (faults == 2 and i == 3)
             streams.append((f"{zone} faults {faults}", args, zone, "15m", SHORT_EXPIRY if faults else None,
-                            "removed_within" if i == 2 else None, None, faults == 0 and i in (0, 2) or (faults and i == 3)))
+                            "removed_within" if i == 2 else None, None, daemon))
     # Generated traffic across clock changes: a repeated hour (fault-free, in order) and a
     # skipped one (30-minute bins).
-    streams.append(("Europe/Paris fall back", ["--seed", str(seed * 100 + 20), "--calls", "120", "--faults", "0",
-                                               "--no-cross-midnight", "--start", "2026-10-25T00:10:00Z", "--span", "2h"],
+    streams.append(("Europe/Paris fall back",
+                    ["--seed", str(seed * 100 + 20), "--calls", "120", "--faults", "0", "--no-cross-midnight",
+                     "--start", "2026-10-25T00:10:00Z", "--span", "2h"],
                     "Europe/Paris", "15m", None, None, None, True))
     streams.append(("America/New_York spring forward, 30m bins",
                     ["--seed", str(seed * 100 + 21), "--calls", "100", "--faults", "1", "--no-cross-midnight",
@@ -1045,7 +1103,7 @@ def main():
             json.dump(summary, f)
     print(f"zones: {', '.join(sorted(figures.zones))}; expired calls in the streams: {figures.expired}")
     print(f"restarts: {figures.restarts['sigterm']} after SIGTERM, {figures.restarts['kill9']} after kill -9 "
-          f"({figures.daemon_requests} requests); bins dropped by retention seen: {figures.retention_dropped}")
+          f"({figures.daemon_requests} requests); bins with effects dropped by retention: {figures.retention_dropped}")
     print(f"intervals: {figures.streams} generated streams and {figures.days} hand-made days, "
           f"{figures.reports} reports, {figures.rows} rows ({figures.nonzero_bins} non-zero), "
           f"{figures.model_bins} bins compared with the model ({figures.totals_model_streams} streams by "

@@ -9,6 +9,8 @@ public struct Engine: Sendable {
     private let calendar: DayCalendar
     var binLookup: BinLookup
     private var day = DayRange(start: Int64.min, end: Int64.min)
+    /// The time of the earliest counted effect: where `callpulse report` starts by default.
+    private(set) var earliestEffect: EpochMillis?
     var queues: [QueueStats] = []
     /// Queue indices in UTF-8 byte order of their names; rebuilt when a queue is added.
     private var queueOrder: [Int] = []
@@ -273,6 +275,7 @@ public struct Engine: Sendable {
         updateLastEvent(queueSlot, time)
         if counted {
             let attributed = min(time, now)
+            if attributed < earliestEffect ?? .max { earliestEffect = attributed }
             let day = dayHolding(now)
             // A late effect older than the retention has no bin to land in.
             let bin = attributed >= now - settings.intervals.retention ? binLookup.position(of: attributed) : nil
@@ -412,6 +415,7 @@ extension Engine {
         out.plain(expiryHeap.elements)
         out.int(activeCalls)
         for queue in queues { queue.bins.write(to: &out) }
+        out.optional(earliestEffect)
         return out.bytes
     }
 
@@ -446,6 +450,7 @@ extension Engine {
         activeCalls = try input.count()
         if version >= 2 {
             for index in queues.indices { try queues[index].bins.read(from: &input) }
+            earliestEffect = try input.optional()
         }
         guard input.isAtEnd else { throw CoreError(.unreadableState, "the state has bytes after its end") }
         for record in calls.records where record.live && Int(record.queue) >= queues.count {

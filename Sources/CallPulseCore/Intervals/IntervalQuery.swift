@@ -61,9 +61,10 @@ struct IntervalStep {
 }
 
 extension Engine {
-    /// The start of the local day of the earliest bin any queue holds; nil before any effect.
-    public var earliestIntervalDay: EpochMillis? {
-        queues.compactMap { $0.bins.days.first?.start }.min()
+    /// The start of the local day of the earliest effect, even one retention has dropped;
+    /// nil before any effect.
+    public var earliestEffectDay: EpochMillis? {
+        earliestEffect.map { binLookup.calendar.days.day(containing: $0).start }
     }
 
     /// Answers `query` at `wallNow` (the live clock's `now`; the event clock uses its own).
