@@ -210,7 +210,8 @@ func intervalFigures() {
     precondition(engine.ingest.accepted == events, "every generated event is accepted")
     let held = residentMiB()
     let now = engine.eventClockNow!
-    let oneDay = IntervalQuery(from: now - 86_400_000 * 3, to: now - 86_400_000 * 2)
+    let day = DayCalendar(timeZone: settings.timezone)!.day(containing: now - 3 * 86_400_000)
+    let oneDay = IntervalQuery(from: day.start, to: day.end)
     var report = try! engine.intervals(oneDay, wallNow: 0)
     precondition(report.rows.count == queueCount * 96 && report.rows.allSatisfy { $0.counters.answered == 1 })
     var bytes: [UInt8] = []
