@@ -42,8 +42,8 @@ struct ReportCommand: ParsableCommand {
             throw ValidationError("--step '\(step)' must be one of 15m, 30m, 1h, 1d")
         }
         for (flag, value) in [("--from", from), ("--to", to)] {
-            if let value, Timestamp.parseRFC3339(value) == nil {
-                throw ValidationError("\(flag) '\(value)' is not an RFC 3339 time such as 2026-11-24T09:00:00+01:00")
+            if let value, IntervalQuery.parseTime(value) == nil {
+                throw ValidationError(IntervalQuery.timeProblem(flag, value))
             }
         }
     }
@@ -51,11 +51,19 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         var engine = try ReplayInputs.replay(files, config: config).engine
         let now = SystemClock.wallMillis()
-        let query = IntervalQuery(from: from.flatMap(Timestamp.parseRFC3339) ?? engine.earliestEffectDay,
-                                  to: to.flatMap(Timestamp.parseRFC3339),
+        let query = IntervalQuery(from: from.flatMap(IntervalQuery.parseTime) ?? engine.earliestEffectDay,
+                                  to: to.flatMap(IntervalQuery.parseTime),
                                   stepMinutes: step.flatMap { name in IntervalQuery.steps.first { $0.name == name }?.minutes })
         do {
-            let report = try engine.intervals(query, wallNow: now)
+            let report = try engine.intervals(query, wallNow: now, rowLimit: .max)
+            if let dropped = engine.historyDroppedBefore, report.from < dropped {
+                let offset = BinCalendar(timeZone: engine.settings.timezone)?.offset(at: dropped) ?? 0
+                StandardError.write("""
+                    callpulse: intervals.retention (\(engine.settings.intervals.retention / 86_400_000)d) dropped the \
+                    intervals before \(Timestamp.formatLocal(dropped, offsetSeconds: offset)), which show as zeros; \
+                    set a longer intervals.retention in --config to report them
+                    """)
+            }
             let bytes = format == .csv ? IntervalRendering.csv(report) : IntervalRendering.json(report)
             FileHandle.standardOutput.write(Data(bytes))
         } catch {

@@ -127,23 +127,31 @@ struct IntervalTests {
     }
 
     @Test("bad queries name their parameter")
-    func badQueries() {
+    func badQueries() throws {
         var thirty = settings("UTC", length: 30)
         thirty.clock = .event
         var engine = run(traffic(from: t0, calls: 2), settings: thirty).engine
         #expect(throws: CoreError(.badStep, "step '15m' must be a whole multiple of the interval length 30m (or 1d)")) {
             try engine.intervals(IntervalQuery(stepMinutes: 15), wallNow: 0)
         }
-        #expect(throws: CoreError(.badFrom, "from 2026-11-25T00:00:00.000Z is after to 2026-11-24T00:00:00.000Z")) {
+        #expect(throws: CoreError(.badFrom, "from 2026-11-25T00:00:00+00:00 is after to 2026-11-24T00:00:00+00:00")) {
             try engine.intervals(IntervalQuery(from: instant("2026-11-25T00:00:00Z"), to: instant("2026-11-24T00:00:00Z")),
                                  wallNow: 0)
+        }
+        #expect(throws: CoreError(.badTo,
+                                  "to 2026-11-23T00:00:00+00:00 is before from, the start of today (2026-11-24T00:00:00+00:00)")) {
+            try engine.intervals(IntervalQuery(to: instant("2026-11-23T00:00:00Z")), wallNow: 0)
         }
         do {
             _ = try engine.intervals(IntervalQuery(from: 0, to: instant("2100-01-01T00:00:00Z"), stepMinutes: 30), wallNow: 0)
             Issue.record("a 130-year range in half hours was answered")
         } catch {
-            #expect(error.kind == .badTo)
+            #expect(error.kind == .tooManyRows)
         }
+        // The limit is the caller's: `callpulse report` passes none.
+        let week = IntervalQuery(from: instant("2026-11-18T00:00:00Z"), to: instant("2026-11-25T00:00:00Z"))
+        #expect(throws: CoreError.self) { try engine.intervals(week, wallNow: 0, rowLimit: 300) }
+        #expect(try engine.intervals(week, wallNow: 0, rowLimit: .max).rows.count == 336)
     }
 
     @Test("retention: bins older than it are gone from answers and from memory")
@@ -186,9 +194,6 @@ struct IntervalTests {
         let before = IntervalRendering.json(try engine.intervals(query, wallNow: 0))
         let after = IntervalRendering.json(try restored.intervals(query, wallNow: 0))
         #expect(before == after)
-        var otherLength = settings
-        otherLength.intervals.lengthMinutes = 30
-        #expect(throws: CoreError.self) { try Engine(settings: otherLength, restoring: engine.encodeState()) }
     }
 
     @Test("CSV: RFC 4180 quoting, CRLF, the JSON key order, null as an empty field")
@@ -205,5 +210,60 @@ struct IntervalTests {
                 + "avg_talk_seconds,avg_acw_seconds,avg_handle_seconds")
         #expect(rows[1] == "\"Sales, \"\"EU\"\"\",2026-11-24T10:00:00+00:00,2026-11-24T10:15:00+00:00,false,"
                 + "1,1,1,0,0,0,0,0,0,0,0,1,12.0,0.0,0.0,0.0,1.0,0.0,12.0,,,")
+    }
+
+    @Test("from and to need their offset; a + sent unencoded (a space) still reads as +")
+    func timesNeedTheirOffset() {
+        #expect(IntervalQuery.parseTime("2026-11-24T09:00:00+01:00") == instant("2026-11-24T08:00:00Z"))
+        #expect(IntervalQuery.parseTime("2026-11-24T09:00:00 01:00") == instant("2026-11-24T08:00:00Z"))
+        #expect(IntervalQuery.parseTime("2026-11-24T08:00:00Z") == instant("2026-11-24T08:00:00Z"))
+        #expect(IntervalQuery.parseTime("2026-11-24T08:00:00.5-05:00") == instant("2026-11-24T13:00:00.5Z"))
+        for text in ["2026-11-24T09:00:00", "2026-11-24", "2026-11-24T09:00:00+0100", "1795514400000", "", "today"] {
+            #expect(IntervalQuery.parseTime(text) == nil, "\(text)")
+        }
+    }
+
+    @Test("live clock: an effect stamped in the future lands in the bin of now; retention counts from the wall clock")
+    func liveClock() throws {
+        var settings = Settings()
+        settings.timezone = "Europe/Paris"
+        var engine = try Engine(settings: settings)
+        let received = instant("2026-11-24T10:07:00Z")
+        for line in [eventLine("a", "connecting", 1800), eventLine("b", "connecting", 60)] {  // 10:30Z is ahead of now
+            EventReader().read(JSONText(line)) { engine.process($0.outcome, receivedAt: received) }
+        }
+        let report = try engine.intervals(IntervalQuery(from: instant("2026-11-24T10:00:00Z"), to: instant("2026-11-24T10:45:00Z")),
+                                          wallNow: received + 60_000)
+        #expect(report.rows.map(\.counters.offered) == [2, 0, 0], "both in the bin holding now (11:00+01:00)")
+        #expect(report.rows.map(\.complete) == [false, false, false])
+        let later = received + 36 * 86_400_000
+        let gone = try engine.intervals(IntervalQuery(from: instant("2026-11-24T10:00:00Z"), to: instant("2026-11-24T10:15:00Z")),
+                                        wallNow: later)
+        #expect(gone.rows.map(\.counters.offered) == [0] && gone.rows.map(\.complete) == [true])
+    }
+
+    @Test("a restore under another interval length keeps everything but the history, and says so")
+    func otherLengthRestore() throws {
+        let fifteen = settings("UTC")
+        var engine = run(traffic(from: t0, calls: 5), settings: fifteen).engine
+        var thirty = fifteen
+        thirty.intervals.lengthMinutes = 30
+        var restored = try Engine(settings: thirty, restoring: engine.encodeState())
+        #expect(restored.restoreNote == "the interval history starts empty: the state was written with intervals.length 15m, now 30m")
+        #expect(restored.snapshot(wallNow: 0).queues.first?.totals == engine.snapshot(wallNow: 0).queues.first?.totals)
+        #expect(try restored.intervals(IntervalQuery(stepMinutes: 0), wallNow: 0).rows.first?.counters == .zero)
+        #expect(try Engine(settings: fifteen, restoring: engine.encodeState()).restoreNote == nil)
+    }
+
+    @Test("retention 2d (the least allowed) keeps every bin of a 25-hour day while it is today")
+    func shortestRetentionOnALongDay() throws {
+        var paris = settings("Europe/Paris")
+        paris.intervals.retention = 2 * 86_400_000
+        let lines = [eventLine("a", "connecting", Double(instant("2026-10-25T00:05:00+02:00") - t0) / 1000),
+                     eventLine("b", "connecting", Double(instant("2026-10-25T23:50:00+01:00") - t0) / 1000)]
+        var engine = run(lines, settings: paris).engine
+        let today = engine.snapshot(wallNow: 0).queues[0].today
+        let day = try engine.intervals(IntervalQuery(stepMinutes: 0), wallNow: 0)
+        #expect(today.offered == 2 && day.rows.map(\.counters.offered) == [2])
     }
 }

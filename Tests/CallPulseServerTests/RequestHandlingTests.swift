@@ -148,20 +148,31 @@ struct RequestHandlingTests {
                            headers: ["accept": "text/csv"])
         #expect(csvQuery.headers.contains { $0 == ("Content-Type", "text/csv; charset=utf-8") })
         #expect(csvQuery.body == byAccept.body)
+        // Accept by quality: JSON ranked above CSV stays JSON.
+        let ranked = get([], headers: ["accept": "text/csv;q=0.5, application/json"])
+        #expect(ranked.headers.contains { $0 == ("Content-Type", "application/json") })
+        let csvFirst = get([], headers: ["accept": "application/json;q=0.1, text/csv"])
+        #expect(csvFirst.headers.contains { $0 == ("Content-Type", "text/csv; charset=utf-8") })
+        // An unencoded + (a space after the query is decoded) still reads as the offset.
+        #expect(get([("from", "2026-11-24T10:00:00 01:00"), ("to", "2026-11-24T10:30:00 01:00"), ("queue", "Billing")]).status == 200)
         let lines = String(decoding: csvQuery.body, as: UTF8.self).components(separatedBy: "\r\n")
         #expect(lines.count == 4 && lines[0].hasPrefix("queue,start,end,complete,offered,"))
         #expect(lines[1].hasPrefix("Sales,2026-11-24T10:00:00+01:00,2026-11-24T10:30:00+01:00,true,0,"))
         #expect(lines[2].hasPrefix("Sales,2026-11-24T10:30:00+01:00,2026-11-24T11:00:00+01:00,false,1,"))
 
         let bad: [([(name: String, value: String)], String, String)] = [
-            ([("from", "yesterday")], "bad_from", "from 'yesterday' is not an RFC 3339 time such as 2026-11-24T09:00:00+01:00"),
-            ([("to", "2026-13-01T00:00:00Z")], "bad_to",
-             "to '2026-13-01T00:00:00Z' is not an RFC 3339 time such as 2026-11-24T09:00:00+01:00"),
+            ([("from", "yesterday")], "bad_from", IntervalQuery.timeProblem("from", "yesterday")),
+            ([("from", "2026-11-24T00:00:00")], "bad_from", "from '2026-11-24T00:00:00' is not an RFC 3339 time with its "
+             + "offset, such as 2026-11-24T09:00:00+01:00 or 2026-11-24T08:00:00Z (in a URL, + is %2B)"),
+            ([("to", "2026-13-01T00:00:00Z")], "bad_to", IntervalQuery.timeProblem("to", "2026-13-01T00:00:00Z")),
             ([("step", "5m")], "bad_step", "step '5m' must be one of 15m, 30m, 1h, 1d"),
             ([("step", "15m")], "bad_step", "step '15m' must be a whole multiple of the interval length 30m (or 1d)"),
             ([("format", "xml")], "bad_format", "format 'xml' must be json or csv"),
             ([("from", "2026-11-25T00:00:00Z"), ("to", "2026-11-24T00:00:00Z")], "bad_from",
-             "from 2026-11-25T00:00:00.000Z is after to 2026-11-24T00:00:00.000Z"),
+             "from 2026-11-25T01:00:00+01:00 is after to 2026-11-24T01:00:00+01:00"),
+            ([("from", "2000-01-01T00:00:00Z"), ("step", "30m")], "too_many_rows",
+             "from 2000-01-01T01:00:00+01:00 to 2026-11-24T11:00:00+01:00 in steps of 30m is about 471574 rows per queue "
+             + "for 2 queues, over 250000; ask for a shorter range, fewer queues or a longer step"),
         ]
         for (query, reason, message) in bad {
             let response = get(query)

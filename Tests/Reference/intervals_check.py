@@ -26,7 +26,7 @@
      zoneinfo), rows are in queue (UTF-8 byte) then start order, `complete` is `now ≥ end`,
      the default range equals the explicit one;
    - `--format csv` parses with Python's csv module (CRLF, RFC 4180) and equals the JSON.
-   - one stream with `retention: 1d` over 40 hours: recent bins kept, old ones dropped.
+   - one stream with `retention: 2d` over 64 hours: recent bins kept, old ones dropped.
 3. Restarts (the Paris fall-back day, and four of the generated streams):
    `callpulse serve --clock event --state-dir` fed over POST /api/v1/events;
    GET /api/v1/intervals before and after a graceful SIGTERM restart and a `kill -9`
@@ -954,11 +954,11 @@ def plan(seed):
                     ["--seed", str(seed * 100 + 21), "--calls", "100", "--faults", "1", "--no-cross-midnight",
                      "--start", "2026-03-08T06:20:00Z", "--span", "90m"],
                     "America/New_York", "30m", SHORT_EXPIRY, None, None, False))
-    # 40 hours under `retention: 1d`.
-    streams.append(("Asia/Kolkata 40h, retention 1d, 1h bins",
-                    ["--seed", str(seed * 100 + 22), "--calls", "150", "--faults", "0", "--no-cross-midnight",
-                     "--start", "2026-11-20T10:00:00Z", "--span", "40h"],
-                    "Asia/Kolkata", "1h", None, None, "1d", False))
+    # 64 hours under `retention: 2d` (the shortest allowed).
+    streams.append(("Asia/Kolkata 64h, retention 2d, 1h bins",
+                    ["--seed", str(seed * 100 + 22), "--calls", "220", "--faults", "0", "--no-cross-midnight",
+                     "--start", "2026-11-20T10:00:00Z", "--span", "64h"],
+                    "Asia/Kolkata", "1h", None, None, "2d", False))
     return streams
 
 

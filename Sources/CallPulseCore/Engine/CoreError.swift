@@ -15,6 +15,8 @@ public enum CoreErrorKind: String, ErrorKind {
     case badStep = "bad_step"
     /// An interval query's `from` is after its `to`.
     case badFrom = "bad_from"
-    /// An interval query's range holds more rows than one answer may.
+    /// An interval query's `to` is before its (default) `from`.
     case badTo = "bad_to"
+    /// An interval query's range holds more rows than one answer may.
+    case tooManyRows = "too_many_rows"
 }

@@ -11,6 +11,11 @@ public struct Engine: Sendable {
     private var day = DayRange(start: Int64.min, end: Int64.min)
     /// The time of the earliest counted effect: where `callpulse report` starts by default.
     private(set) var earliestEffect: EpochMillis?
+    /// The end of the latest interval retention dropped with effects in it (not kept in
+    /// checkpoints): `callpulse report` says so rather than print zeros silently.
+    public private(set) var historyDroppedBefore: EpochMillis?
+    /// What a restore could not bring back, for the log (nil when everything came back).
+    public private(set) var restoreNote: String?
     var queues: [QueueStats] = []
     /// Queue indices in UTF-8 byte order of their names; rebuilt when a queue is added.
     private var queueOrder: [Int] = []
@@ -277,9 +282,11 @@ public struct Engine: Sendable {
             let attributed = min(time, now)
             if attributed < earliestEffect ?? .max { earliestEffect = attributed }
             let day = dayHolding(now)
-            // A late effect older than the retention has no bin to land in.
-            let bin = attributed >= now - settings.intervals.retention ? binLookup.position(of: attributed) : nil
-            queues[queueSlot].count(delta, at: attributed, now: now, day: day, bin: bin)
+            // A late effect whose bin retention no longer keeps lands in none (as the answers count it).
+            let bin = binLookup.position(of: attributed)
+            let kept = bin.end > now - settings.intervals.retention
+            if !kept { historyDroppedBefore = max(historyDroppedBefore ?? bin.end, bin.end) }
+            queues[queueSlot].count(delta, at: attributed, now: now, day: day, bin: kept ? bin : nil)
         }
     }
 
@@ -310,7 +317,11 @@ public struct Engine: Sendable {
     /// so at most one day more than the retention is held.
     private mutating func pruneIntervals(now: EpochMillis) {
         let cutoff = now - settings.intervals.retention
-        for index in queues.indices { queues[index].bins.prune(endingBy: cutoff) }
+        for index in queues.indices {
+            if let dropped = queues[index].bins.prune(endingBy: cutoff) {
+                historyDroppedBefore = max(historyDroppedBefore ?? dropped, dropped)
+            }
+        }
     }
 
     // MARK: Expiry
@@ -389,12 +400,12 @@ extension Engine {
     /// history; it still loads, with the history empty.
     static let stateVersion: Int64 = 2
 
-    /// What shapes the state's arrays: a checkpoint only loads under the same.
-    func stateShape(version: Int64 = stateVersion) -> String {
+    /// What shapes the state's arrays: a checkpoint only loads under the same. (The interval
+    /// length is not part of it: under another length the history alone starts empty.)
+    var stateShape: String {
         let b = settings.buckets
-        let shape = "windows=\(settings.windowMinutes) wait=\(b.wait) talk=\(b.talk) acw=\(b.acw) timezone=\(settings.timezone) "
+        return "windows=\(settings.windowMinutes) wait=\(b.wait) talk=\(b.talk) acw=\(b.acw) timezone=\(settings.timezone) "
             + "record=\(MemoryLayout<CallRecord>.stride) expiry=\(MemoryLayout<ExpiryEntry>.stride)"
-        return version < 2 ? shape : shape + " intervals=\(settings.intervals.lengthMinutes)m"
     }
 
     /// The whole state, for a checkpoint.
@@ -402,7 +413,7 @@ extension Engine {
         var out = StateWriter(capacity: 1 << 16 + calls.records.count * MemoryLayout<CallRecord>.stride * 2
                                         + queues.count * 48 * 1024)
         out.int(Self.stateVersion)
-        out.string(stateShape())
+        out.string(stateShape)
         out.optional(eventClockNow)
         out.plain(ingest.acceptedByEvent)
         out.plain(ingest.ignored)
@@ -414,6 +425,7 @@ extension Engine {
         calls.write(to: &out)
         out.plain(expiryHeap.elements)
         out.int(activeCalls)
+        out.int(settings.intervals.lengthMinutes)
         for queue in queues { queue.bins.write(to: &out) }
         out.optional(earliestEffect)
         return out.bytes
@@ -430,8 +442,8 @@ extension Engine {
             throw CoreError(.unreadableState, "the state has format version \(version); this build reads versions 1 and \(Self.stateVersion)")
         }
         let shape = try input.string()
-        guard shape == stateShape(version: version) else {
-            throw CoreError(.unreadableState, "the state was written with other settings (\(shape)); now: \(stateShape(version: version))")
+        guard shape == stateShape else {
+            throw CoreError(.unreadableState, "the state was written with other settings (\(shape)); now: \(stateShape)")
         }
         eventClockNow = try input.optional()
         ingest.acceptedByEvent = try input.plain(count: ingest.acceptedByEvent.count)
@@ -449,8 +461,17 @@ extension Engine {
         expiryHeap.elements = try input.plain()
         activeCalls = try input.count()
         if version >= 2 {
+            let length = try input.int()
             for index in queues.indices { try queues[index].bins.read(from: &input) }
             earliestEffect = try input.optional()
+            if length != settings.intervals.lengthMinutes {
+                for index in queues.indices { queues[index].bins = IntervalBins() }
+                restoreNote = "the interval history starts empty: the state was written with intervals.length "
+                    + "\(IntervalQuery.stepName(Int(length))), now \(IntervalQuery.stepName(settings.intervals.lengthMinutes))"
+            }
+            dropBinsOfOtherZoneRules()
+        } else {
+            restoreNote = "the interval history starts empty: the state was written before interval history was kept"
         }
         guard input.isAtEnd else { throw CoreError(.unreadableState, "the state has bytes after its end") }
         for record in calls.records where record.live && Int(record.queue) >= queues.count {

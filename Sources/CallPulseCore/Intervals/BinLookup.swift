@@ -33,7 +33,7 @@ struct BinLookup: Sendable {
     /// The base bins' boundaries of `day`.
     mutating func boundaries(of day: DayRange) -> DayBoundaries {
         if let cached = boundariesByDay[day.start] { return cached }
-        if boundariesByDay.count >= 64 { boundariesByDay.removeAll(keepingCapacity: true) }
+        if boundariesByDay.count >= 512 { boundariesByDay.removeAll(keepingCapacity: true) }
         let computed = calendar.boundaries(of: day, stepMinutes: lengthMinutes)
         boundariesByDay[day.start] = computed
         return computed

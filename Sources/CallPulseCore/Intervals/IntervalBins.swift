@@ -58,10 +58,19 @@ struct IntervalBins: Sendable {
         days[index - 1].add(delta, slot: position.slot)
     }
 
-    /// Drops the days that ended at or before `cutoff`.
-    mutating func prune(endingBy cutoff: EpochMillis) {
+    /// Drops the days that ended at or before `cutoff`; returns the end of the latest one dropped.
+    @discardableResult
+    mutating func prune(endingBy cutoff: EpochMillis) -> EpochMillis? {
         let kept = days.firstIndex { $0.end > cutoff } ?? days.count
-        if kept > 0 { days.removeFirst(kept) }
+        guard kept > 0 else { return nil }
+        let end = days[kept - 1].end
+        days.removeFirst(kept)
+        return end
+    }
+
+    /// Keeps only the days `isValid` accepts.
+    mutating func keepDays(where isValid: (DayBins) -> Bool) {
+        days.removeAll { !isValid($0) }
     }
 
     /// The day starting at `start`, if it has any effect.

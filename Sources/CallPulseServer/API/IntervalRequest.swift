@@ -19,9 +19,8 @@ struct IntervalRequest {
         parsed.query.queues = queues.isEmpty ? nil : queues
         for name in ["from", "to"] {
             guard let text = request.queryValues(name).first else { continue }
-            guard let instant = Timestamp.parseRFC3339(text) else {
-                return .failure(Problem(code: "bad_" + name,
-                    description: "\(name) '\(text)' is not an RFC 3339 time such as 2026-11-24T09:00:00+01:00"))
+            guard let instant = IntervalQuery.parseTime(text) else {
+                return .failure(Problem(code: "bad_" + name, description: IntervalQuery.timeProblem(name, text)))
             }
             if name == "from" { parsed.query.from = instant } else { parsed.query.to = instant }
         }
@@ -41,18 +40,19 @@ struct IntervalRequest {
         return .success(parsed)
     }
 
-    /// True when the Accept header names `text/csv` (at any quality above 0) and not JSON first.
+    /// True when the Accept header ranks `text/csv` above `application/json` (by quality).
     static func acceptsCSV(_ accept: String?) -> Bool {
         guard let accept else { return false }
+        var csv = -1.0, json = -1.0
         for part in accept.split(separator: ",") {
             let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             let quality = fields.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
             switch fields.first?.lowercased() {
-            case "text/csv": if quality > 0 { return true }
-            case "application/json": if quality > 0 { return false }
+            case "text/csv": csv = max(csv, quality)
+            case "application/json": json = max(json, quality)
             default: continue
             }
         }
-        return false
+        return csv > 0 && csv > json
     }
 }

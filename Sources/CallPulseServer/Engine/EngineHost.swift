@@ -56,12 +56,14 @@ public final class EngineHost: Sendable {
         engine.withLock { $0.snapshot(wallNow: now) }
     }
 
-    /// The interval history `query` asks for, at `now`.
+    /// The interval history `query` asks for, at `now`: the bins are copied under the lock
+    /// (copy-on-write), the answer computed after it, so ingest does not wait for a long range.
     public func intervals(_ query: IntervalQuery, now: EpochMillis) throws(CoreError) -> IntervalReport {
-        let answer: Result<IntervalReport, CoreError> = engine.withLock { engine in
-            do throws(CoreError) { return .success(try engine.intervals(query, wallNow: now)) } catch { return .failure(error) }
+        let taken: Result<IntervalSource, CoreError> = engine.withLock { engine in
+            do throws(CoreError) { return .success(try engine.intervalSource(query, wallNow: now)) } catch { return .failure(error) }
         }
-        return try answer.get()
+        var source = try taken.get()
+        return source.report()
     }
 
     /// Active call records, filtered, at most `limit`.

@@ -112,6 +112,7 @@ final class DurableStore: Sendable {
                 engine = try Engine(settings: settings, restoring: state)
                 from = sequence
                 logger.info("state: loaded \(name)", metadata: ["calls": "\(engine!.recordCount)"])
+                if let note = engine!.restoreNote { logger.warning("state: \(note)") }
                 break
             } catch {
                 unusable.append(name)
