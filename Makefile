@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT ?= swift
 RELEASE_BIN := .build/release/callpulse
 
-.PHONY: all bootstrap build release package test fuzz sanitize run bench load latency streams durability hostile soak clean
+.PHONY: all bootstrap build release package test fuzz sanitize run bench load latency streams durability hostile soak floor clean
 
 all: build
 
@@ -70,6 +70,10 @@ load: release
 latency: release
 	@scripts/bootstrap.sh bench
 	scripts/alert_latency.py
+
+## A contact-center floor behind one address: 2,000 keep-alive clients beside 20,000 events/s of ingest (FLOOR_CLIENTS, FLOOR_SECONDS).
+floor: release
+	/usr/bin/python3 scripts/floor_load.py
 
 ## Live-stream clients: how many the daemon holds and what each costs (STREAMS, default 2,000).
 STREAMS ?= 2000

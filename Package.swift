@@ -78,6 +78,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            // GET /connector.js: the forwarder's source is a plain .js file, compiled into the binary.
+            resources: [.embedInCode("Views/Connector/connector.js")],
             swiftSettings: strictSwift
         ),
         // The command line.

@@ -27,6 +27,10 @@ public final class HTTPServer: Sendable {
         public var drainTimeout: Duration = .seconds(5)
         /// PEM key and certificate for HTTPS; nil serves plain HTTP.
         public var tls: (key: String, certificate: String)?
+        /// Headers to add to every answer to a request with an `Origin` header, by path and
+        /// origin (CORS): also to the answers this adapter gives itself (413, 415, 400), which
+        /// a browser would otherwise hide from the page. Nil adds none.
+        public var crossOriginHeaders: (@Sendable (_ path: String, _ origin: String) -> [(name: String, value: String)])?
 
         public init(address: SocketAddress) { self.address = address }
     }
@@ -47,6 +51,8 @@ public final class HTTPServer: Sendable {
     /// Set by `stop`: new connections are closed on accept, and each answer closes its
     /// connection, so the requests in flight drain.
     private let stopping = LockedBox(false)
+    /// libmicrohttpd's messages, each at most once a minute.
+    private let logLimiter = LockedBox(RepeatedMessageLimiter(period: .seconds(60)))
 
     public init(configuration: Configuration, logger: Logger, handler: @escaping Handler) {
         self.configuration = configuration
@@ -121,7 +127,7 @@ public final class HTTPServer: Sendable {
             statePointer.pointee = Unmanaged.passRetained(state).toOpaque()
             requestBegan()
             if let length = header(connection, "Content-Length").flatMap(Int.init), length > configuration.maxBodyBytes {
-                return queue(connection, bodyTooLarge(), request: nil)
+                return queue(connection, bodyTooLarge(), path: url, request: nil)
             }
             return MHD_Result.YES
         }
@@ -142,14 +148,14 @@ public final class HTTPServer: Sendable {
             uploadSize.pointee = 0
             return MHD_Result.YES
         }
-        if state.tooLarge { return queue(connection, bodyTooLarge(), request: nil) }
+        if state.tooLarge { return queue(connection, bodyTooLarge(), path: url, request: nil) }
         var request = HTTPRequest(method: method, path: url, query: arguments(connection), headers: headers(connection),
                                   body: state.body, fromLoopback: callpulse_mhd_client_is_loopback(connection) != 0)
         state.body = []
         if let refusal = Self.decodeBody(&request, limit: configuration.maxBodyBytes) {
-            return queue(connection, refusal, request: request)
+            return queue(connection, refusal, path: url, request: request)
         }
-        return queue(connection, handler(request), request: request)
+        return queue(connection, handler(request), path: url, request: request)
     }
 
     /// Undoes `Content-Encoding` (identity or gzip, up to `limit` bytes decoded); nil when the
@@ -185,7 +191,12 @@ public final class HTTPServer: Sendable {
         return HTTPResponse(status: status, contentType: "application/json", text: text)
     }
 
-    private func queue(_ connection: OpaquePointer, _ response: HTTPResponse, request: HTTPRequest?) -> MHD_Result {
+    private func queue(_ connection: OpaquePointer, _ response: HTTPResponse, path: String,
+                       request: HTTPRequest?) -> MHD_Result {
+        var response = response
+        if let crossOriginHeaders = configuration.crossOriginHeaders, let origin = header(connection, "Origin") {
+            response.headers += crossOriginHeaders(path, origin)
+        }
         if let channel = response.stream { return queueStream(connection, response, channel) }
         var body = response.body
         var headers = response.headers
@@ -252,7 +263,9 @@ public final class HTTPServer: Sendable {
     }
 
     fileprivate func log(_ message: String) {
-        logger.warning("libmicrohttpd: \(message)")
+        let now = SystemClock.monotonicNanos()
+        guard let shown = logLimiter.withLock({ $0.admit(message, now: now) }) else { return }
+        logger.warning("libmicrohttpd: \(shown)")
     }
 }
 

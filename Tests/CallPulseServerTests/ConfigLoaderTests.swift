@@ -89,6 +89,7 @@ struct ConfigLoaderTests {
               read_token_file: /etc/callpulse/read.token
               tls_cert_file: /etc/callpulse/cert.pem
               tls_key_file: /etc/callpulse/key.pem
+              cors_origins: ["https://crm.example.com", "http://127.0.0.1:8080"]
             metrics: { expose_windows: true }
             log: { level: debug, format: json }
             """, file: "all.yml")
@@ -127,6 +128,7 @@ struct ConfigLoaderTests {
         expected.web.readTokenFile = "/etc/callpulse/read.token"
         expected.web.tlsCertFile = "/etc/callpulse/cert.pem"
         expected.web.tlsKeyFile = "/etc/callpulse/key.pem"
+        expected.web.corsOrigins = ["https://crm.example.com", "http://127.0.0.1:8080"]
         expected.exposeWindows = true
         expected.logLevel = .debug
         expected.logFormat = .json
@@ -154,6 +156,7 @@ struct ConfigLoaderTests {
             web:
               tls_key_file: /k.pem
               ingest_token_file: 7
+              cors_origins: ["https://crm.example.com/", "http://127.0.0.1:8080"]
             log: { level: debug, colour: true }
             intervals: { length: 20m, retention: 12h }
             """) == [
@@ -172,9 +175,13 @@ struct ConfigLoaderTests {
             "bad.yml:15: shutdown_timeout must be a duration such as 500ms, 30s, 5m or 1h30m, not '0'",
             "bad.yml:16: web: tls_cert_file and tls_key_file must be set together",
             "bad.yml:18: web.ingest_token_file must be a string",
-            "bad.yml:19: unknown key 'log.colour'",
-            "bad.yml:20: intervals.length must be 15m, 30m or 1h",
-            "bad.yml:20: intervals.retention must be a duration of 1d or more, such as 35d",
+            "bad.yml:19: web.cors_origins: 'https://crm.example.com/' is not an origin such as https://crm.example.com or "
+                + "http://127.0.0.1:8080 (a scheme, a host and an optional port, no path)",
+            "bad.yml:19: web.cors_origins needs web.ingest_token_file: a page in a browser is never a loopback client, "
+                + "so ingest from browsers must carry a token",
+            "bad.yml:20: unknown key 'log.colour'",
+            "bad.yml:21: intervals.length must be 15m, 30m or 1h",
+            "bad.yml:21: intervals.retention must be a duration of 2d or more, such as 35d",
         ])
     }
 

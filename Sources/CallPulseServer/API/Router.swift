@@ -21,6 +21,8 @@ struct Router: Sendable {
     let feed: LiveFeed
     /// The state directory, when one is set.
     let store: DurableStore?
+    /// `web.cors_origins`: preflights for the browser forwarder.
+    let crossOrigin: CrossOrigin
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
         let started = SystemClock.monotonicNanos()
@@ -34,7 +36,12 @@ struct Router: Sendable {
         let path = request.path
         switch path {
         case "/api/v1/events":
+            if request.method == "OPTIONS" && crossOrigin.isEnabled {
+                return ("/api/v1/events", crossOrigin.preflight(request))
+            }
             return ("/api/v1/events", only("POST", request) ?? access.ingest(request) ?? ingest.handle(request))
+        case "/connector.js":
+            return ("/connector.js", only("GET", request) ?? ConnectorScript.response(request))
         case "/metrics":
             return ("/metrics", only("GET", request) ?? access.read(request) ?? metrics(request))
         case "/api/v1/queues":

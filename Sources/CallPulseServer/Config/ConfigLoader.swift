@@ -112,6 +112,10 @@ public enum ConfigLoader {
                     "ingest_token_file": \.ingestTokenFile, "admin_token_file": \.adminTokenFile,
                     "read_token_file": \.readTokenFile, "tls_cert_file": \.tlsCertFile, "tls_key_file": \.tlsKeyFile,
                 ]
+                if key == "cors_origins" {
+                    if let origins = r.stringList(value, "web.cors_origins") { config.web.corsOrigins = origins }
+                    return true
+                }
                 guard let keyPath = keyPaths[key] else { return false }
                 // `""` is unset, as the example config writes it.
                 if let file = r.string(value, "web." + key) { config.web[keyPath: keyPath] = file.isEmpty ? nil : file }

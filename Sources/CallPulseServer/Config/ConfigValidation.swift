@@ -42,6 +42,14 @@ extension Configuration {
             ("read_token_file", web.readTokenFile), ("tls_cert_file", web.tlsCertFile), ("tls_key_file", web.tlsKeyFile),
         ]
         for (key, file) in webFiles { check(file != "", "web." + key, Self.emptyPathProblem("web." + key)) }
+        for origin in web.corsOrigins {
+            check(Self.isOrigin(origin), "web.cors_origins",
+                  "web.cors_origins: '\(origin)' is not an origin such as https://crm.example.com or http://127.0.0.1:8080 "
+                  + "(a scheme, a host and an optional port, no path)")
+        }
+        check(web.corsOrigins.isEmpty || web.ingestTokenFile != nil, "web.cors_origins",
+              "web.cors_origins needs web.ingest_token_file: a page in a browser is never a loopback client, "
+              + "so ingest from browsers must carry a token")
         // At `web:`, where the pair belongs.
         check((web.tlsCertFile == nil) == (web.tlsKeyFile == nil), "web",
               "web: tls_cert_file and tls_key_file must be set together")
@@ -88,8 +96,9 @@ extension Configuration {
         for (key, limit) in expiry { check(limit > 0, "expiry." + key, Self.durationProblem("expiry." + key)) }
         check(IntervalSettings.allowedLengths.contains(core.intervals.lengthMinutes), "intervals.length",
               "intervals.length must be 15m, 30m or 1h")
-        check(core.intervals.retention >= 86_400_000, "intervals.retention",
-              "intervals.retention must be a duration of 1d or more, such as 35d")
+        // Two days: a day can last 25 hours, and today's bins must all be kept.
+        check(core.intervals.retention >= 2 * 86_400_000, "intervals.retention",
+              "intervals.retention must be a duration of 2d or more, such as 35d")
         check(core.maxQueues > 0, "limits.max_queues", Self.countProblem("limits.max_queues"))
         check(core.maxActiveCalls > 0, "limits.max_active_calls", Self.countProblem("limits.max_active_calls"))
     }
@@ -100,6 +109,14 @@ extension Configuration {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         return !trimmed.isEmpty && trimmed == name && name.utf8.count <= 256
             && !name.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+
+    /// `scheme://host[:port]` as browsers send it in `Origin`: http or https, lower case, no
+    /// path, no trailing slash.
+    static func isOrigin(_ text: String) -> Bool {
+        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme),
+              let host = url.host, !host.isEmpty, url.path.isEmpty, url.query == nil, url.user == nil else { return false }
+        return text == text.lowercased() && !text.hasSuffix("/")
     }
 
     static func listenProblem(_ text: String) -> String {

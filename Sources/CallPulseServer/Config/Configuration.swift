@@ -54,10 +54,12 @@ public enum LogFormat: String, Sendable, CaseIterable {
 public struct ServerLimits: Sendable, Equatable {
     /// `limits.max_body_bytes`: the largest request body, after gzip. Default 8MiB.
     public var maxBodyBytes = 8 * 1024 * 1024
-    /// `limits.max_connections`: connections open at once. Default 1024.
-    public var maxConnections = 1024
-    /// `limits.max_connections_per_client`: connections open at once from one address. Default 64.
-    public var maxConnectionsPerClient = 64
+    /// `limits.max_connections`: connections open at once. Default 8192: a floor of browsers
+    /// behind one NAT address keeps one connection each (docs/spec/connector.md).
+    public var maxConnections = 8192
+    /// `limits.max_connections_per_client`: connections open at once from one address. Default
+    /// 2500: 2,000 agents' browsers behind one address, while one address still cannot take all.
+    public var maxConnectionsPerClient = 2500
     /// `limits.max_streams`: live streams (`/api/v1/stream`) open at once; each also counts
     /// as a connection. Default 512.
     public var maxStreams = 512
@@ -83,6 +85,9 @@ public struct WebSettings: Sendable, Equatable {
     public var tlsCertFile: String?
     /// `web.tls_key_file`: PEM private key for `tls_cert_file`. Default nil.
     public var tlsKeyFile: String?
+    /// `web.cors_origins`: origins whose pages may post events from a browser (CORS; exact
+    /// `scheme://host[:port]`). Default none: no CORS header is ever sent.
+    public var corsOrigins: [String] = []
 
     public init() {}
 }

@@ -139,6 +139,7 @@ public final class Daemon: Sendable {
         demo = options.demo ? DemoInput(pipeline: pipeline, clock: clock, logger: logger) : nil
 
         // The HTTP server: the ingest input and the views behind one router.
+        let crossOrigin = CrossOrigin(origins: Set(config.web.corsOrigins))
         let status = StatusInfo(version: options.version, startedAt: startedAt, listen: address.description,
                                 settings: config.core, maxBodyBytes: config.limits.maxBodyBytes,
                                 tokens: (access.ingestToken != nil, access.adminToken != nil, access.readToken != nil),
@@ -146,7 +147,8 @@ public final class Daemon: Sendable {
         let router = Router(host: host, ingest: HTTPIngestInput(pipeline: pipeline, clock: clock), pipeline: pipeline,
                             stats: stats, status: status, access: access,
                             renderer: MetricsRenderer(exposeWindows: config.exposeWindows, version: options.version),
-                            alerting: alerting, reloadRules: reloadRules, clock: clock, feed: feed, store: store)
+                            alerting: alerting, reloadRules: reloadRules, clock: clock, feed: feed, store: store,
+                            crossOrigin: crossOrigin)
         self.router = router
         var serverConfig = HTTPServer.Configuration(address: address)
         serverConfig.connectionLimit = config.limits.maxConnections
@@ -154,6 +156,7 @@ public final class Daemon: Sendable {
         serverConfig.connectionTimeoutSeconds = max(1, Int((config.limits.connectionTimeout.wholeMilliseconds + 999) / 1000))
         serverConfig.maxBodyBytes = config.limits.maxBodyBytes
         serverConfig.tls = tls
+        if crossOrigin.isEnabled { serverConfig.crossOriginHeaders = { crossOrigin.headers(path: $0, origin: $1) } }
         server = HTTPServer(configuration: serverConfig, logger: logger) { router.handle($0) }
     }
 
@@ -169,6 +172,18 @@ public final class Daemon: Sendable {
     /// stop, throws when a service failed (the group was stopped for it).
     public func run() async throws(ServerError) {
         let tracker = ServiceTracker(logger: logger)
+        let connections = options.configuration.limits.maxConnections
+        switch OpenFileLimit.raise(forConnections: connections) {
+        case .enough:
+            break
+        case .raised(let from, let to):
+            logger.info("open-file limit raised from \(from) to \(to) for limits.max_connections \(connections)")
+        case .short(let limit, let needed):
+            logger.warning("""
+                open-file limit \(limit) is below the \(needed) that limits.max_connections \(connections) needs; \
+                connections past it are refused: raise LimitNOFILE (systemd) or ulimit -n, or lower limits.max_connections
+                """)
+        }
         let group = GroupHandle()
         let signals = await SignalService.trap()
         let scheme = options.configuration.web.tlsCertFile == nil ? "http" : "https"
