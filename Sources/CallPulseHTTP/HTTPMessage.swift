@@ -1,3 +1,5 @@
+import Foundation
+
 /// One HTTP request as the handler sees it: the body complete and decompressed.
 public struct HTTPRequest: Sendable {
     public var method: String
@@ -25,6 +27,19 @@ public struct HTTPRequest: Sendable {
     public func queryValues(_ name: String) -> [String] { query.filter { $0.name == name }.map(\.value) }
 
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
+
+    /// The quality an `Accept` header gives each of `mediaTypes` (the highest of its entries
+    /// for that type, 1 without `q=`), in the same order; -1 for a type it does not name.
+    public static func acceptQualities(_ accept: String?, for mediaTypes: [String]) -> [Double] {
+        var qualities = [Double](repeating: -1, count: mediaTypes.count)
+        for part in (accept ?? "").split(separator: ",") {
+            let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let media = fields.first?.lowercased(), let index = mediaTypes.firstIndex(of: media) else { continue }
+            let quality = fields.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            qualities[index] = max(qualities[index], quality)
+        }
+        return qualities
+    }
 }
 
 /// A complete response.

@@ -12,8 +12,7 @@ struct RepeatedMessageLimiter: Sendable {
     /// What to log for `message` at `now` (monotonic ns): the message, with how many times it
     /// was held back since last shown; nil to hold it back.
     mutating func admit(_ message: String, now: UInt64) -> String? {
-        let nanos = UInt64(period.components.seconds) * 1_000_000_000 + UInt64(period.components.attoseconds / 1_000_000_000)
-        if let last = lastShown[message], now &- last.at < nanos {
+        if let last = lastShown[message], now &- last.at < period.wholeNanoseconds {
             lastShown[message] = (last.at, last.held + 1)
             return nil
         }

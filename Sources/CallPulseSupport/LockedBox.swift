@@ -48,8 +48,7 @@ public final class LockedBox<Value>: @unchecked Sendable {
     /// and wakes every other waiter.
     public func withLock<Result>(waitingUntil ready: (Value) -> Bool, atMost timeout: Duration,
                                  _ body: (inout Value, _ ready: Bool) throws -> Result) rethrows -> Result {
-        let (seconds, attoseconds) = timeout.components
-        let nanoseconds = seconds < 0 || attoseconds < 0 ? 0 : UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+        let nanoseconds = timeout.wholeNanoseconds
         var deadline = timespec()
         clock_gettime(CLOCK_MONOTONIC, &deadline)
         let total = UInt64(deadline.tv_nsec) + nanoseconds % 1_000_000_000

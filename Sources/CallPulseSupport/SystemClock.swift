@@ -19,3 +19,11 @@ public enum SystemClock {
         return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 }
+
+extension Duration {
+    /// Whole nanoseconds, 0 for a negative duration: what monotonic deadlines add to now.
+    public var wholeNanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        return seconds < 0 || attoseconds < 0 ? 0 : UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+    }
+}

@@ -38,8 +38,8 @@ struct ReportCommand: ParsableCommand {
     var format: Format = .csv
 
     func validate() throws {
-        if let step, !IntervalQuery.steps.contains(where: { $0.name == step }) {
-            throw ValidationError("--step '\(step)' must be one of 15m, 30m, 1h, 1d")
+        if let step, IntervalQuery.stepMinutes(named: step) == nil {
+            throw ValidationError(IntervalQuery.stepProblem("--step", step))
         }
         for (flag, value) in [("--from", from), ("--to", to)] {
             if let value, IntervalQuery.parseTime(value) == nil {
@@ -53,14 +53,13 @@ struct ReportCommand: ParsableCommand {
         let now = SystemClock.wallMillis()
         let query = IntervalQuery(from: from.flatMap(IntervalQuery.parseTime) ?? engine.earliestEffectDay,
                                   to: to.flatMap(IntervalQuery.parseTime),
-                                  stepMinutes: step.flatMap { name in IntervalQuery.steps.first { $0.name == name }?.minutes })
+                                  stepMinutes: step.flatMap(IntervalQuery.stepMinutes(named:)))
         do {
             let report = try engine.intervals(query, wallNow: now, rowLimit: .max)
             if let dropped = engine.historyDroppedBefore, report.from < dropped {
-                let offset = BinCalendar(timeZone: engine.settings.timezone)?.offset(at: dropped) ?? 0
                 StandardError.write("""
                     callpulse: intervals.retention (\(engine.settings.intervals.retention / 86_400_000)d) dropped the \
-                    intervals before \(Timestamp.formatLocal(dropped, offsetSeconds: offset)), which show as zeros; \
+                    intervals before \(engine.localTime(dropped)), which show as zeros; \
                     set a longer intervals.retention in --config to report them
                     """)
             }

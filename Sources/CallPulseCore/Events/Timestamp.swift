@@ -108,26 +108,36 @@ public enum Timestamp {
 
     /// Appends `2026-11-24T10:05:40.000Z` as bytes (no String built: snapshots write many).
     public static func append(_ millis: EpochMillis, to bytes: inout [UInt8]) {
-        let days = floorDiv(millis, 86_400_000)
-        let inDay = millis - days * 86_400_000
+        let seconds = floorDiv(millis, 1000)
+        appendDateTime(seconds, to: &bytes)
+        bytes.append(UInt8(ascii: "."))
+        appendDigits(Int(millis - seconds * 1000), width: 3, to: &bytes)
+        bytes.append(UInt8(ascii: "Z"))
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS` of `seconds` since the epoch (UTC, or local when an offset was added).
+    @inline(__always)
+    static func appendDateTime(_ seconds: Int64, to bytes: inout [UInt8]) {
+        let days = floorDiv(seconds, 86_400)
+        let inDay = Int(seconds - days * 86_400)
         let (year, month, day) = Civil.civilFromDays(Int(days))
-        @inline(__always) func digits(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            var rest = value
-            while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
-                rest %= divisor
-                divisor /= 10
-            }
+        appendDigits(year, width: 4, to: &bytes); bytes.append(UInt8(ascii: "-"))
+        appendDigits(month, width: 2, to: &bytes); bytes.append(UInt8(ascii: "-"))
+        appendDigits(day, width: 2, to: &bytes); bytes.append(UInt8(ascii: "T"))
+        appendDigits(inDay / 3600, width: 2, to: &bytes); bytes.append(UInt8(ascii: ":"))
+        appendDigits(inDay / 60 % 60, width: 2, to: &bytes); bytes.append(UInt8(ascii: ":"))
+        appendDigits(inDay % 60, width: 2, to: &bytes)
+    }
+
+    /// `value` in exactly `width` decimal digits, zero-padded.
+    @inline(__always)
+    static func appendDigits(_ value: Int, width: Int, to bytes: inout [UInt8]) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            divisor /= 10
         }
-        digits(year, 4); bytes.append(UInt8(ascii: "-"))
-        digits(month, 2); bytes.append(UInt8(ascii: "-"))
-        digits(day, 2); bytes.append(UInt8(ascii: "T"))
-        digits(Int(inDay / 3_600_000), 2); bytes.append(UInt8(ascii: ":"))
-        digits(Int(inDay / 60_000 % 60), 2); bytes.append(UInt8(ascii: ":"))
-        digits(Int(inDay / 1000 % 60), 2); bytes.append(UInt8(ascii: "."))
-        digits(Int(inDay % 1000), 3); bytes.append(UInt8(ascii: "Z"))
     }
 }
 
@@ -141,28 +151,11 @@ extension Timestamp {
     /// Appends `2026-11-24T09:00:00+01:00`: local time to the second with its offset, never
     /// `Z` (docs/spec/intervals.md). An offset with seconds (old local mean times) shows its minutes.
     public static func appendLocal(_ millis: EpochMillis, offsetSeconds: Int32, to bytes: inout [UInt8]) {
-        let local = floorDiv(millis, 1000) + Int64(offsetSeconds)
-        let days = floorDiv(local, 86_400)
-        let inDay = Int(local - days * 86_400)
-        let (year, month, day) = Civil.civilFromDays(Int(days))
-        @inline(__always) func digits(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-                divisor /= 10
-            }
-        }
-        digits(year, 4); bytes.append(UInt8(ascii: "-"))
-        digits(month, 2); bytes.append(UInt8(ascii: "-"))
-        digits(day, 2); bytes.append(UInt8(ascii: "T"))
-        digits(inDay / 3600, 2); bytes.append(UInt8(ascii: ":"))
-        digits(inDay / 60 % 60, 2); bytes.append(UInt8(ascii: ":"))
-        digits(inDay % 60, 2)
+        appendDateTime(floorDiv(millis, 1000) + Int64(offsetSeconds), to: &bytes)
         bytes.append(UInt8(ascii: offsetSeconds < 0 ? "-" : "+"))
         let minutes = Int(offsetSeconds.magnitude / 60)
-        digits(minutes / 60, 2); bytes.append(UInt8(ascii: ":"))
-        digits(minutes % 60, 2)
+        appendDigits(minutes / 60, width: 2, to: &bytes); bytes.append(UInt8(ascii: ":"))
+        appendDigits(minutes % 60, width: 2, to: &bytes)
     }
 
     /// The same as a String.

@@ -38,6 +38,16 @@ public struct IntervalQuery: Sendable, Equatable {
             + "2026-11-24T08:00:00Z (in a URL, + is %2B)"
     }
 
+    /// The minutes of a step named `15m`, `30m`, `1h` or `1d` (0); nil for any other name.
+    public static func stepMinutes(named name: String) -> Int? {
+        steps.first { $0.name == name }?.minutes
+    }
+
+    /// What a bad `step` is told.
+    public static func stepProblem(_ name: String, _ text: String) -> String {
+        "\(name) '\(text)' must be one of 15m, 30m, 1h, 1d"
+    }
+
     /// The name of a step: `15m`, `30m`, `1h`, `1d`.
     public static func stepName(_ minutes: Int) -> String {
         steps.first { $0.minutes == minutes }?.name ?? canonicalWindowName(minutes: minutes)
@@ -97,6 +107,11 @@ extension Engine {
         }
     }
 
+    /// `time` as local time with its offset in the configured zone (`2026-11-24T09:00:00+01:00`).
+    public func localTime(_ time: EpochMillis) -> String {
+        Timestamp.formatLocal(time, offsetSeconds: binLookup.calendar.offset(at: time))
+    }
+
     /// The start of the local day of the earliest effect, even one retention has dropped;
     /// nil before any effect.
     public var earliestEffectDay: EpochMillis? {
@@ -118,8 +133,6 @@ extension Engine {
         let now = advance(to: wallNow)
         let length = settings.intervals.lengthMinutes
         let step = query.stepMinutes ?? length
-        let calendar = binLookup.calendar
-        func shown(_ time: EpochMillis) -> String { Timestamp.formatLocal(time, offsetSeconds: calendar.offset(at: time)) }
         guard step == 0 || (step >= length && step % length == 0) else {
             throw CoreError(.badStep,
                 "step '\(IntervalQuery.stepName(step))' must be a whole multiple of the interval length "
@@ -133,8 +146,8 @@ extension Engine {
         source.to = to
         guard from <= to else {
             throw query.from == nil
-                ? CoreError(.badTo, "to \(shown(to)) is before from, the start of today (\(shown(from)))")
-                : CoreError(.badFrom, "from \(shown(from)) is after to \(shown(to))")
+                ? CoreError(.badTo, "to \(localTime(to)) is before from, the start of today (\(localTime(from)))")
+                : CoreError(.badFrom, "from \(localTime(from)) is after to \(localTime(to))")
         }
         let selected = sortedQueueIndices().filter { query.queues?.contains(queues[$0].name.string) ?? true }
         let stepLength: Int64 = step == 0 ? 86_400_000 : Int64(step) * 60_000
@@ -142,7 +155,7 @@ extension Engine {
         guard estimate.multipliedReportingOverflow(by: Int64(max(selected.count, 1))).partialValue <= rowLimit,
               estimate <= rowLimit else {
             throw CoreError(.tooManyRows,
-                "from \(shown(from)) to \(shown(to)) in steps of \(IntervalQuery.stepName(step)) is about \(estimate) "
+                "from \(localTime(from)) to \(localTime(to)) in steps of \(IntervalQuery.stepName(step)) is about \(estimate) "
                 + "rows per queue for \(selected.count) queues, over \(rowLimit); ask for a shorter range, fewer queues "
                 + "or a longer step")
         }

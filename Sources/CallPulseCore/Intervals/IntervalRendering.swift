@@ -29,7 +29,8 @@ public enum IntervalRendering {
     public static let csvColumns: [String] = {
         var columns = ["queue", "start", "end", "complete"]
         Counters.zero.forEachField { key, _, _ in columns.append(key.description) }
-        return columns + DerivedValues.keys
+        DerivedValues(.zero, formula: .standard).forEachField { key, _ in columns.append(key.description) }
+        return columns
     }()
 
     public static func csv(_ report: IntervalReport) -> [UInt8] {
@@ -54,14 +55,12 @@ public enum IntervalRendering {
                     DecimalBytes.appendInteger(value, to: &out)
                 }
             }
-            let derived = DerivedValues(row.counters, formula: row.formula)
-            for ratio in [derived.serviceLevel, derived.abandonRate] {
+            DerivedValues(row.counters, formula: row.formula).forEachField { _, value in
                 out.append(UInt8(ascii: ","))
-                if let ratio { out.append(contentsOf: ratio.description.utf8) }
-            }
-            for average in [derived.avgWaitMillis, derived.avgTalkMillis, derived.avgAcwMillis, derived.avgHandleMillis] {
-                out.append(UInt8(ascii: ","))
-                if let average { DecimalBytes.appendSeconds(average, keepDecimal: true, to: &out) }
+                switch value {
+                case .ratio(let ratio): if let ratio { out.append(contentsOf: ratio.description.utf8) }
+                case .seconds(let millis): if let millis { DecimalBytes.appendSeconds(millis, keepDecimal: true, to: &out) }
+                }
             }
             out.append(contentsOf: [0x0D, 0x0A])
         }

@@ -93,9 +93,6 @@ extension Counters {
 
 /// Values derived from counters (docs/spec/semantics.md, "Derived values"); nil when a denominator is 0.
 public struct DerivedValues: Sendable, Equatable {
-    /// The snapshot keys of the derived values, in order.
-    public static let keys = ["service_level", "abandon_rate", "avg_wait_seconds", "avg_talk_seconds",
-                              "avg_acw_seconds", "avg_handle_seconds"]
     public var serviceLevel: Double?
     public var abandonRate: Double?
     /// Averages in ms, rounded half away from zero.
@@ -111,6 +108,25 @@ public struct DerivedValues: Sendable, Equatable {
         avgTalkMillis = roundedQuotient(c.talkMillis, c.completed)
         avgAcwMillis = roundedQuotient(c.acwMillis, c.acwCompleted)
         avgHandleMillis = roundedQuotient(c.talkMillis + c.holdMillis + c.acwMillis, c.completed)
+    }
+}
+
+extension DerivedValues {
+    /// A derived value as the snapshot writes it: a ratio, or milliseconds shown as seconds.
+    public enum Field {
+        case ratio(Double?)
+        case seconds(Int64?)
+    }
+
+    /// Calls `body` with each derived value as (snapshot key, value), in the spec's order.
+    @inline(__always)
+    public func forEachField(_ body: (StaticString, Field) -> Void) {
+        body("service_level", .ratio(serviceLevel))
+        body("abandon_rate", .ratio(abandonRate))
+        body("avg_wait_seconds", .seconds(avgWaitMillis))
+        body("avg_talk_seconds", .seconds(avgTalkMillis))
+        body("avg_acw_seconds", .seconds(avgAcwMillis))
+        body("avg_handle_seconds", .seconds(avgHandleMillis))
     }
 }
 

@@ -116,20 +116,21 @@ public struct JSONWriter {
 
     /// A timestamp string: `"2026-11-24T10:05:40.000Z"`.
     public mutating func timestamp(_ millis: EpochMillis) {
-        beforeValue()
-        var text: [UInt8] = [UInt8(ascii: "\"")]
-        text.reserveCapacity(26)
-        Timestamp.append(millis, to: &text)
-        text.append(UInt8(ascii: "\""))
-        text.withUnsafeBufferPointer { out.append($0) }
+        quoted { Timestamp.append(millis, to: &$0) }
     }
 
     /// A local timestamp string: `"2026-11-24T09:00:00+01:00"`.
     public mutating func localTimestamp(_ millis: EpochMillis, offsetSeconds: Int32) {
+        quoted { Timestamp.appendLocal(millis, offsetSeconds: offsetSeconds, to: &$0) }
+    }
+
+    /// A string value of ASCII characters that need no escape, written by `write`.
+    @inline(__always)
+    private mutating func quoted(_ write: (inout [UInt8]) -> Void) {
         beforeValue()
         var text: [UInt8] = [UInt8(ascii: "\"")]
-        text.reserveCapacity(28)
-        Timestamp.appendLocal(millis, offsetSeconds: offsetSeconds, to: &text)
+        text.reserveCapacity(32)
+        write(&text)
         text.append(UInt8(ascii: "\""))
         text.withUnsafeBufferPointer { out.append($0) }
     }

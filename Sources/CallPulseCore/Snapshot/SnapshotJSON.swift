@@ -57,32 +57,26 @@ public enum SnapshotJSON {
     static func renderCounters(_ counters: Counters, expired: Int64?, formula: ServiceLevelFormula,
                                into out: inout JSONWriter) {
         out.beginObject()
+        renderCounterFields(counters, expired: expired, formula: formula, into: &out)
+        out.endObject()
+    }
+
+    /// Every counter, `expired` when given, then every derived value, as keys of the open
+    /// object (a window, or an interval row).
+    static func renderCounterFields(_ counters: Counters, expired: Int64? = nil, formula: ServiceLevelFormula,
+                                    into out: inout JSONWriter) {
         counters.forEachField { key, value, isDuration in
             out.key(key)
             if isDuration { out.seconds(value) } else { out.integer(value) }
         }
         if let expired { out.key("expired"); out.integer(expired) }
-        renderDerived(counters, formula: formula, into: &out)
-        out.endObject()
-    }
-
-    /// Every counter, then every derived value, as keys of the open object (an interval row).
-    static func renderCounterFields(_ counters: Counters, formula: ServiceLevelFormula, into out: inout JSONWriter) {
-        counters.forEachField { key, value, isDuration in
+        DerivedValues(counters, formula: formula).forEachField { key, value in
             out.key(key)
-            if isDuration { out.seconds(value) } else { out.integer(value) }
+            switch value {
+            case .ratio(let ratio): out.ratio(ratio)
+            case .seconds(let millis): out.optionalSeconds(millis)
+            }
         }
-        renderDerived(counters, formula: formula, into: &out)
-    }
-
-    private static func renderDerived(_ counters: Counters, formula: ServiceLevelFormula, into out: inout JSONWriter) {
-        let derived = DerivedValues(counters, formula: formula)
-        out.key("service_level"); out.ratio(derived.serviceLevel)
-        out.key("abandon_rate"); out.ratio(derived.abandonRate)
-        out.key("avg_wait_seconds"); out.optionalSeconds(derived.avgWaitMillis)
-        out.key("avg_talk_seconds"); out.optionalSeconds(derived.avgTalkMillis)
-        out.key("avg_acw_seconds"); out.optionalSeconds(derived.avgAcwMillis)
-        out.key("avg_handle_seconds"); out.optionalSeconds(derived.avgHandleMillis)
     }
 
     static func renderIngest(_ ingest: IngestCounts, into out: inout JSONWriter) {

@@ -25,10 +25,10 @@ struct IntervalRequest {
             if name == "from" { parsed.query.from = instant } else { parsed.query.to = instant }
         }
         if let text = request.queryValues("step").first {
-            guard let step = IntervalQuery.steps.first(where: { $0.name == text }) else {
-                return .failure(Problem(code: "bad_step", description: "step '\(text)' must be one of 15m, 30m, 1h, 1d"))
+            guard let minutes = IntervalQuery.stepMinutes(named: text) else {
+                return .failure(Problem(code: "bad_step", description: IntervalQuery.stepProblem("step", text)))
             }
-            parsed.query.stepMinutes = step.minutes
+            parsed.query.stepMinutes = minutes
         }
         switch request.queryValues("format").first {
         case nil: parsed.csv = acceptsCSV(request.header("accept"))
@@ -42,17 +42,7 @@ struct IntervalRequest {
 
     /// True when the Accept header ranks `text/csv` above `application/json` (by quality).
     static func acceptsCSV(_ accept: String?) -> Bool {
-        guard let accept else { return false }
-        var csv = -1.0, json = -1.0
-        for part in accept.split(separator: ",") {
-            let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-            let quality = fields.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
-            switch fields.first?.lowercased() {
-            case "text/csv": csv = max(csv, quality)
-            case "application/json": json = max(json, quality)
-            default: continue
-            }
-        }
-        return csv > 0 && csv > json
+        let quality = HTTPRequest.acceptQualities(accept, for: ["text/csv", "application/json"])
+        return quality[0] > 0 && quality[0] > quality[1]
     }
 }

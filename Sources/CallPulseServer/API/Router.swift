@@ -106,16 +106,8 @@ struct Router: Sendable {
 
     /// True when the Accept header ranks OpenMetrics above the 0.0.4 text format.
     static func prefersOpenMetrics(_ accept: String?) -> Bool {
-        guard let accept else { return false }
-        var openMetrics = -1.0, text = -1.0
-        for part in accept.split(separator: ",") {
-            let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard let media = fields.first?.lowercased() else { continue }
-            let quality = fields.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
-            if media == "application/openmetrics-text" { openMetrics = max(openMetrics, quality) }
-            if media == "text/plain" { text = max(text, quality) }
-        }
-        return openMetrics > 0 && openMetrics >= text
+        let quality = HTTPRequest.acceptQualities(accept, for: ["application/openmetrics-text", "text/plain"])
+        return quality[0] > 0 && quality[0] >= quality[1]
     }
 
     private func queues(_ request: HTTPRequest) -> HTTPResponse {
