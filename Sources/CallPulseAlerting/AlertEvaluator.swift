@@ -21,14 +21,16 @@ public struct AlertEvaluator: Sendable {
         rules = newRules
     }
 
-    /// Evaluates every rule on `queues` (all of them, or those an event changed) at `now`.
-    public mutating func evaluate(_ queues: [QueueSnapshot], now: EpochMillis) -> [AlertEvent] {
+    /// Evaluates every rule on `queues` (all of them, or those an event changed) at `now`;
+    /// `context` holds what spike baselines read beyond the snapshot.
+    public mutating func evaluate(_ queues: [QueueSnapshot], now: EpochMillis,
+                                  context: EvaluationContext = EvaluationContext()) -> [AlertEvent] {
         var events: [AlertEvent] = []
         for rule in rules {
             var matched = 0
             for queue in queues where rule.watches(queue.name.string) {
                 matched += 1
-                let (holds, value) = RuleValue.condition(rule, queue, now: now)
+                let (holds, value) = RuleValue.condition(rule, queue, now: now, context: context)
                 let event = feed(rule, queue.name.string) { machine in
                     holds ? machine.conditionHeld(value: value ?? .nan, at: now) : machine.conditionFailed(at: now)
                 }

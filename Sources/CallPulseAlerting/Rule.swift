@@ -16,14 +16,24 @@ public enum RuleOperator: String, Sendable, CaseIterable {
     }
 }
 
-/// A spike condition: the window's value exceeds `factor` × the baseline window's value
-/// scaled to the window's length, and is at least `min`.
+/// A spike condition (docs/spec/forecast.md, "Spike rules"): the rule's window value is at
+/// least `min` and more than `factor` times what its baseline makes usual.
 public struct Spike: Sendable, Equatable {
-    public var baseline: WindowRef
+    /// What "usual" is measured on.
+    public enum Baseline: Sendable, Equatable {
+        /// The pace of the part of a longer configured window before the rule's window; holds
+        /// only once `minCoverage` of that window has been observed.
+        case rolling(WindowRef, minCoverage: Double)
+        /// The mean of the same range one period earlier, `periods` times over, from the
+        /// interval history; holds only when every such range was observed and is kept.
+        case seasonal(periodMinutes: Int, periods: Int)
+    }
+
+    public var baseline: Baseline
     public var factor: Double
     public var min: Double
 
-    public init(baseline: WindowRef, factor: Double, min: Double) {
+    public init(baseline: Baseline, factor: Double, min: Double) {
         self.baseline = baseline
         self.factor = factor
         self.min = min

@@ -11,6 +11,8 @@ public enum RuleMetric: Sendable, Equatable {
     case derived(DerivedValue, window: WindowRef)
     /// `now − last_event_at`, in seconds (infinite before any event).
     case eventSilence
+    /// A value of the queue's forecast (docs/spec/forecast.md).
+    case forecast(ForecastMetric)
 
     /// The name a rules file and `/api/v1/rules` use.
     public static let eventSilenceName = "event_silence_seconds"
@@ -22,6 +24,7 @@ public enum RuleMetric: Sendable, Equatable {
         case .counter(let counter, _): counter.rawValue
         case .derived(let value, _): value.rawValue
         case .eventSilence: Self.eventSilenceName
+        case .forecast(let value): value.rawValue
         }
     }
 
@@ -36,7 +39,7 @@ public enum RuleMetric: Sendable, Equatable {
     /// The window the metric reads, if it reads one.
     public var window: WindowRef? {
         switch self {
-        case .gauge, .eventSilence: nil
+        case .gauge, .eventSilence, .forecast: nil
         case .counter(_, let window), .derived(_, let window): window
         }
     }
@@ -61,6 +64,31 @@ public enum QueueGauge: String, Sendable, CaseIterable {
         case .onHold: Double(queue.onHold)
         case .inAcw: Double(queue.inAcw)
         }
+    }
+}
+
+/// The forecast values a rule can read (docs/spec/forecast.md); raw values are the names in a
+/// rules file. Each is nil (the rule does not hold) where the forecast is undefined, and
+/// until the forecast has settled (a whole handle window observed).
+public enum ForecastMetric: String, Sendable, CaseIterable {
+    case projectedServiceLevel = "projected_service_level"
+    case estimatedWaitSeconds = "estimated_wait_seconds"
+    case requiredAgents = "required_agents"
+    case agents
+    case agentsShort = "agents_short"
+
+    /// The value and the volume `min_volume` compares: the calls the projection counts
+    /// (so a quiet queue's projection need not page).
+    public func read(_ forecast: QueueForecast) -> (value: Double, volume: Double)? {
+        guard forecast.settled else { return nil }
+        let value: Double? = switch self {
+        case .projectedServiceLevel: forecast.projectedServiceLevel
+        case .estimatedWaitSeconds: forecast.estimatedWaitMillis.map { Double($0) / 1000 }
+        case .requiredAgents: forecast.requiredAgents.map(Double.init)
+        case .agents: Double(forecast.agents)
+        case .agentsShort: forecast.agentsShort.map(Double.init)
+        }
+        return value.map { ($0, forecast.projectedCalls) }
     }
 }
 

@@ -101,16 +101,52 @@ struct EvaluatorTests {
         #expect(fired.map { if case .firing(let alert) = $0 { alert.queue } else { "" } } == ["B"])
     }
 
-    @Test("spike: above factor × the scaled baseline, and at least min")
-    func spike() {
+    /// docs/spec/forecast.md, "Spike rules": `v ≥ min` and `v / W > factor × (b − v) / (O − W)`,
+    /// only when `O ≥ min_coverage × B` and `O > W`. W = 5m, B = 1h, factor 3, min 5.
+    static let rollingSpikeCases: [(String, observedMinutes: Int?, coverage: Double, v: Int64, b: Int64, holds: Bool)] = [
+        ("a fresh daemon: nothing observed", 0, 1, 24, 24, false),
+        ("nothing observed at all", nil, 1, 24, 24, false),
+        ("59 of 60 minutes observed: not yet", 59, 1, 40, 40, false),
+        ("a whole baseline: 7 in 5m against 22 in 55m", 60, 1, 7, 29, true),
+        ("a whole baseline: exactly 3 × the pace is not above it", 60, 1, 6, 28, false),
+        ("a steady rate", 60, 1, 2, 24, false),
+        ("longer up than the baseline: O is the baseline", 600, 1, 7, 29, true),
+        ("below min", 60, 1, 4, 4, false),
+        ("min_coverage 0.5, half observed: 7 in 5m against 10 in 25m", 30, 0.5, 7, 17, true),
+        ("min_coverage 0.5, half observed: exactly 3 ×", 30, 0.5, 6, 16, false),
+        ("min_coverage 0.5, 29 minutes", 29, 0.5, 20, 20, false),
+        ("min_coverage 0.05 but O not beyond W", 5, 0.05, 20, 20, false),
+    ]
+
+    @Test("spike against the observed earlier part of a rolling baseline", arguments: rollingSpikeCases)
+    func rollingSpike(_ name: String, observedMinutes: Int?, coverage: Double, v: Int64, b: Int64, holds: Bool) {
         var rule = Rule(alert: "Spike", metric: .counter(.missed, window: .rolling("5m", minutes: 5)))
-        rule.spike = Spike(baseline: .rolling("1h", minutes: 60), factor: 3, min: 5)
-        var evaluator = AlertEvaluator(rules: [rule])
-        // Baseline 24 per hour = 2 per 5 min; 3 × 2 = 6: 6 is not above it, 7 is.
-        #expect(evaluator.evaluate([queue(missed: 6, missedHour: 24)], now: 0).isEmpty)
-        #expect(evaluator.evaluate([queue(missed: 7, missedHour: 24)], now: 1).count == 1)
-        var quiet = AlertEvaluator(rules: [rule])
-        #expect(quiet.evaluate([queue(missed: 4, missedHour: 0)], now: 0).isEmpty)  // below min
+        rule.spike = Spike(baseline: .rolling(.rolling("1h", minutes: 60), minCoverage: coverage), factor: 3, min: 5)
+        let now: EpochMillis = 10_000_000_000
+        let context = EvaluationContext(observedSince: observedMinutes.map { now - EpochMillis($0) * 60_000 })
+        let (held, value) = RuleValue.condition(rule, queue(missed: v, missedHour: b), now: now, context: context)
+        #expect(held == holds, "\(name)")
+        #expect(value == Double(v))
+    }
+
+    @Test("seasonal spike: above factor × the mean of the earlier ranges, all of them observed")
+    func seasonalSpike() {
+        var rule = Rule(alert: "Seasonal", metric: .counter(.missed, window: .rolling("5m", minutes: 5)))
+        rule.spike = Spike(baseline: .seasonal(periodMinutes: 7 * 1440, periods: 2), factor: 2, min: 5)
+        func ranges(_ values: [Int64?]) -> EvaluationContext {
+            EvaluationContext(observedSince: 0, seasonalRanges: ["Seasonal": ["Q": values.map { value in
+                value.map { var counters = Counters(); counters.missed = $0; return counters }
+            }]])
+        }
+        let now: EpochMillis = 30 * 86_400_000
+        // Mean (2 + 4) / 2 = 3; 2 × 3 = 6: 6 is not above it, 7 is.
+        #expect(RuleValue.condition(rule, queue(missed: 7), now: now, context: ranges([2, 4])).holds)
+        #expect(!RuleValue.condition(rule, queue(missed: 6), now: now, context: ranges([2, 4])).holds)
+        #expect(!RuleValue.condition(rule, queue(missed: 40), now: now, context: ranges([2, nil])).holds)  // not observed
+        #expect(!RuleValue.condition(rule, queue(missed: 4), now: now, context: ranges([0, 0])).holds)  // below min
+        #expect(!RuleValue.condition(rule, queue(missed: 40), now: now).holds)  // no history read
+        #expect(EvaluationContext.seasonalRanges(of: rule, now: now).map { [$0.from, $0.to] }
+                == [[now - 7 * 86_400_000 - 300_000, now - 7 * 86_400_000], [now - 14 * 86_400_000 - 300_000, now - 14 * 86_400_000]])
     }
 
     @Test("event silence and queue globs")

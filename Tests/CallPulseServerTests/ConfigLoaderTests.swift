@@ -61,6 +61,9 @@ struct ConfigLoaderTests {
                 service_level_seconds: 10
                 short_abandon_seconds: 1
                 service_level_formula: removed_within
+                service_level_target: 0.95
+                agents: 12
+            forecast: { arrival_window: 5m, handle_window: 1h30m, agents_window: 10m, service_level_target: 0.9 }
             timezone: Europe/Berlin
             default_queue: General
             queues: [Billing, Support]
@@ -96,9 +99,13 @@ struct ConfigLoaderTests {
         var expected = Configuration()
         expected.listen = SocketAddress(host: "::1", port: 9000)
         expected.core.clock = .event
-        expected.core.policy = QueuePolicy(serviceLevel: 30_000, shortAbandon: 2_500, formula: .answered)
+        expected.core.policy = QueuePolicy(serviceLevel: 30_000, shortAbandon: 2_500, formula: .answered,
+                                           serviceLevelTarget: 0.9)
         expected.core.overrides = [QueueOverride(patterns: ["VIP*", "Gold?"], serviceLevel: 10_000, shortAbandon: 1_000,
-                                                 formula: .removedWithin)]
+                                                 formula: .removedWithin, serviceLevelTarget: 0.95, agents: 12)]
+        expected.core.forecast.arrivalWindowMinutes = 5
+        expected.core.forecast.handleWindowMinutes = 90
+        expected.core.forecast.agentsWindow = 600_000
         expected.core.timezone = "Europe/Berlin"
         expected.core.defaultQueue = "General"
         expected.core.queues = ["Billing", "Support"]
@@ -362,7 +369,16 @@ struct ConfigLoaderTests {
             ("windows", { $0.core.windowMinutes = [0, 5, 5, 1441] },
              [ConfigProblem(key: "windows", "windows: '0m' must be a whole number of minutes from 1m to 24h"),
               ConfigProblem(key: "windows", "windows: '5m' is listed twice"),
-              ConfigProblem(key: "windows", "windows: '24h1m' must be a whole number of minutes from 1m to 24h")]),
+              ConfigProblem(key: "windows", "windows: '24h1m' must be a whole number of minutes from 1m to 24h"),
+              ConfigProblem(key: "forecast.arrival_window",
+                            "forecast.arrival_window must be one of the configured windows (0m, 5m, 5m, 24h1m)"),
+              ConfigProblem(key: "forecast.handle_window",
+                            "forecast.handle_window must be one of the configured windows (0m, 5m, 5m, 24h1m)")]),
+            ("forecast", { $0.core.forecast.agentsWindow = 0; $0.core.policy.serviceLevelTarget = 1 },
+             [ConfigProblem(key: "forecast.agents_window",
+                            "forecast.agents_window must be a duration above 0, such as 500ms, 30s, 5m or 1h30m"),
+              ConfigProblem(key: "forecast.service_level_target",
+                            "forecast.service_level_target must be a number between 0 and 1 (both excluded), such as 0.8")]),
             ("buckets", { $0.core.buckets.talk = []; $0.core.buckets.acw = [1, .infinity] },
              [ConfigProblem(key: "buckets.talk", "buckets.talk: bounds must be non-negative, finite and strictly increasing"),
               ConfigProblem(key: "buckets.acw", "buckets.acw: bounds must be non-negative, finite and strictly increasing")]),

@@ -34,29 +34,33 @@ struct RulesLoaderTests {
         #expect(set.hooks.first?.kind == .webhook)
         #expect(set.hooks.first?.url == "http://127.0.0.1:5001/hook")
         #expect(set.hooks.first?.repeatInterval == Int64(14_400_000))  // 4h
-        #expect(set.rules.map(\.alert) == ["MissedCallsSpike", "LongestWaitHigh", "ServiceLevelLow", "AbandonRateHigh",
-                                           "QueueSilent"])
+        #expect(set.rules.map(\.alert) == ["MissedCallsSpike", "ServiceLevelAtRisk", "LongestWaitHigh", "ServiceLevelLow",
+                                           "AbandonRateHigh", "QueueSilent"])
         #expect(set.rules.map(\.metric) == [
             .counter(.missed, window: .rolling("5m", minutes: 5)),
+            .forecast(.projectedServiceLevel),
             .gauge(.oldestWaitingSeconds),
             .derived(.serviceLevel, window: .rolling("15m", minutes: 15)),
             .derived(.abandonRate, window: .rolling("15m", minutes: 15)),
             .eventSilence,
         ])
-        #expect(set.rules[0].spike == Spike(baseline: .rolling("1h", minutes: 60), factor: 3, min: 5))
-        #expect(set.rules[2].op == .less)
-        #expect(set.rules[2].threshold == 0.8)
-        #expect(set.rules[2].minVolume == 20)
-        #expect(set.rules[2].forDuration == 300_000)
-        #expect(set.rules[2].keepFiringFor == 300_000)
-        #expect(set.rules[2].labels == ["severity": "warning"])
-        #expect(set.rules[4].hooks == ["oncall"])
+        #expect(set.rules[0].spike == Spike(baseline: .rolling(.rolling("1h", minutes: 60), minCoverage: 1), factor: 3, min: 5))
+        #expect(set.rules[1].op == .less)
+        #expect(set.rules[1].threshold == 0.8)
+        #expect(set.rules[1].forDuration == 300_000)
+        #expect(set.rules[3].op == .less)
+        #expect(set.rules[3].threshold == 0.8)
+        #expect(set.rules[3].minVolume == 20)
+        #expect(set.rules[3].forDuration == 300_000)
+        #expect(set.rules[3].keepFiringFor == 300_000)
+        #expect(set.rules[3].labels == ["severity": "warning"])
+        #expect(set.rules[5].hooks == ["oncall"])
     }
 
     @Test("the built-in demo rules load")
     func demoRules() throws {
         let set = try Self.load(DemoRules.yaml)
-        #expect(set.rules.map(\.metric.name) == ["missed", "oldest_waiting_seconds", "service_level"])
+        #expect(set.rules.map(\.metric.name) == ["missed", "oldest_waiting_seconds", "service_level", "projected_service_level"])
         #expect(set.hooks.isEmpty)
     }
 
@@ -174,11 +178,11 @@ struct RulesLoaderTests {
             "r.yml:16: rules: alert 'CounterWithoutWindow' reads 'missed', which needs a window (e.g. 5m or today)",
             "r.yml:18: rules.for must be a duration such as 0s, 30s or 5m",
             "r.yml:19: rules: alert 'UnknownMetric' names hook 'nobody', which is not defined under hooks",
-            "r.yml:20: rules.metric 'waiting_calls' is not a gauge (waiting, waiting_over_sl, oldest_waiting_seconds, connected, on_hold, in_acw), a counter, a derived value or event_silence_seconds",
+            "r.yml:20: rules.metric 'waiting_calls' is not a gauge (waiting, waiting_over_sl, oldest_waiting_seconds, connected, on_hold, in_acw), a counter, a derived value, a forecast value (projected_service_level, estimated_wait_seconds, required_agents, agents, agents_short) or event_silence_seconds",
             "r.yml:21: rules.window '2m' is not a configured window (1m, 5m, 15m, 1h) or today",
             "r.yml:26: rules.spike needs a counter metric over a rolling window",
             "r.yml:26: rules.spike.factor must be a number above 0",
-            "r.yml:26: rules.spike needs a baseline window",
+            "r.yml:26: rules.spike needs a baseline window or a seasonal baseline",
             "r.yml:27: rules: the alert 'GaugeWithWindow' is defined twice",
             "r.yml:30: rules.keep_firing_for must be a duration such as 1m",
             "r.yml:31: rules.min_volume must be a number, 0 or more",
@@ -188,6 +192,69 @@ struct RulesLoaderTests {
             "r.yml:35: rules: each rule needs an alert name of letters, digits and underscores",
             "r.yml:38: rules.spike needs a counter metric over a rolling window",
             "r.yml:39: rules: alert 'NoMetric' needs a metric",
+        ])
+    }
+
+    @Test("check rules: spike baselines that could never hold or mean nothing (docs/spec/forecast.md)")
+    func spikeProblems() {
+        #expect(Self.problems("""
+            rules:
+              - alert: BaselineNotLonger
+                metric: missed
+                window: 5m
+                spike: { baseline: 5m }
+              - alert: CoverageZero
+                metric: missed
+                window: 5m
+                spike: { baseline: 1h, min_coverage: 0 }
+              - alert: CoverageOver
+                metric: missed
+                window: 5m
+                spike: { baseline: 1h, min_coverage: 1.5 }
+              - alert: Both
+                metric: missed
+                window: 5m
+                spike: { baseline: 1h, seasonal: { period: 7d } }
+              - alert: NotWholeBins
+                metric: missed
+                window: 5m
+                spike: { seasonal: { period: 7d, periods: 4 } }
+              - alert: CoverageOnSeasonal
+                metric: missed
+                window: 15m
+                spike: { seasonal: { period: 1d }, min_coverage: 0.5 }
+              - alert: ShortPeriod
+                metric: missed
+                window: 1h
+                spike: { seasonal: { period: 30m, periods: 0 } }
+              - alert: NoPeriod
+                metric: missed
+                window: 1h
+                spike: { seasonal: { periods: 2 } }
+            """) == [
+            "r.yml:5: rules.spike.baseline 5m must be longer than the rule's window 5m: its earlier part is the usual pace",
+            "r.yml:9: rules.spike.min_coverage must be a share of the baseline above 0 and at most 1, such as 1 or 0.5",
+            "r.yml:13: rules.spike.min_coverage must be a share of the baseline above 0 and at most 1, such as 1 or 0.5",
+            "r.yml:17: rules.spike takes a baseline window or a seasonal baseline, not both",
+            "r.yml:21: rules.spike.seasonal: the rule's window 5m is not a whole number of 15m intervals (intervals.length)",
+            "r.yml:25: rules.spike.min_coverage is for a rolling baseline; a seasonal one holds only on observed periods",
+            "r.yml:29: rules.spike.seasonal.periods must be a whole number from 1 to 1000",
+            "r.yml:33: rules.spike.seasonal needs a period, such as 7d",
+        ])
+        let valid = try? RulesLoader.parse("""
+            rules:
+              - alert: Weekly
+                metric: missed
+                window: 15m
+                spike: { seasonal: { period: 7d, periods: 4 }, factor: 2, min: 5 }
+              - alert: Covered
+                metric: missed
+                window: 5m
+                spike: { baseline: 1h, min_coverage: 0.5 }
+            """, file: "r.yml", windows: [5, 15, 60])
+        #expect(valid?.rules.map(\.spike) == [
+            Spike(baseline: .seasonal(periodMinutes: 7 * 1440, periods: 4), factor: 2, min: 5),
+            Spike(baseline: .rolling(.rolling("1h", minutes: 60), minCoverage: 0.5), factor: 3, min: 0),
         ])
     }
 

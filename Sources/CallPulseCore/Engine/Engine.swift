@@ -5,6 +5,9 @@ public struct Engine: Sendable {
     /// The event clock's `now`; nil before any timed event (and always nil on the live clock).
     public private(set) var eventClockNow: EpochMillis?
     public private(set) var ingest = IngestCounts()
+    /// The first instant the clock had a value (docs/spec/forecast.md, "Observed span"): what
+    /// spike baselines and the arrival rate count as seen. Kept in checkpoints.
+    public private(set) var observedSince: EpochMillis?
 
     private let calendar: DayCalendar
     var binLookup: BinLookup
@@ -19,7 +22,7 @@ public struct Engine: Sendable {
     var queues: [QueueStats] = []
     /// Queue indices in UTF-8 byte order of their names; rebuilt when a queue is added.
     private var queueOrder: [Int] = []
-    private var queueIndex: [ByteString: Int32] = [:]
+    var queueIndex: [ByteString: Int32] = [:]
     var calls = CallStore()
     private var expiryHeap = MinHeap<ExpiryEntry>()
     /// Records not `closed`: what `max_active_calls` limits.
@@ -102,6 +105,7 @@ public struct Engine: Sendable {
         case .live:
             time = event.stateTime ?? receivedAt
             now = receivedAt
+            startObserving(at: now)
         case .event:
             guard let stamped = event.stateTime ?? eventClockNow else {
                 return .rejected(Rejection(.badTimestamp,
@@ -110,6 +114,7 @@ public struct Engine: Sendable {
             time = stamped
             now = max(eventClockNow ?? time, time)
             eventClockNow = now
+            startObserving(at: now)
         }
         // Step 4: expiry.
         expire(at: now)
@@ -132,6 +137,7 @@ public struct Engine: Sendable {
             let slot = existing!
             touch(slot, time: time, event: event.name)
             updateLastEvent(Int(calls[slot].queue), time)
+            noteBusy(Int(calls[slot].queue), at: now)
             return .accepted
         case .to(let next, let effects):
             let slot: Int
@@ -146,6 +152,7 @@ public struct Engine: Sendable {
             }
             transitionRecord(slot, isNew: existing == nil, to: next, effects: effects, time: time, now: now,
                              event: event.name)
+            noteBusy(Int(calls[slot].queue), at: now)
             return .accepted
         }
     }
@@ -367,13 +374,27 @@ public struct Engine: Sendable {
             if expiryClass != .finished { queues[queue].expired[expiryClass.rawValue] += 1 }
             if record.state != .closed { activeCalls -= 1 }
             calls.remove(slot)
+            noteBusy(queue, at: now)
         }
+    }
+
+    /// Records the queue's busy agents after an applied event or an expiry (`agents` estimate).
+    @inline(__always)
+    private mutating func noteBusy(_ queue: Int, at now: EpochMillis) {
+        queues[queue].busyPeaks.record(queues[queue].busyAgents, at: now, window: settings.forecast.agentsWindow)
+    }
+
+    /// Sets `observedSince` the first time the clock has a value: the live clock's first
+    /// start (the daemon calls this as it starts), the event clock's first event.
+    public mutating func startObserving(at now: EpochMillis) {
+        if observedSince == nil { observedSince = now }
     }
 
     /// Brings the clock to `wallNow` for a snapshot: expiry on the live clock; the event clock keeps its own `now`.
     public mutating func advance(to wallNow: EpochMillis) -> EpochMillis {
         switch settings.clock {
         case .live:
+            startObserving(at: wallNow)
             expire(at: wallNow)
             return wallNow
         case .event:
@@ -397,8 +418,9 @@ extension FieldRules {
 
 extension Engine {
     /// Bumped whenever the layout below or of any part changes. Version 1 had no interval
-    /// history; it still loads, with the history empty.
-    static let stateVersion: Int64 = 2
+    /// history; it still loads, with the history empty. Version 2 had no observed span and no
+    /// busy-agent peaks; it loads as if the daemon started now.
+    static let stateVersion: Int64 = 3
 
     /// What shapes the state's arrays: a checkpoint only loads under the same. (The interval
     /// length is not part of it: under another length the history alone starts empty.)
@@ -428,6 +450,8 @@ extension Engine {
         out.int(settings.intervals.lengthMinutes)
         for queue in queues { queue.bins.write(to: &out) }
         out.optional(earliestEffect)
+        out.optional(observedSince)
+        for queue in queues { queue.busyPeaks.write(to: &out) }
         return out.bytes
     }
 
@@ -438,8 +462,8 @@ extension Engine {
         try self.init(settings: settings)
         var input = StateReader(bytes)
         let version = try input.int()
-        guard version == 1 || version == Self.stateVersion else {
-            throw CoreError(.unreadableState, "the state has format version \(version); this build reads versions 1 and \(Self.stateVersion)")
+        guard (1...Self.stateVersion).contains(version) else {
+            throw CoreError(.unreadableState, "the state has format version \(version); this build reads versions 1 to \(Self.stateVersion)")
         }
         let shape = try input.string()
         guard shape == stateShape else {
@@ -470,6 +494,10 @@ extension Engine {
                     + "\(IntervalQuery.stepName(Int(length))), now \(IntervalQuery.stepName(settings.intervals.lengthMinutes))"
             }
             dropBinsOfOtherZoneRules()
+            if version >= 3 {
+                observedSince = try input.optional()
+                for index in queues.indices { try queues[index].busyPeaks.read(from: &input) }
+            }
         } else {
             restoreNote = "the interval history starts empty: the state was written before interval history was kept"
         }

@@ -19,6 +19,8 @@ struct QueueStats {
     /// each record knows its position, so removal is a swap.
     var ringingInbound: [Int32] = []
     var lastEventAt: EpochMillis?
+    /// The busiest moments of the agents window (the forecast's estimated `agents`).
+    var busyPeaks = BusyPeaks()
 
     init(name: ByteString, policy: QueuePolicy, settings: Settings) {
         self.name = name
@@ -27,6 +29,13 @@ struct QueueStats {
         talk = Histogram(bounds: settings.buckets.talk)
         acw = Histogram(bounds: settings.buckets.acw)
         windows = RollingWindows(minutes: settings.windowMinutes)
+    }
+
+    /// Agents busy with a call now, every call type: ringing, connected or in ACW
+    /// (docs/spec/forecast.md: when calls wait, nobody is idle).
+    var busyAgents: Int {
+        stateCounts[Int(CallState.ringing.rawValue)] + stateCounts[Int(CallState.talking.rawValue)]
+            + stateCounts[Int(CallState.held.rawValue)] + stateCounts[Int(CallState.acw.rawValue)]
     }
 
     /// Adds counted effects to totals, every window, `today` and the bin holding `time`

@@ -23,12 +23,19 @@ public struct QueuePolicy: Sendable, Equatable {
     public var shortAbandon: EpochMillis
     /// `service_level_formula`. Default `standard`.
     public var formula: ServiceLevelFormula
+    /// `forecast.service_level_target` (an override's `service_level_target`): the share of
+    /// calls the forecast sizes staffing for, in (0, 1). Default 0.8.
+    public var serviceLevelTarget: Double
+    /// An override's `agents`: staffing from a schedule; nil: estimated (docs/spec/forecast.md).
+    public var agents: Int?
 
     public init(serviceLevel: EpochMillis = 20_000, shortAbandon: EpochMillis = 5_000,
-                formula: ServiceLevelFormula = .standard) {
+                formula: ServiceLevelFormula = .standard, serviceLevelTarget: Double = 0.8, agents: Int? = nil) {
         self.serviceLevel = serviceLevel
         self.shortAbandon = shortAbandon
         self.formula = formula
+        self.serviceLevelTarget = serviceLevelTarget
+        self.agents = agents
     }
 }
 
@@ -43,13 +50,19 @@ public struct QueueOverride: Sendable, Equatable {
     public var shortAbandon: EpochMillis?
     /// `overrides[].service_level_formula`.
     public var formula: ServiceLevelFormula?
+    /// `overrides[].service_level_target`.
+    public var serviceLevelTarget: Double?
+    /// `overrides[].agents`.
+    public var agents: Int?
 
     public init(patterns: [String], serviceLevel: EpochMillis? = nil, shortAbandon: EpochMillis? = nil,
-                formula: ServiceLevelFormula? = nil) {
+                formula: ServiceLevelFormula? = nil, serviceLevelTarget: Double? = nil, agents: Int? = nil) {
         self.patterns = patterns
         self.serviceLevel = serviceLevel
         self.shortAbandon = shortAbandon
         self.formula = formula
+        self.serviceLevelTarget = serviceLevelTarget
+        self.agents = agents
     }
 }
 
@@ -95,6 +108,18 @@ public struct IntervalSettings: Sendable, Equatable {
     public init() {}
 }
 
+/// `forecast.*` (docs/spec/forecast.md): which windows the forecast reads.
+public struct ForecastSettings: Sendable, Equatable {
+    /// `forecast.arrival_window`, a configured window, in minutes. Default 15m.
+    public var arrivalWindowMinutes = 15
+    /// `forecast.handle_window`, a configured window, in minutes. Default 1h.
+    public var handleWindowMinutes = 60
+    /// `forecast.agents_window`, in ms: how far back the busiest moment estimates `agents`. Default 5m.
+    public var agentsWindow: EpochMillis = 300_000
+
+    public init() {}
+}
+
 /// Everything the core needs to know, with the README's defaults ("Configuration"). The
 /// server's loader reads them from the config file and checks them.
 public struct Settings: Sendable, Equatable {
@@ -118,6 +143,8 @@ public struct Settings: Sendable, Equatable {
     public var expiry = ExpiryLimits()
     /// `intervals.*`: the interval history (docs/spec/intervals.md).
     public var intervals = IntervalSettings()
+    /// `forecast.*` (the target is in `policy`, as overrides may set it per queue).
+    public var forecast = ForecastSettings()
     /// `limits.max_queues`: queues tracked at once. Default 5000.
     public var maxQueues = 5_000
     /// `limits.max_active_calls`: call records not yet closed. Default 1000000.
@@ -130,7 +157,9 @@ public struct Settings: Sendable, Equatable {
         for override in overrides where override.patterns.contains(where: { Glob.matches($0, name) }) {
             return QueuePolicy(serviceLevel: override.serviceLevel ?? policy.serviceLevel,
                                shortAbandon: override.shortAbandon ?? policy.shortAbandon,
-                               formula: override.formula ?? policy.formula)
+                               formula: override.formula ?? policy.formula,
+                               serviceLevelTarget: override.serviceLevelTarget ?? policy.serviceLevelTarget,
+                               agents: override.agents ?? policy.agents)
         }
         return policy
     }

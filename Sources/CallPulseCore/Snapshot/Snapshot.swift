@@ -4,6 +4,8 @@ public struct Snapshot: Sendable {
     public var generatedAt: EpochMillis
     public var clock: ClockMode
     public var timezone: String
+    /// The engine's `observedSince` (docs/spec/forecast.md, "Observed span").
+    public var observedSince: EpochMillis?
     /// Sorted by name in UTF-8 byte order.
     public var queues: [QueueSnapshot]
     public var ingest: IngestCounts
@@ -30,13 +32,15 @@ public struct QueueSnapshot: Sendable {
     public var wait: Histogram
     public var talk: Histogram
     public var acw: Histogram
+    /// Always set in an engine's snapshot (nil only in hand-built ones).
+    public var forecast: QueueForecast?
 
     public var expiredTotal: Int64 { expired.reduce(0, +) }
 
     public init(name: ByteString, waiting: Int, waitingOverSL: Int, oldestWaitingMillis: EpochMillis, connected: Int,
                 onHold: Int, inAcw: Int, lastEventAt: EpochMillis?, policy: QueuePolicy, totals: Counters,
                 expired: [Int64], windows: [(name: String, counters: Counters)], today: Counters,
-                wait: Histogram, talk: Histogram, acw: Histogram) {
+                wait: Histogram, talk: Histogram, acw: Histogram, forecast: QueueForecast? = nil) {
         self.name = name
         self.waiting = waiting
         self.waitingOverSL = waitingOverSL
@@ -53,6 +57,7 @@ public struct QueueSnapshot: Sendable {
         self.wait = wait
         self.talk = talk
         self.acw = acw
+        self.forecast = forecast
     }
 }
 
@@ -66,14 +71,49 @@ extension Engine {
         var byState = [Int](repeating: 0, count: CallState.allCases.count)
         let order = sortedQueueIndices()
         for index in queues.indices { queues[index].windows.refresh(at: now) }
+        let interval = binLookup.position(of: now)
+        let offsets = (binLookup.calendar.offset(at: interval.start), binLookup.calendar.offset(at: interval.end))
         queues.withUnsafeBufferPointer { queues in
             for index in order {
                 for (state, count) in queues[index].stateCounts.enumerated() { byState[state] += count }
-                queueSnapshots.append(snapshot(of: queues[index], now: now, day: calendarDay))
+                var queue = snapshot(of: queues[index], now: now, day: calendarDay)
+                queue.forecast = forecast(of: queues[index], now: now, interval: interval)
+                queue.forecast?.intervalOffsets = offsets
+                queueSnapshots.append(queue)
             }
         }
-        return Snapshot(generatedAt: now, clock: settings.clock, timezone: settings.timezone, queues: queueSnapshots,
-                        ingest: ingest, activeCallsByState: byState)
+        return Snapshot(generatedAt: now, clock: settings.clock, timezone: settings.timezone,
+                        observedSince: observedSince, queues: queueSnapshots, ingest: ingest, activeCallsByState: byState)
+    }
+
+    /// The queue's forecast at `now`, in the interval at `interval` (docs/spec/forecast.md).
+    private func forecast(of queue: borrowing QueueStats, now: EpochMillis, interval: BinPosition) -> QueueForecast {
+        let forecastSettings = settings.forecast
+        let observed = max(0, now - (observedSince ?? now))
+        var offered: Int64 = 0
+        var arrivalSpan: Int64 = 0
+        if let index = settings.windowMinutes.firstIndex(of: forecastSettings.arrivalWindowMinutes) {
+            offered = queue.windows.value(index).offered
+            arrivalSpan = min(Int64(forecastSettings.arrivalWindowMinutes) * 60_000, observed)
+        }
+        let handle = settings.windowMinutes.firstIndex(of: forecastSettings.handleWindowMinutes).flatMap { index in
+            DerivedValues(queue.windows.value(index), formula: queue.policy.formula).avgHandleMillis
+        }
+        let busy = queue.busyAgents
+        let agents = queue.policy.agents ?? max(busy, queue.busyPeaks.peak(at: now, window: forecastSettings.agentsWindow))
+        let current = queue.bins.day(startingAt: interval.dayStart).map { $0.counters(interval.slot) } ?? .zero
+        var ages: [Int64] = []
+        ages.reserveCapacity(queue.ringingInbound.count)
+        for slot in queue.ringingInbound { ages.append(max(0, now - calls[Int(slot)].queueEntry)) }
+        var forecast = QueueForecast(ForecastInputs(
+            offered: offered, arrivalSpanMillis: arrivalSpan, handleMillis: handle, busyAgents: busy, agents: agents,
+            agentsConfigured: queue.policy.agents != nil, serviceLevelTarget: queue.policy.serviceLevelTarget,
+            serviceLevelMillis: queue.policy.serviceLevel,
+            intervalMet: current.serviceLevelNumerator(queue.policy.formula),
+            intervalCounted: current.serviceLevelDenominator(queue.policy.formula),
+            ringingAges: ages, now: now, intervalStart: interval.start, intervalEnd: interval.end))
+        forecast.settled = observed >= Int64(forecastSettings.handleWindowMinutes) * 60_000
+        return forecast
     }
 
     private func windowValues(_ windows: borrowing RollingWindows) -> [(name: String, counters: Counters)] {

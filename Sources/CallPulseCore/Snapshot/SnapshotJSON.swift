@@ -14,6 +14,8 @@ public enum SnapshotJSON {
         out.key("generated_at"); out.timestamp(snapshot.generatedAt)
         out.key("clock"); out.string(snapshot.clock.rawValue)
         out.key("timezone"); out.string(snapshot.timezone)
+        out.key("observed_since")
+        if let since = snapshot.observedSince { out.timestamp(since) } else { out.null() }
         out.key("queues")
         out.beginArray()
         for queue in snapshot.queues { render(queue, into: &out) }
@@ -51,6 +53,33 @@ public enum SnapshotJSON {
         out.endObject()
         out.key("today")
         renderCounters(queue.today, expired: nil, formula: queue.policy.formula, into: &out)
+        if let forecast = queue.forecast {
+            out.key("forecast")
+            render(forecast, into: &out)
+        }
+        out.endObject()
+    }
+
+    /// A queue's `forecast` object (docs/spec/forecast.md): inputs, then outputs.
+    static func render(_ forecast: QueueForecast, into out: inout JSONWriter) {
+        out.beginObject()
+        out.key("arrival_rate_per_second"); out.ratio(forecast.arrivalRatePerSecond)
+        out.key("handle_seconds"); out.optionalSeconds(forecast.handleMillis)
+        out.key("offered_load_erlangs"); out.ratio(forecast.offeredLoad)
+        out.key("busy_agents"); out.integer(Int64(forecast.busyAgents))
+        out.key("agents"); out.integer(Int64(forecast.agents))
+        out.key("agents_source"); out.string(forecast.agentsConfigured ? "configured" : "estimated")
+        out.key("service_level_target"); out.ratio(forecast.serviceLevelTarget)
+        out.key("overloaded")
+        if let overloaded = forecast.overloaded { out.bool(overloaded) } else { out.null() }
+        out.key("wait_probability"); out.ratio(forecast.waitProbability)
+        out.key("service_level_at_staffing"); out.ratio(forecast.serviceLevelAtStaffing)
+        out.key("estimated_wait_seconds"); out.optionalSeconds(forecast.estimatedWaitMillis)
+        out.key("required_agents")
+        if let required = forecast.requiredAgents { out.integer(Int64(required)) } else { out.null() }
+        out.key("projected_service_level"); out.ratio(forecast.projectedServiceLevel)
+        out.key("interval_start"); out.localTimestamp(forecast.intervalStart, offsetSeconds: forecast.intervalOffsets.start)
+        out.key("interval_end"); out.localTimestamp(forecast.intervalEnd, offsetSeconds: forecast.intervalOffsets.end)
         out.endObject()
     }
 
@@ -95,5 +124,25 @@ public enum SnapshotJSON {
         }
         out.endObject()
         out.endObject()
+    }
+}
+
+extension SnapshotJSON {
+    /// A pretty-printed snapshot as interfaces.md's schema and its worked examples show it:
+    /// without the keys forecast.md adds (the top-level `observed_since`, each queue's
+    /// `forecast`), the rest byte for byte. The examples predate the forecast.
+    public static func withoutForecast(_ rendered: String) -> String {
+        let observed = "\n  \"observed_since\": ", forecast = ",\n      \"forecast\": {", forecastEnd = "\n      }"
+        var text = Substring(rendered)
+        var result = ""
+        while true {
+            let next = [text.range(of: observed), text.range(of: forecast)].compactMap { $0 }
+                .min { $0.lowerBound < $1.lowerBound }
+            guard let next else { return result + text }
+            result += text[..<next.lowerBound]
+            let rest = text[next.upperBound...]
+            let end = text[next] == observed ? rest.firstIndex(of: "\n") : rest.range(of: forecastEnd)?.upperBound
+            text = end.map { rest[$0...] } ?? ""
+        }
     }
 }

@@ -87,9 +87,12 @@ final class AlertService: Sendable {
         let now = clock()
         let snapshot = host.snapshot(now: now)
         let evaluationTime = host.settings.clock == .event ? snapshot.generatedAt : now
+        let rules = state.withLock { $0.evaluator.rules }
+        let context = EvaluationContext(observedSince: snapshot.observedSince,
+                                        seasonalRanges: seasonalRanges(rules, snapshot, evaluationTime))
         let changed = state.withLock { state -> [Alert]? in
             let before = state.evaluator.alerts.map { "\($0.rule)/\($0.queue)/\($0.state)" }
-            let events = state.evaluator.evaluate(snapshot.queues, now: evaluationTime)
+            let events = state.evaluator.evaluate(snapshot.queues, now: evaluationTime, context: context)
             let rules = Dictionary(uniqueKeysWithValues: state.ruleSet.rules.map { ($0.alert, $0) })
             for event in events {
                 let (alert, item) = Self.item(event)
@@ -122,6 +125,25 @@ final class AlertService: Sendable {
             return after.map { "\($0.rule)/\($0.queue)/\($0.state)" } == before ? nil : after
         }
         if let changed, let save = onChange.withLock({ $0 }) { save.body(changed) }
+    }
+
+    /// The earlier ranges every seasonal rule reads, per watched queue, from the engine's
+    /// interval history (one lock for all of them).
+    private func seasonalRanges(_ rules: [Rule], _ snapshot: Snapshot, _ now: EpochMillis) -> [String: [String: [Counters?]]] {
+        var keys: [(rule: String, queue: String)] = []
+        var requests: [(queue: String, ranges: [(from: EpochMillis, to: EpochMillis)])] = []
+        for rule in rules {
+            let ranges = EvaluationContext.seasonalRanges(of: rule, now: now)
+            guard !ranges.isEmpty else { continue }
+            for queue in snapshot.queues where rule.watches(queue.name.string) {
+                keys.append((rule.alert, queue.name.string))
+                requests.append((queue.name.string, ranges))
+            }
+        }
+        guard !requests.isEmpty else { return [:] }
+        var result: [String: [String: [Counters?]]] = [:]
+        for (key, totals) in zip(keys, host.rangeTotals(requests, now: now)) { result[key.rule, default: [:]][key.queue] = totals }
+        return result
     }
 
     private static func item(_ event: AlertEvent) -> (Alert, AlertNotification.Item) {

@@ -24,6 +24,7 @@ public enum ConfigLoader {
                 readTopLevel(key, value, &r, &config)
             }
         }
+        defaultForecastWindows(&config, set: reader.origins.keys)
         overrides.apply(to: &config) { location, flag in reader.origins[location] = .flag(flag) }
         for problem in config.problems() { reader.problem(at: problem.key, problem.message) }
         if !reader.problems.isEmpty { throw ServerError(.invalidConfig, problems: reader.report) }
@@ -98,6 +99,8 @@ public enum ConfigLoader {
             }
         case "limits":
             r.mapping(value, path: key) { key, value, r in readLimit(key, value, &r, &config) }
+        case "forecast":
+            r.mapping(value, path: key) { key, value, r in readForecast(key, value, &r, &config) }
         case "state_dir":
             if let dir = r.string(value, key) { config.stateDir = dir.isEmpty ? nil : dir }
         case "checkpoint_interval":
@@ -167,6 +170,10 @@ public enum ConfigLoader {
                                           ServiceLevelFormula.allCases.map(\.rawValue)) {
                     override.formula = ServiceLevelFormula(rawValue: formula)
                 }
+            case "service_level_target":
+                override.serviceLevelTarget = r.fraction(value, "overrides.service_level_target")
+            case "agents":
+                override.agents = r.positiveInt(value, "overrides.agents")
             default:
                 return false
             }
@@ -188,6 +195,48 @@ public enum ConfigLoader {
             minutes.append(Int(millis / 60_000))
         }
         return minutes
+    }
+
+    /// `forecast.*` (docs/spec/forecast.md); the windows are minutes, checked against
+    /// `windows` by `Configuration.problems()`.
+    private static func readForecast(_ key: String, _ value: Node, _ r: inout YAMLReader,
+                                     _ config: inout Configuration) -> Bool {
+        let name = "forecast." + key
+        switch key {
+        case "arrival_window", "handle_window":
+            if let millis = r.duration(value, name) {
+                let minutes = millis % 60_000 == 0 ? Int(clamping: millis / 60_000) : -1
+                if key == "arrival_window" {
+                    config.core.forecast.arrivalWindowMinutes = minutes
+                } else {
+                    config.core.forecast.handleWindowMinutes = minutes
+                }
+            }
+        case "agents_window":
+            if let millis = r.duration(value, name) { config.core.forecast.agentsWindow = millis }
+        case "service_level_target":
+            if let target = r.fraction(value, name) { config.core.policy.serviceLevelTarget = target }
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// A forecast window left unset follows `windows` when they lack its default: the longest
+    /// configured window not over the default, else the shortest (so a config written before
+    /// the forecast keeps loading). One set explicitly must be a configured window.
+    private static func defaultForecastWindows(_ config: inout Configuration, set: some Collection<String>) {
+        let windows = config.core.windowMinutes
+        func fallback(_ preferred: Int) -> Int {
+            if windows.contains(preferred) || windows.isEmpty { return preferred }
+            return windows.filter { $0 <= preferred }.max() ?? windows.min()!
+        }
+        if !set.contains("forecast.arrival_window") {
+            config.core.forecast.arrivalWindowMinutes = fallback(config.core.forecast.arrivalWindowMinutes)
+        }
+        if !set.contains("forecast.handle_window") {
+            config.core.forecast.handleWindowMinutes = fallback(config.core.forecast.handleWindowMinutes)
+        }
     }
 
     private static func readLimit(_ key: String, _ value: Node, _ r: inout YAMLReader,

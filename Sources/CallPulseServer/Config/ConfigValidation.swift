@@ -99,6 +99,15 @@ extension Configuration {
         // Two days: a day can last 25 hours, and today's bins must all be kept.
         check(core.intervals.retention >= 2 * 86_400_000, "intervals.retention",
               "intervals.retention must be a duration of 2d or more, such as 35d")
+        for (key, minutes) in [("arrival_window", core.forecast.arrivalWindowMinutes),
+                               ("handle_window", core.forecast.handleWindowMinutes)] {
+            let configured = core.windowMinutes.map(canonicalWindowName).joined(separator: ", ")
+            check(core.windowMinutes.contains(minutes), "forecast." + key,
+                  "forecast.\(key) must be one of the configured windows (\(configured))")
+        }
+        check(core.forecast.agentsWindow > 0, "forecast.agents_window", Self.durationProblem("forecast.agents_window"))
+        check(core.policy.serviceLevelTarget > 0 && core.policy.serviceLevelTarget < 1, "forecast.service_level_target",
+              "forecast.service_level_target must be a number between 0 and 1 (both excluded), such as 0.8")
         check(core.maxQueues > 0, "limits.max_queues", Self.countProblem("limits.max_queues"))
         check(core.maxActiveCalls > 0, "limits.max_active_calls", Self.countProblem("limits.max_active_calls"))
     }

@@ -5,13 +5,16 @@ import Yams
 
 /// Reads a rules file (README, "Alerting"), collecting every problem with its line.
 public enum RulesLoader {
-    public static func load(path: String, windows: [Int] = Settings().windowMinutes) throws(ServerError) -> RuleSet {
+    public static func load(path: String, windows: [Int] = Settings().windowMinutes,
+                            intervalMinutes: Int = IntervalSettings().lengthMinutes) throws(ServerError) -> RuleSet {
         let text = try YAMLReader.contents(of: path, .rules)
-        return try parse(text, file: path, windows: windows)
+        return try parse(text, file: path, windows: windows, intervalMinutes: intervalMinutes)
     }
 
-    /// `windows`: the configured window lengths in minutes, which rules may read.
-    public static func parse(_ text: String, file: String, windows: [Int]) throws(ServerError) -> RuleSet {
+    /// `windows`: the configured window lengths in minutes, which rules may read;
+    /// `intervalMinutes`: `intervals.length`, the bins seasonal baselines are made of.
+    public static func parse(_ text: String, file: String, windows: [Int],
+                             intervalMinutes: Int = IntervalSettings().lengthMinutes) throws(ServerError) -> RuleSet {
         let root = try YAMLReader.compose(text, file: file, .rules)
         var set = RuleSet()
         guard let root else { return set }
@@ -31,7 +34,7 @@ public enum RulesLoader {
                 if let interval = r.duration(value, key) { set.evaluationInterval = interval }
             case "rules":
                 r.sequence(value, key) { item, r in
-                    ruleNodes.append((item, readRule(item, &r, windows: windows)))
+                    ruleNodes.append((item, readRule(item, &r, windows: windows, intervalMinutes: intervalMinutes)))
                 }
             default:
                 return false
@@ -113,7 +116,7 @@ public enum RulesLoader {
     }
 
     /// Reads one rule, reporting every problem in it (a placeholder fills a field in error).
-    private static func readRule(_ node: Node, _ r: inout YAMLReader, windows: [Int]) -> Rule {
+    private static func readRule(_ node: Node, _ r: inout YAMLReader, windows: [Int], intervalMinutes: Int) -> Rule {
         var fields: [String: Node] = [:]
         r.mapping(node, path: "rules[]") { key, value, _ in
             guard ["alert", "queues", "metric", "window", "op", "threshold", "for", "keep_firing_for", "min_volume",
@@ -126,23 +129,17 @@ public enum RulesLoader {
         if alert.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) == nil {
             r.problem(fields["alert"] ?? node, "rules: each rule needs an alert name of letters, digits and underscores")
         }
-        func window(_ node: Node?, _ key: String) -> WindowRef? {
-            guard let node, let text = r.string(node, key) else { return nil }
-            if text == "today" { return .today }
-            guard let millis = ValueParsers.duration(text), millis % 60_000 == 0,
-                  windows.contains(Int(millis / 60_000)) else {
-                let names = windows.map { canonicalWindowName(minutes: $0) }.joined(separator: ", ")
-                r.problem(node, "\(key) '\(text)' is not a configured window (\(names)) or today")
-                return nil
-            }
-            let minutes = Int(millis / 60_000)
-            return .rolling(canonicalWindowName(minutes: minutes), minutes: minutes)
-        }
+        func window(_ node: Node?, _ key: String) -> WindowRef? { Self.window(node, key, windows: windows, &r) }
         var metric: RuleMetric?
         if let metricNode = fields["metric"], let metricName = r.string(metricNode, "rules.metric") {
             if let gauge = QueueGauge(rawValue: metricName) {
                 if fields["window"] != nil { r.problem(fields["window"]!, "rules.window: '\(metricName)' is a live gauge and takes no window") }
                 metric = .gauge(gauge)
+            } else if let value = ForecastMetric(rawValue: metricName) {
+                if fields["window"] != nil {
+                    r.problem(fields["window"]!, "rules.window: '\(metricName)' is a forecast value and takes no window (forecast.* sets its windows)")
+                }
+                metric = .forecast(value)
             } else if metricName == RuleMetric.eventSilenceName {
                 metric = .eventSilence
             } else if let overWindow = RuleMetric.overWindow(named: metricName) {
@@ -153,7 +150,9 @@ public enum RulesLoader {
                 }
             } else {
                 let gauges = QueueGauge.allCases.map(\.rawValue).joined(separator: ", ")
-                r.problem(metricNode, "rules.metric '\(metricName)' is not a gauge (\(gauges)), a counter, a derived value or \(RuleMetric.eventSilenceName)")
+                let forecast = ForecastMetric.allCases.map(\.rawValue).joined(separator: ", ")
+                r.problem(metricNode, "rules.metric '\(metricName)' is not a gauge (\(gauges)), a counter, a derived value, "
+                          + "a forecast value (\(forecast)) or \(RuleMetric.eventSilenceName)")
                 _ = window(fields["window"], "rules.window")  // a bad window is a problem of its own
             }
         } else if fields["metric"] == nil {
@@ -178,35 +177,7 @@ public enum RulesLoader {
             r.problem(node, "rules: alert '\(alert)' needs a threshold (or a spike)")
         }
         if let spikeNode = fields["spike"] {
-            if metric != nil, !Self.isRollingCounter(metric!) {
-                r.problem(spikeNode, "rules.spike needs a counter metric over a rolling window")
-            }
-            var baselineNode: Node?
-            var factor = 3.0, minimum = 0.0
-            r.mapping(spikeNode, path: "rules.spike") { key, value, r in
-                switch key {
-                case "baseline": baselineNode = value
-                case "factor":
-                    if let number = value.float ?? value.int.map(Double.init), number > 0 { factor = number } else {
-                        r.problem(value, "rules.spike.factor must be a number above 0")
-                    }
-                case "min":
-                    if let number = value.float ?? value.int.map(Double.init) { minimum = number } else {
-                        r.problem(value, "rules.spike.min must be a number")
-                    }
-                default: return false
-                }
-                return true
-            }
-            if let baseline = window(baselineNode, "rules.spike.baseline") {
-                if case .rolling = baseline {
-                    rule.spike = Spike(baseline: baseline, factor: factor, min: minimum)
-                } else {
-                    r.problem(baselineNode!, "rules.spike.baseline must be a rolling window, not today")
-                }
-            } else if baselineNode == nil {
-                r.problem(spikeNode, "rules.spike needs a baseline window")
-            }
+            rule.spike = readSpike(spikeNode, metric: metric, &r, windows: windows, intervalMinutes: intervalMinutes)
         }
         if let duration = fields["for"].flatMap({ ValueParsers.duration($0.scalar?.string ?? "") }) {
             rule.forDuration = duration
@@ -249,8 +220,118 @@ public enum RulesLoader {
         return rule
     }
 
-    private static func isRollingCounter(_ metric: RuleMetric) -> Bool {
-        if case .counter(_, .rolling) = metric { return true }
-        return false
+    /// `spike:` (docs/spec/forecast.md, "Spike rules"): a rolling `baseline` with its
+    /// `min_coverage`, or a `seasonal` one read from the interval history; nil when in error.
+    private static func readSpike(_ node: Node, metric: RuleMetric?, _ r: inout YAMLReader,
+                                  windows: [Int], intervalMinutes: Int) -> Spike? {
+        var ruleMinutes: Int?
+        if let metric {
+            if case .counter(_, .rolling(_, let minutes)) = metric { ruleMinutes = minutes } else {
+                r.problem(node, "rules.spike needs a counter metric over a rolling window")
+            }
+        }
+        var baselineNode: Node?, seasonalNode: Node?, coverageNode: Node?
+        var factor = 3.0, minimum = 0.0, minCoverage = 1.0
+        r.mapping(node, path: "rules.spike") { key, value, r in
+            switch key {
+            case "baseline": baselineNode = value
+            case "seasonal": seasonalNode = value
+            case "min_coverage":
+                coverageNode = value
+                if let number = value.float ?? value.int.map(Double.init), number > 0, number <= 1 { minCoverage = number } else {
+                    r.problem(value, "rules.spike.min_coverage must be a share of the baseline above 0 and at most 1, such as 1 or 0.5")
+                }
+            case "factor":
+                if let number = value.float ?? value.int.map(Double.init), number > 0 { factor = number } else {
+                    r.problem(value, "rules.spike.factor must be a number above 0")
+                }
+            case "min":
+                if let number = value.float ?? value.int.map(Double.init) { minimum = number } else {
+                    r.problem(value, "rules.spike.min must be a number")
+                }
+            default: return false
+            }
+            return true
+        }
+        switch (baselineNode, seasonalNode) {
+        case (nil, nil):
+            r.problem(node, "rules.spike needs a baseline window or a seasonal baseline")
+        case (.some, .some):
+            r.problem(node, "rules.spike takes a baseline window or a seasonal baseline, not both")
+        case (let baselineNode?, nil):
+            guard let baseline = window(baselineNode, "rules.spike.baseline", windows: windows, &r) else { return nil }
+            guard case .rolling(let name, let minutes) = baseline else {
+                r.problem(baselineNode, "rules.spike.baseline must be a rolling window, not today")
+                return nil
+            }
+            if let ruleMinutes, minutes <= ruleMinutes {
+                r.problem(baselineNode, "rules.spike.baseline \(name) must be longer than the rule's window "
+                          + "\(canonicalWindowName(minutes: ruleMinutes)): its earlier part is the usual pace")
+                return nil
+            }
+            return Spike(baseline: .rolling(baseline, minCoverage: minCoverage), factor: factor, min: minimum)
+        case (nil, let seasonalNode?):
+            if let coverageNode {
+                r.problem(coverageNode, "rules.spike.min_coverage is for a rolling baseline; a seasonal one holds only on observed periods")
+            }
+            guard let (period, periods) = readSeasonal(seasonalNode, &r) else { return nil }
+            if let ruleMinutes {
+                let window = canonicalWindowName(minutes: ruleMinutes)
+                if ruleMinutes % intervalMinutes != 0 {
+                    r.problem(node, "rules.spike.seasonal: the rule's window \(window) is not a whole number of "
+                              + "\(canonicalWindowName(minutes: intervalMinutes)) intervals (intervals.length)")
+                    return nil
+                }
+                if period < ruleMinutes {
+                    r.problem(seasonalNode, "rules.spike.seasonal.period must be at least the rule's window \(window)")
+                    return nil
+                }
+            }
+            return Spike(baseline: .seasonal(periodMinutes: period, periods: periods), factor: factor, min: minimum)
+        }
+        return nil
+    }
+
+    /// A window a rule names: a configured one, or `today`.
+    private static func window(_ node: Node?, _ key: String, windows: [Int], _ r: inout YAMLReader) -> WindowRef? {
+        guard let node, let text = r.string(node, key) else { return nil }
+        if text == "today" { return .today }
+        guard let millis = ValueParsers.duration(text), millis % 60_000 == 0,
+              windows.contains(Int(millis / 60_000)) else {
+            let names = windows.map { canonicalWindowName(minutes: $0) }.joined(separator: ", ")
+            r.problem(node, "\(key) '\(text)' is not a configured window (\(names)) or today")
+            return nil
+        }
+        let minutes = Int(millis / 60_000)
+        return .rolling(canonicalWindowName(minutes: minutes), minutes: minutes)
+    }
+
+    /// `seasonal: { period: 7d, periods: 4 }`: the period in whole minutes and how many.
+    private static func readSeasonal(_ node: Node, _ r: inout YAMLReader) -> (period: Int, periods: Int)? {
+        var period: Int?, periods = 1, valid = true
+        r.mapping(node, path: "rules.spike.seasonal") { key, value, r in
+            switch key {
+            case "period":
+                if let millis = ValueParsers.duration(value.scalar?.string ?? ""), millis % 60_000 == 0, millis > 0 {
+                    period = Int(millis / 60_000)
+                } else {
+                    r.problem(value, "rules.spike.seasonal.period must be a whole number of minutes, such as 1d or 7d")
+                    valid = false
+                }
+            case "periods":
+                if let count = value.int, (1...1000).contains(count) { periods = count } else {
+                    r.problem(value, "rules.spike.seasonal.periods must be a whole number from 1 to 1000")
+                    valid = false
+                }
+            default: return false
+            }
+            return true
+        }
+        guard valid else { return nil }
+        guard let period else {
+            r.problem(node, "rules.spike.seasonal needs a period, such as 7d")
+            return nil
+        }
+        return (period, periods)
     }
 }

@@ -189,6 +189,15 @@ struct YAMLReader {
         return value
     }
 
+    /// A share strictly between 0 and 1 (a service-level target: 1 is never met exactly).
+    mutating func fraction(_ node: Node, _ key: String) -> Double? {
+        guard let value = node.float ?? node.int.map(Double.init), value > 0, value < 1 else {
+            problem(node, "\(key) must be a number between 0 and 1 (both excluded), such as 0.8")
+            return nil
+        }
+        return value
+    }
+
     /// A number of seconds (integer or decimal, ≥ 0), kept in ms.
     mutating func seconds(_ node: Node, _ key: String) -> Int64? {
         guard let value = node.float ?? node.int.map(Double.init), value.isFinite, value >= 0, value < 1e9 else {

@@ -56,6 +56,18 @@ public final class EngineHost: Sendable {
         engine.withLock { $0.snapshot(wallNow: now) }
     }
 
+    /// For each (queue, ranges) asked: each range's bin totals (nil where not observed or not
+    /// kept), read under one lock at `now` (seasonal spike baselines).
+    public func rangeTotals(_ requests: [(queue: String, ranges: [(from: EpochMillis, to: EpochMillis)])],
+                            now: EpochMillis) -> [[Counters?]] {
+        engine.withLock { engine in
+            let now = engine.advance(to: now)
+            return requests.map { request in
+                request.ranges.map { engine.rangeTotals(queue: request.queue, from: $0.from, to: $0.to, now: now) }
+            }
+        }
+    }
+
     /// The interval history `query` asks for, at `now`: the bins are copied under the lock
     /// (copy-on-write), the answer computed after it, so ingest does not wait for a long range.
     public func intervals(_ query: IntervalQuery, now: EpochMillis) throws(CoreError) -> IntervalReport {

@@ -72,13 +72,15 @@ public final class Daemon: Sendable {
         let initialRules: RuleSet?
         if let rulesFile = config.rulesFile {
             do {
-                initialRules = try RulesLoader.load(path: rulesFile, windows: config.core.windowMinutes)
+                initialRules = try RulesLoader.load(path: rulesFile, windows: config.core.windowMinutes,
+                                                   intervalMinutes: config.core.intervals.lengthMinutes)
             } catch {
                 throw ServerError(.invalidRules, "the rules file is invalid:\n" + error.description)
             }
         } else {
             initialRules = options.demo
-                ? try? RulesLoader.parse(DemoRules.yaml, file: DemoRules.source, windows: config.core.windowMinutes) : nil
+                ? try? RulesLoader.parse(DemoRules.yaml, file: DemoRules.source, windows: config.core.windowMinutes,
+                                     intervalMinutes: config.core.intervals.lengthMinutes) : nil
         }
         let clock: @Sendable () -> EpochMillis = { SystemClock.wallMillis() }
         let startedAt = clock()
@@ -99,13 +101,13 @@ public final class Daemon: Sendable {
             alerting = nil
         }
         let alerting = self.alerting
-        let rulesFile = config.rulesFile, windows = config.core.windowMinutes
+        let rulesFile = config.rulesFile, windows = config.core.windowMinutes, intervalMinutes = config.core.intervals.lengthMinutes
         reloadRules = {
             guard let alerting, let rulesFile else {
                 return .success(rulesFile == nil ? "no rules file is configured; nothing to reload" : "not started yet")
             }
             do throws(ServerError) {
-                let set = try RulesLoader.load(path: rulesFile, windows: windows)
+                let set = try RulesLoader.load(path: rulesFile, windows: windows, intervalMinutes: intervalMinutes)
                 alerting.reload(set)
                 stats.withLock {
                     $0.lastReloadSuccessful = true

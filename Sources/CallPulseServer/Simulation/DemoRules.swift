@@ -1,6 +1,8 @@
 /// The rules `serve --demo` runs when no rules file is given: the ideas of
-/// alerts/callpulse.rules.yml with thresholds the demo traffic crosses within minutes, and
-/// no hooks (the alerts show on the wallboard, in /api/v1/alerts, /metrics and the log).
+/// alerts/callpulse.rules.yml with thresholds tuned to the demo's traffic (DemoInput), so
+/// nothing is pending or firing before its simulated spike and the spike pages within
+/// seconds (Tests/CallPulseServerTests/DemoAlertTests.swift plays it over many seeds). No
+/// hooks: the alerts show on the wallboard, in /api/v1/alerts, /metrics and the log.
 enum DemoRules {
     static let source = "(built-in demo rules)"
 
@@ -9,15 +11,15 @@ enum DemoRules {
         rules:
           - alert: MissedCallsSpike
             metric: missed
-            window: 5m
-            spike: { baseline: 1h, factor: 3, min: 5 }
+            window: 1m
+            spike: { baseline: 5m, factor: 4, min: 20 }   # holds once a whole 5m was observed
             labels: { severity: page }
             annotations:
-              summary: "{{ $labels.queue }}: {{ $value }} missed calls in 5 minutes, over 3 × the hourly pace"
+              summary: "{{ $labels.queue }}: {{ $value }} missed calls in a minute, over 4 × the pace of the minutes before"
           - alert: LongestWaitHigh
             metric: oldest_waiting_seconds
             op: ">"
-            threshold: 45
+            threshold: 90
             for: 10s
             labels: { severity: page }
             annotations:
@@ -26,11 +28,20 @@ enum DemoRules {
             metric: service_level
             window: 5m
             op: "<"
-            threshold: 0.8
-            min_volume: 20
+            threshold: 0.7
+            min_volume: 50
             for: 30s
             labels: { severity: warning }
             annotations:
               summary: "{{ $labels.queue }}: service level {{ $value }} over 5 minutes, under {{ $threshold }}"
+          - alert: ServiceLevelAtRisk
+            metric: projected_service_level
+            op: "<"
+            threshold: 0.8
+            min_volume: 20
+            for: 1m
+            labels: { severity: warning }
+            annotations:
+              summary: "{{ $labels.queue }}: this interval is projected to end at service level {{ $value }}, under {{ $threshold }}"
         """
 }

@@ -8,6 +8,9 @@ import Logging
 final class DemoInput: Sendable {
     static let queues = 6
     static let eventsPerSecond = 20.0
+    /// When the first simulated spike (of missed calls, on Billing) starts, after the traffic:
+    /// just past the 5 minutes the demo's spike rule must observe first (DemoRules).
+    static let spikeAfter: EpochMillis = 320_000
 
     private let pipeline: IngestPipeline
     private let clock: @Sendable () -> EpochMillis
@@ -32,7 +35,7 @@ final class DemoInput: Sendable {
             if pacer == nil {
                 logger.info("demo: simulating \(Self.queues) queues at about \(Int(Self.eventsPerSecond)) events/s")
                 pacer = LivePacer(generator: TrafficGenerator(queues: Self.queues, eventsPerSecond: Self.eventsPerSecond,
-                                                              start: now, seed: UInt64(now), firstSpikeAfter: 90_000))
+                                                              start: now, seed: UInt64(now), firstSpikeAfter: Self.spikeAfter))
             }
             return pacer!.due(at: now)
         }
