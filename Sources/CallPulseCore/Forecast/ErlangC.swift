@@ -45,7 +45,9 @@ public enum ErlangC {
     /// threshold is answered in time (t ≤ 0: only when nobody waits).
     public static func answeredWithin(_ c: Double, agents: Int, load: Double, seconds: Double,
                                       handleSeconds: Double) -> Double {
-        1 - c * exp(-(Double(agents) - load) * seconds / handleSeconds)
+        // Nobody waits (no load, e.g. a handle time of 0): every caller is answered at once.
+        guard c > 0 else { return 1 }
+        return 1 - c * exp(-(Double(agents) - load) * seconds / handleSeconds)
     }
 
     /// The mean wait of a caller arriving now, `C·h / (N − A)`; nil when overloaded.

@@ -94,7 +94,7 @@ extension QueueForecast {
         guard inputs.arrivalSpanMillis > 0 else { return }
         let rate = Double(inputs.offered) / (Double(inputs.arrivalSpanMillis) / 1000)
         arrivalRatePerSecond = rate
-        guard let handleMillis = inputs.handleMillis, handleMillis > 0 else { return }
+        guard let handleMillis = inputs.handleMillis else { return }
         let handle = Double(handleMillis) / 1000
         let load = rate * handle
         offeredLoad = load

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+@testable import CallPulseCore
+
+/// Erlang C (docs/spec/forecast.md, "Forecast") against a table computed with exact
+/// arithmetic by Tests/Reference/erlang_table.py (rationals for C, 60-digit decimals for
+/// the exponential; `python3 Tests/Reference/erlang_table.py` regenerates
+/// Tests/Fixtures/erlang_c.tsv): tiny and zero loads, one agent, N just above A, heavy
+/// staffing (N = 500 and 1000), and overloaded queues (N ≤ A).
+struct ErlangCTests {
+    /// One row of erlang_c.tsv.
+    struct Row: Sendable, CustomTestStringConvertible {
+        var line: Int
+        var agents: Int
+        var load: Double
+        var targetSeconds: Double
+        var handleSeconds: Double
+        var target: Double
+        var waitProbability: Double
+        var serviceLevel: Double
+        /// nil when overloaded (the table's "null").
+        var meanWaitSeconds: Double?
+        var requiredAgents: Int
+        var text: String
+
+        var testDescription: String { "line \(line): N=\(agents) A=\(text)" }
+    }
+
+    static let columns = ["agents", "load", "target_seconds", "handle_seconds", "sl_target", "wait_probability",
+                          "service_level", "mean_wait_seconds", "required_agents"]
+
+    /// The table's rows; empty when it cannot be read (`fixtureIsComplete` then fails).
+    static let rows: [Row] = (try? load()) ?? []
+
+    static func load() throws -> [Row] {
+        let text = try String(contentsOf: fixture("erlang_c.tsv"), encoding: .utf8)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        guard lines.first?.split(separator: "\t").map(String.init) == columns else { return [] }
+        lines.removeFirst()
+        return lines.enumerated().compactMap { index, line in
+            let f = line.split(separator: "\t").map(String.init)
+            guard f.count == columns.count, let agents = Int(f[0]), let load = Double(f[1]),
+                  let targetSeconds = Double(f[2]), let handleSeconds = Double(f[3]), let target = Double(f[4]),
+                  let c = Double(f[5]), let level = Double(f[6]), let required = Int(f[8]) else { return nil }
+            let wait: Double?
+            if f[7] == "null" {
+                wait = nil
+            } else if let value = Double(f[7]) {
+                wait = value
+            } else {
+                return nil
+            }
+            return Row(line: index + 2, agents: agents, load: load, targetSeconds: targetSeconds,
+                       handleSeconds: handleSeconds, target: target, waitProbability: c, serviceLevel: level,
+                       meanWaitSeconds: wait, requiredAgents: required, text: f[1])
+        }
+    }
+
+    /// `|actual − expected| ≤ 1e-9`, relative to `expected` when it exceeds 1.
+    static func close(_ actual: Double, _ expected: Double) -> Bool {
+        abs(actual - expected) <= 1e-9 * max(1, abs(expected))
+    }
+
+    @Test("the exact table is present and whole: every row parsed, every kind of case there")
+    func fixtureIsComplete() throws {
+        let text = try String(contentsOf: fixture("erlang_c.tsv"), encoding: .utf8)
+        let dataLines = text.split(separator: "\n", omittingEmptySubsequences: true).count - 1
+        #expect(Self.rows.count == dataLines, "a row of erlang_c.tsv did not parse")
+        #expect(Self.rows.count >= 40)
+        #expect(Self.rows.contains { $0.load == 0 })
+        #expect(Self.rows.contains { $0.load > 0 && $0.load < 0.01 })
+        #expect(Self.rows.contains { $0.agents == 1 && $0.meanWaitSeconds != nil })
+        #expect(Self.rows.contains { $0.agents >= 1000 })
+        #expect(Self.rows.contains { $0.meanWaitSeconds == nil }, "no overloaded row")
+        #expect(Self.rows.contains { Double($0.agents) > $0.load && Double($0.agents) - $0.load < 0.01 })
+    }
+
+    @Test("C(N, A), the service level, the mean wait and the required agents equal the exact values",
+          arguments: rows)
+    func agreesWithExactTable(_ row: Row) {
+        let c = ErlangC.waitProbability(agents: row.agents, load: row.load)
+        #expect(Self.close(c, row.waitProbability), "wait_probability \(c), exact \(row.waitProbability)")
+        let level = ErlangC.serviceLevel(agents: row.agents, load: row.load, targetSeconds: row.targetSeconds,
+                                         handleSeconds: row.handleSeconds)
+        #expect(Self.close(level, row.serviceLevel), "service_level \(level), exact \(row.serviceLevel)")
+        let wait = ErlangC.meanWaitSeconds(agents: row.agents, load: row.load, handleSeconds: row.handleSeconds)
+        if let expected = row.meanWaitSeconds {
+            if let wait {
+                #expect(Self.close(wait, expected), "mean wait \(wait), exact \(expected)")
+            } else {
+                Issue.record("mean wait nil, exact \(expected)")
+            }
+        } else {
+            #expect(wait == nil, "overloaded: mean wait \(String(describing: wait)), want nil")
+            #expect(c == 1 && level == 0, "overloaded: C \(c) (want 1), service level \(level) (want 0)")
+        }
+        let required = ErlangC.requiredAgents(load: row.load, targetSeconds: row.targetSeconds,
+                                              handleSeconds: row.handleSeconds, target: row.target)
+        #expect(required == row.requiredAgents, "required_agents \(required), exact \(row.requiredAgents)")
+    }
+
+    @Test("required agents is the least n > A meeting the target, by the API's own service level",
+          arguments: rows)
+    func requiredIsLeast(_ row: Row) {
+        let required = ErlangC.requiredAgents(load: row.load, targetSeconds: row.targetSeconds,
+                                              handleSeconds: row.handleSeconds, target: row.target)
+        #expect(Double(required) > row.load)
+        #expect(ErlangC.serviceLevel(agents: required, load: row.load, targetSeconds: row.targetSeconds,
+                                     handleSeconds: row.handleSeconds) >= row.target)
+        if Double(required - 1) > row.load {
+            #expect(ErlangC.serviceLevel(agents: required - 1, load: row.load, targetSeconds: row.targetSeconds,
+                                         handleSeconds: row.handleSeconds) < row.target)
+        }
+    }
+}
