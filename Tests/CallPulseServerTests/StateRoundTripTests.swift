@@ -28,6 +28,9 @@ struct StateRoundTripTests {
         for outcome in outcomes[..<split] { original.process(outcome, receivedAt: 0) }
         var restored = try Engine(settings: settings, restoring: original.encodeState())
         #expect(restored.recordCount == original.recordCount && restored.activeCalls == original.activeCalls)
+        // The observed span and the busy-agent peaks (the forecast's `agents`) come back too.
+        #expect(restored.observedSince == original.observedSince && original.observedSince != nil)
+        #expect(SnapshotJSON.render(original.snapshot(wallNow: 0)) == SnapshotJSON.render(restored.snapshot(wallNow: 0)))
         for outcome in outcomes[split...] {
             #expect(original.process(outcome, receivedAt: 0) == restored.process(outcome, receivedAt: 0))
         }

@@ -74,3 +74,28 @@ func queuesJSON(_ snapshot: String) throws -> NSArray {
     let object = try JSONSerialization.jsonObject(with: Data(snapshot.utf8)) as! NSDictionary
     return object["queues"] as! NSArray
 }
+
+/// A reference checker of Tests/Reference run on the built binary with `--summary FILE`:
+/// its output, exit status and the summary it wrote.
+enum ReferenceCheck {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    /// `../shared/tools/gen.py`: input data beside the repository, not a tool to install.
+    static let generator = repository.deletingLastPathComponent().appendingPathComponent("shared/tools/gen.py")
+    static let sharedPresent = FileManager.default.fileExists(atPath: generator.path)
+
+    static func run(_ script: String, _ arguments: [String]) throws -> (output: String, status: Int32, summary: [String: Any]) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callpulse-reference-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let summaryPath = directory.appendingPathComponent("summary.json").path
+        let driver = repository.appendingPathComponent("Tests/Reference/" + script)
+        let result = try CLI.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [
+            "python3", driver.path, "--binary", CLI.binary.path, "--summary", summaryPath,
+        ] + arguments)
+        let output = result.stdout + result.stderr
+        let data = try #require(FileManager.default.contents(atPath: summaryPath), "no summary: \(output)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return (output, result.status, summary)
+    }
+}

@@ -14,26 +14,12 @@ import Testing
 /// whenever that exists and is skipped, with the reason, where it does not (a clone on its
 /// own); it is input data, not a tool `bootstrap.sh` could install (as GeneratedTrafficTests).
 struct IntervalReportTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    static let generator = repository.deletingLastPathComponent()
-        .appendingPathComponent("shared/tools/gen.py")
-    static let driver = repository.appendingPathComponent("Tests/Reference/intervals_check.py")
-    static let sharedPresent = FileManager.default.fileExists(atPath: generator.path)
+    static let generator = ReferenceCheck.generator
+    static let sharedPresent = ReferenceCheck.sharedPresent
 
     /// Runs intervals_check.py with `arguments`; returns its output and its summary.
     func check(_ arguments: [String]) throws -> (output: String, status: Int32, summary: [String: Any]) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callpulse-intervals-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let summaryPath = directory.appendingPathComponent("summary.json").path
-        let result = try CLI.run(executable: URL(fileURLWithPath: "/usr/bin/env"), [
-            "python3", Self.driver.path, "--binary", CLI.binary.path, "--summary", summaryPath,
-        ] + arguments)
-        let output = result.stdout + result.stderr
-        let data = try #require(FileManager.default.contents(atPath: summaryPath), "no summary: \(output)")
-        let summary = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        return (output, result.status, summary)
+        try ReferenceCheck.run("intervals_check.py", arguments)
     }
 
     /// 92 or 100 fifteen-minute bins (46/50, 23/25, one day) on the days the clocks change,
