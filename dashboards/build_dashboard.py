@@ -94,6 +94,34 @@ ROWS = [
          [(f"sum(rate(callpulse_queue_holds_total{{{QI}}}[{RATE}])) * 60", "holds"),
           (f"sum(rate(callpulse_queue_hold_seconds_total{{{QI}}}[{RATE}]))", "calls on hold (hold seconds per second)")], {}),
     ]),
+    ("Forecast", [
+        ("Projected service level", "timeseries", "percentunit",
+         "The service level the current interval is projected to end with: Erlang C on the live arrival rate, handle "
+         "time and agents (docs/spec/forecast.md). Dashed: the default target, 80 % (forecast.service_level_target); "
+         "CallPulseServiceLevelAtRisk warns when a queue stays under it for 5 minutes. No value until a queue has a "
+         "completed call in the handle window and an agent seen or configured.",
+         [(f"min by (queue) (callpulse_queue_forecast_projected_service_level{{{QI}}})", "{{queue}}")],
+         {"max": 1, "target": 0.8}),
+        ("Estimated wait", "timeseries", "s",
+         "Erlang C: the mean wait of a caller arriving now. No value while a queue is overloaded (every caller waits).",
+         [(f"max by (queue) (callpulse_queue_forecast_estimated_wait_seconds{{{QI}}})", "{{queue}}")], {}),
+        ("Agents needed and seen", "timeseries", "none",
+         "Needed: the fewest agents that reach the service-level target at this load. Seen: the agents the forecast "
+         "assumes, configured or the busiest moment of the last forecast.agents_window.",
+         [(f"max by (queue) (callpulse_queue_forecast_required_agents{{{QI}}})", "{{queue}} needed"),
+          (f"max by (queue) (callpulse_queue_forecast_agents{{{QI}}})", "{{queue}} seen")], {}),
+        ("Forecast inputs now", "table", "none",
+         "Per queue: inbound offers per minute (forecast.arrival_window), mean handle time (talk, hold, ACW over "
+         "forecast.handle_window), offered load (Erlangs), busy agents, overloaded (1: the load reaches the agents), "
+         "the probability that a caller waits and the service level at this staffing.",
+         [(f"max by (queue) (callpulse_queue_forecast_arrival_rate_per_second{{{QI}}}) * 60", "arrivals per minute"),
+          (f"max by (queue) (callpulse_queue_forecast_handle_seconds{{{QI}}})", "handle (s)"),
+          (f"max by (queue) (callpulse_queue_forecast_offered_load_erlangs{{{QI}}})", "offered load (Erlangs)"),
+          (f"max by (queue) (callpulse_queue_forecast_busy_agents{{{QI}}})", "busy agents"),
+          (f"max by (queue) (callpulse_queue_forecast_overloaded{{{QI}}})", "overloaded"),
+          (f"max by (queue) (callpulse_queue_forecast_wait_probability{{{QI}}})", "wait probability"),
+          (f"min by (queue) (callpulse_queue_forecast_service_level_at_staffing{{{QI}}})", "SL at staffing")], {}),
+    ]),
     ("Times", [
         ("Wait before answer", "timeseries", "s", "Quantiles of callpulse_queue_wait_seconds, selected queues.",
          quantiles("wait_seconds"), {}),
@@ -191,6 +219,10 @@ def panel(panel_id, title, kind, unit, description, targets, options, x, y, widt
     elif kind == "timeseries":
         defaults["custom"] = {"lineWidth": 1, "fillOpacity": 10, "showPoints": "never",
                               "stacking": {"mode": "normal" if options.get("stack") else "none", "group": "A"}}
+        if "target" in options:  # a dashed line at the target: under it red, from it green
+            defaults["thresholds"] = {"mode": "absolute", "steps": [{"color": "red", "value": None},
+                                                                    {"color": "green", "value": options["target"]}]}
+            defaults["custom"]["thresholdsStyle"] = {"mode": "dashed"}
         result["options"] = {"legend": {"displayMode": "table", "placement": "right", "calcs": ["lastNotNull", "max"]},
                              "tooltip": {"mode": "multi", "sort": "desc"}}
     elif kind == "table":
