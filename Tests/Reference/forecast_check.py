@@ -76,7 +76,7 @@ T0 = 1_795_514_400_000  # 2026-11-24T10:00:00Z
 FORECAST_KEYS = ["arrival_rate_per_second", "handle_seconds", "offered_load_erlangs", "busy_agents", "agents",
                  "agents_source", "service_level_target", "overloaded", "wait_probability",
                  "service_level_at_staffing", "estimated_wait_seconds", "required_agents",
-                 "projected_service_level", "interval_start", "interval_end"]
+                 "projected_service_level", "interval_start", "interval_end", "settled"]
 OUTPUTS = ["overloaded", "wait_probability", "service_level_at_staffing", "estimated_wait_seconds",
            "required_agents", "projected_service_level"]
 DEFAULT_FORECAST = {"arrival_window": "15m", "handle_window": "1h", "agents_window": "5m",
@@ -415,6 +415,8 @@ def check_snapshot(check, snapshot, report, model, config):
                    if source == "estimated" and f["agents"] != agents else "")
         check.same(name, "interval_start", f["interval_start"], intervals_check.rfc3339(start, config.zone))
         check.same(name, "interval_end", f["interval_end"], intervals_check.rfc3339(end, config.zone))
+        # Rules read the forecast once a whole handle window was observed.
+        check.same(name, "settled", f["settled"], since is not None and now - since >= config.handle_ms)
         row = rows.get(name)
         check.values += 1
         if row is None:
@@ -802,6 +804,7 @@ def fabricated(snapshot, model, config):
                 f["projected_service_level"] = float(met / counted) if counted > 0 else None
         f["interval_start"] = intervals_check.rfc3339(start, config.zone)
         f["interval_end"] = intervals_check.rfc3339(end, config.zone)
+        f["settled"] = model.observed_since is not None and now - model.observed_since >= config.handle_ms
         copy_q = {}
         for key, value in q.items():
             if key == "forecast":

@@ -80,6 +80,7 @@ public enum SnapshotJSON {
         out.key("projected_service_level"); out.ratio(forecast.projectedServiceLevel)
         out.key("interval_start"); out.localTimestamp(forecast.intervalStart, offsetSeconds: forecast.intervalOffsets.start)
         out.key("interval_end"); out.localTimestamp(forecast.intervalEnd, offsetSeconds: forecast.intervalOffsets.end)
+        out.key("settled"); out.bool(forecast.settled)
         out.endObject()
     }
 
