@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT ?= swift
 RELEASE_BIN := .build/release/callpulse
 
-.PHONY: all bootstrap build release package test fuzz sanitize run bench load latency streams durability hostile soak floor clean
+.PHONY: all bootstrap build release package test fuzz sanitize run bench load latency streams durability hostile soak floor forecast-accuracy clean
 
 all: build
 
@@ -74,6 +74,10 @@ latency: release
 ## A contact-center floor behind one address: 2,000 keep-alive clients beside 20,000 events/s of ingest (FLOOR_CLIENTS, FLOOR_SECONDS).
 floor: release
 	/usr/bin/python3 scripts/floor_load.py
+
+## Forecast accuracy: projected service level against what M/M/N traffic with impatient callers then does, per scenario (under a minute).
+forecast-accuracy: release
+	/usr/bin/python3 scripts/forecast_accuracy.py
 
 ## Live-stream clients: how many the daemon holds and what each costs (STREAMS, default 2,000).
 STREAMS ?= 2000

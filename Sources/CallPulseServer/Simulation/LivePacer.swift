@@ -4,14 +4,14 @@ import Foundation
 /// Plays generated traffic in real time: every tick, the events whose time has come go out
 /// as one NDJSON batch. `serve --demo` and `simulate --target` both run on it.
 public struct LivePacer {
-    public var generator: TrafficGenerator
+    public var generator: any TrafficSource
     /// Time between batches, in ms, unless set otherwise.
     public static let defaultTick: EpochMillis = 100
     /// Time between batches, in ms.
     public var tick: EpochMillis = LivePacer.defaultTick
     private var next: TrafficGenerator.Event
 
-    public init(generator: TrafficGenerator) {
+    public init(generator: some TrafficSource) {
         self.generator = generator
         next = self.generator.next()
     }

@@ -22,7 +22,8 @@ public struct TrafficGenerator {
         }
     }
 
-    private struct Pending: Comparable, Sendable {
+    /// An event waiting in the time-ordered heap; `sequence` keeps the order of events at the same ms.
+    struct Pending: Comparable, Sendable {
         var event: Event
         var sequence: Int
         static func < (a: Pending, b: Pending) -> Bool {
@@ -53,8 +54,7 @@ public struct TrafficGenerator {
                 firstSpikeAfter: EpochMillis? = nil) {
         random = SeededRandom(seed: seed)
         spikeOrigin = firstSpikeAfter.map { start + $0 } ?? 0
-        let names = ["Billing", "Support", "Sales", "Retention", "Technical", "VIP", "Claims", "Onboarding"]
-        queues = (0..<max(queueCount, 1)).map { $0 < names.count ? names[$0] : "Queue-\($0 + 1)" }
+        queues = Self.queueNames(count: queueCount)
         let weights = queues.indices.map { 1.0 / Double($0 + 1) }
         let total = weights.reduce(0, +)
         let callsPerSecond = eventsPerSecond / Self.eventsPerCall
@@ -125,7 +125,13 @@ public struct TrafficGenerator {
         }
     }
 
-    private static func callID(_ bits: UInt64, _ counter: UInt64) -> String {
+    /// The simulator's queue names: Billing, Support, … then Queue-9, Queue-10, …
+    public static func queueNames(count: Int) -> [String] {
+        let names = ["Billing", "Support", "Sales", "Retention", "Technical", "VIP", "Claims", "Onboarding"]
+        return (0..<max(count, 1)).map { $0 < names.count ? names[$0] : "Queue-\($0 + 1)" }
+    }
+
+    static func callID(_ bits: UInt64, _ counter: UInt64) -> String {
         func hex(_ value: UInt64, _ width: Int) -> String {
             let text = String(value, radix: 16)
             return String(repeating: "0", count: max(0, width - text.count)) + text.suffix(width)
