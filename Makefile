@@ -78,6 +78,7 @@ floor: release
 ## Forecast accuracy: projected service level against what M/M/N traffic with impatient callers then does, per scenario (under a minute).
 forecast-accuracy: release
 	/usr/bin/python3 scripts/forecast_accuracy.py
+	/usr/bin/python3 scripts/forecast_accuracy.py --flag-hold 5
 
 ## Live-stream clients: how many the daemon holds and what each costs (STREAMS, default 2,000).
 STREAMS ?= 2000

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How good is the forecast? (docs/spec/forecast.md, "Accuracy, measured")
 
-  scripts/forecast_accuracy.py [--binary PATH] [--hours 24] [--seed 1] [--agents both|estimated|configured]
+  scripts/forecast_accuracy.py [--binary PATH] [--hours 24] [--seed 1] [--agents both|estimated|configured] [--flag-hold 0]
                                [--by-queue] [--only SCENARIO,...] [--patience 60s] [--agents-window 5m]
                                [--keep DIR]                                          (make forecast-accuracy)
 
@@ -182,6 +182,7 @@ def run(binary, scenario, mode, options, seed, keep):
         samples = sorted(set(range(start + 60_000, end + 1, 60_000)) |
                          set(range(start + INTERVAL // 2, end, INTERVAL)))
         by_interval = {}  # (queue, interval start ms) → {"mid": projection, "flag": bool, "agents": seen}
+        below_since = {}  # queue → the first sample of its current run under the target
         accepted = ignored = rejected = 0
         index = 0
         for sample in samples:
@@ -209,9 +210,13 @@ def run(binary, scenario, mode, options, seed, keep):
                 if sample == interval_start + INTERVAL // 2:
                     record["mid"] = projection
                     record["agents"] = forecast["agents"]
-                if sample <= interval_end - FLAG_LEAD and projection is not None \
-                        and projection < forecast["service_level_target"]:
-                    record["flag"] = True
+                if projection is not None and projection < forecast["service_level_target"]:
+                    since = below_since.setdefault(queue["queue"], sample)
+                    # A flag is the projection under the target (held --flag-hold, as a rule's `for`).
+                    if sample <= interval_end - FLAG_LEAD and sample - since >= options.flag_hold * 60_000:
+                        record["flag"] = True
+                else:
+                    below_since.pop(queue["queue"], None)
         if rejected or accepted != len(events) or ignored != len(samples):
             sys.exit(f"{name}: {len(events)} events sent, {accepted} accepted, {ignored} ignored "
                      f"(expected {len(samples)} clock ticks), {rejected} rejected")
@@ -288,6 +293,8 @@ def main():
     parser.add_argument("--only", help="comma-separated scenario names (under-staffed, right-staffed, ...)")
     parser.add_argument("--agents-window", help="forecast.agents_window for the daemon (default: its own, 5m)")
     parser.add_argument("--keep", help="keep the generated NDJSON in this directory")
+    parser.add_argument("--flag-hold", type=int, default=0, metavar="MINUTES",
+                        help="a flag needs the projection under the target this long (5: as ServiceLevelAtRisk's for)")
     args = parser.parse_args()
     if args.hours < 2:
         parser.error("--hours must be at least 2 (the first hour is warm-up)")
@@ -298,7 +305,8 @@ def main():
     began = time.monotonic()
     print(f"forecast accuracy: {args.hours} h per scenario (first hour warm-up), queues "
           + ", ".join(f"{q} {a:g} erlangs" for q, a in LOADS.items())
-          + f", handle {HANDLE_SECONDS} s, patience {args.patience}, SL {TARGET:.0%} in {SL_SECONDS} s; "
+          + f", handle {HANDLE_SECONDS} s, patience {args.patience}, SL {TARGET:.0%} in {SL_SECONDS} s, "
+          + f"flags held {args.flag_hold} min; "
           + "Erlang C asks for " + "/".join(str(required_agents(a)) for a in LOADS.values()) + " agents")
     header = (f"{'scenario':<14} {'agents':<10} {'staffing':<9} {'ints':>4}  {'MAE pts':<20} "
               f"{'missed: caught':<22} {'flags: on met':<22} {'bias':>6} {'final SL':>8} {'N seen':>6}")
