@@ -12,12 +12,15 @@ JSON on fds 3 and 4), so it needs nothing beyond Python's standard library.
 2. records the tiles (queue name as text, every data-field value, the interval chart) and the
    alert banner; with --check-charts, first waits until every tile's chart shows what
    GET /api/v1/intervals answers now (see charts_match), fetched with the page's ?token= as
-   a bearer token;
+   a bearer token; then, always, until every tile's forecast (projected SL, est. wait, agents
+   needed / seen) is what GET /api/v1/queues answers around the moment it is read (see
+   wait_for_forecasts);
 3. with --then-post, posts FILE to /api/v1/events and waits until the stream's next
    snapshot changes the DOM (until --expect-offered holds, when given), then records again;
    with --check-charts, once the endpoint's answer has changed, until the charts show it;
+   then until the forecasts match again;
 4. with --set-controls FILTER,SORT, types in the filter box and picks the sort, then records
-   ("view") once the URL shows them;
+   ("view") once the URL shows them and the forecasts match;
 5. with --silence, moves the page's clock 41 s ahead (its 40 s heartbeat watchdog fires without
    waiting 40 real seconds), records each state it shows until it is live again ("silence");
 6. with --then-kill PID, stops the daemon and records the stale state ("dropped");
@@ -30,12 +33,16 @@ STATE = {"snapshots": n, "state": "live", "status": text, "search": location.sea
 "alerts": [...], "banner": class, "images": n, "scripts": n, "interval_loads": n} and CHART =
 null or {"step", "caption", "bars": [{"start", "end", "offered", "complete", "partial"}],
 "points": [{"start", "sl"}], "line": the path's d}; with --check-charts, STATE also has
-"intervals": the endpoint's answer the charts were found to match. Every wait is bounded
-(PATIENCE, 60 s: the suite runs on loaded machines and under sanitizers).
+"intervals": the endpoint's answer the charts were found to match; "first", "after" and "view"
+also have "forecasts": {queue: {"projected_sl", "est_wait", "agents", "agents_source"}}, the
+texts each tile was found to show as GET /api/v1/queues had them (checked just after that
+state was read). Every wait is bounded (PATIENCE, 60 s: the suite runs on loaded machines and
+under sanitizers).
 """
 import argparse
 import base64
 import json
+import math
 import os
 import signal
 import subprocess
@@ -272,6 +279,94 @@ def wait_for_charts(browser, url, what, changed_from=None):
     return state
 
 
+def fetch_queues(page_url):
+    """GET /api/v1/queues as the page reads its stream: the page's ?token= as a bearer."""
+    token = urllib.parse.parse_qs(urllib.parse.urlsplit(page_url).query).get("token", [None])[0]
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(urllib.parse.urljoin(page_url, "/api/v1/queues"), headers=headers)
+    with urllib.request.urlopen(request, timeout=PATIENCE) as response:
+        return json.loads(response.read())
+
+
+# The page's formatting, in Python: percent(), duration() and count() of WallboardPage.swift.
+def js_number(value):
+    """A number as JavaScript's String(value) writes it (shortest round trip, no ".0")."""
+    return str(int(value)) if value == int(value) else repr(value)
+
+
+def shown_percent(ratio):
+    return "—" if ratio is None else js_number(math.floor(ratio * 1000 + 0.5) / 10) + "%"
+
+
+def shown_duration(seconds):
+    if seconds is None:
+        return "—"
+    s = max(0, math.floor(seconds))
+    hours, minutes, rest = s // 3600, (s % 3600) // 60, s % 60
+    return (f"{hours}:{minutes:02d}" if hours else f"{minutes}") + f":{rest:02d}"
+
+
+def shown_count(value):
+    return "—" if value is None else str(value)
+
+
+FORECAST_FIELDS = ("projected_sl", "est_wait", "agents", "agents_source")
+
+
+def shown_forecast(queue):
+    """What a tile must show of the queue's forecast object, by data-field."""
+    get = (queue.get("forecast") or {}).get
+    return {
+        "projected_sl": shown_percent(get("projected_service_level")),
+        "est_wait": "overloaded" if get("overloaded") is True else shown_duration(get("estimated_wait_seconds")),
+        "agents": f"{shown_count(get('required_agents'))} / {shown_count(get('agents'))}",
+        "agents_source": {"configured": "(configured)", "estimated": "(est.)"}.get(get("agents_source"), ""),
+    }
+
+
+def forecast_problems(state, answers):
+    """What is wrong with the tiles' forecasts, by queue (empty: nothing): each tile shows the
+    forecast of its queue as one of `answers` (GET /api/v1/queues fetched just before and just
+    after the DOM was read) has it, all four values from the same answer."""
+    problems = {}
+    for tile in state.get("tiles", []):
+        shown = {field: tile["fields"].get(field) for field in FORECAST_FIELDS}
+        wanted = [shown_forecast(queue) for answer in answers for queue in answer["queues"]
+                  if queue["queue"] == tile["queue"]]
+        if not wanted:
+            problems[tile["queue"]] = f"{tile['queue']!r}: no such queue in /api/v1/queues"
+        elif shown not in wanted:
+            problems[tile["queue"]] = (f"{tile['queue']!r}: shows {shown}, /api/v1/queues has {wanted[0]}"
+                                       + (f" then {wanted[-1]}" if wanted[-1] != wanted[0] else ""))
+    return problems
+
+
+def wait_for_forecasts(browser, url, what):
+    """Reads the page between two fetches of GET /api/v1/queues until every tile it shows has
+    been found to show its queue's forecast as one of those two answers (forecast_problems).
+    On the event clock nothing moves, and the first read matches once the stream has carried
+    the last post. On the live clock the page draws the stream's snapshot of up to a second
+    ago while the numbers move, so a read can fall between two snapshots: each tile counts once
+    one read found it right (a tile read wrong in every read for PATIENCE fails). The state of
+    the last read, with "forecasts": what each tile was found to show."""
+    deadline = time.time() + PATIENCE
+    found, problems = {}, {}
+    while time.time() < deadline:
+        before = fetch_queues(url)
+        state = json.loads(browser.evaluate(STATE_JS) or "{}")
+        after = fetch_queues(url)
+        problems = forecast_problems(state, [before, after])
+        for tile in state.get("tiles", []):
+            if tile["queue"] not in problems:
+                found[tile["queue"]] = {field: tile["fields"].get(field) for field in FORECAST_FIELDS}
+        if all(tile["queue"] in found for tile in state.get("tiles", [])):
+            state["forecasts"] = {tile["queue"]: found[tile["queue"]] for tile in state["tiles"]}
+            return state
+        time.sleep(0.1)
+    missing = [problem for queue, problem in problems.items() if queue not in found]
+    raise TimeoutError(f"the wallboard never showed {what}; forecast problems: {missing or problems}")
+
+
 def offered(state, queue):
     for tile in state["tiles"]:
         if tile["queue"] == queue:
@@ -304,6 +399,7 @@ def main():
         first = browser.wait_for(lambda s: s.get("snapshots", 0) >= 1 and s.get("tiles"), "a first snapshot")
         if args.check_charts:
             first = wait_for_charts(browser, args.url, "charts matching /api/v1/intervals")
+        first["forecasts"] = wait_for_forecasts(browser, args.url, "forecasts matching /api/v1/queues")["forecasts"]
         after = None
         if args.then_post:
             with open(args.then_post, "rb") as file:
@@ -319,6 +415,8 @@ def main():
             if args.check_charts:
                 after = wait_for_charts(browser, args.url, "charts matching /api/v1/intervals after the post",
                                         changed_from=first["intervals"])
+            after["forecasts"] = wait_for_forecasts(browser, args.url,
+                                                    "forecasts matching /api/v1/queues after the post")["forecasts"]
         if args.wait_alert:
             browser.wait_for(lambda s: any(a["state"] == "firing" for a in s["alerts"]), "a firing alert",
                              timeout=args.alert_timeout)
@@ -330,6 +428,8 @@ def main():
                 ([f"sort={sort}"] if sort != "name" else [])
             search = "?" + "&".join(parts) if parts else ""
             view = browser.wait_for(lambda s: s["search"] == search, f"the controls in the URL ({search})")
+            view["forecasts"] = wait_for_forecasts(browser, args.url,
+                                                   "forecasts matching /api/v1/queues in the new view")["forecasts"]
         silence = None
         if args.silence:
             browser.evaluate(SILENCE_JS)

@@ -75,15 +75,18 @@ struct ErlangCTests {
         #expect(Self.rows.contains { Double($0.agents) > $0.load && Double($0.agents) - $0.load < 0.01 })
     }
 
+    static func staffing(_ row: Row, agents: Int? = nil) -> ErlangC.Staffing {
+        ErlangC.staffing(agents: agents ?? row.agents, load: row.load, targetSeconds: row.targetSeconds,
+                         handleSeconds: row.handleSeconds, target: row.target)
+    }
+
     @Test("C(N, A), the service level, the mean wait and the required agents equal the exact values",
           arguments: rows)
     func agreesWithExactTable(_ row: Row) {
-        let c = ErlangC.waitProbability(agents: row.agents, load: row.load)
+        let staffing = Self.staffing(row)
+        let c = staffing.waitProbability, level = staffing.serviceLevel, wait = staffing.meanWaitSeconds
         #expect(Self.close(c, row.waitProbability), "wait_probability \(c), exact \(row.waitProbability)")
-        let level = ErlangC.serviceLevel(agents: row.agents, load: row.load, targetSeconds: row.targetSeconds,
-                                         handleSeconds: row.handleSeconds)
         #expect(Self.close(level, row.serviceLevel), "service_level \(level), exact \(row.serviceLevel)")
-        let wait = ErlangC.meanWaitSeconds(agents: row.agents, load: row.load, handleSeconds: row.handleSeconds)
         if let expected = row.meanWaitSeconds {
             if let wait {
                 #expect(Self.close(wait, expected), "mean wait \(wait), exact \(expected)")
@@ -94,22 +97,36 @@ struct ErlangCTests {
             #expect(wait == nil, "overloaded: mean wait \(String(describing: wait)), want nil")
             #expect(c == 1 && level == 0, "overloaded: C \(c) (want 1), service level \(level) (want 0)")
         }
-        let required = ErlangC.requiredAgents(load: row.load, targetSeconds: row.targetSeconds,
-                                              handleSeconds: row.handleSeconds, target: row.target)
-        #expect(required == row.requiredAgents, "required_agents \(required), exact \(row.requiredAgents)")
+        #expect(staffing.requiredAgents == row.requiredAgents,
+                "required_agents \(staffing.requiredAgents), exact \(row.requiredAgents)")
+        // Erlang B through the same recurrence: C = N·B / (N − A·(1 − B)) where N > A.
+        if Double(row.agents) > row.load {
+            let b = ErlangC.blocking(agents: row.agents, load: row.load)
+            let n = Double(row.agents)
+            #expect(Self.close(n * b / (n - row.load * (1 - b)), row.waitProbability))
+        }
     }
 
     @Test("required agents is the least n > A meeting the target, by the API's own service level",
           arguments: rows)
     func requiredIsLeast(_ row: Row) {
-        let required = ErlangC.requiredAgents(load: row.load, targetSeconds: row.targetSeconds,
-                                              handleSeconds: row.handleSeconds, target: row.target)
+        let required = Self.staffing(row).requiredAgents
         #expect(Double(required) > row.load)
-        #expect(ErlangC.serviceLevel(agents: required, load: row.load, targetSeconds: row.targetSeconds,
-                                     handleSeconds: row.handleSeconds) >= row.target)
+        #expect(Self.staffing(row, agents: required).serviceLevel >= row.target)
         if Double(required - 1) > row.load {
-            #expect(ErlangC.serviceLevel(agents: required - 1, load: row.load, targetSeconds: row.targetSeconds,
-                                         handleSeconds: row.handleSeconds) < row.target)
+            #expect(Self.staffing(row, agents: required - 1).serviceLevel < row.target)
+        }
+    }
+
+    @Test("the warm start of the walk gives the walk from 0, to rounding, for loads up to 60,000 erlangs",
+          arguments: [0.5, 9.9, 100.5, 990.5, 5000.3, 19_000, 60_000])
+    func warmStart(load: Double) {
+        for agents in [Int(load) + 1, Int(load + load.squareRoot()) + 1, Int(load + 3 * load.squareRoot()) + 1] {
+            let n = Double(agents)
+            let b = ErlangC.blocking(agents: agents, load: load)
+            let exact = n * b / (n - load * (1 - b))
+            let warm = ErlangC.staffing(agents: agents, load: load, targetSeconds: 20, handleSeconds: 300, target: 0.8)
+            #expect(abs(warm.waitProbability - exact) <= 1e-12 * exact, "A \(load), N \(agents): \(warm.waitProbability) vs \(exact)")
         }
     }
 }

@@ -27,20 +27,6 @@ public enum ErlangC {
         return n * b / (n - load * (1 - b))
     }
 
-    /// The probability that a caller waits, C(N, A); 1 when `agents ≤ load` (overloaded).
-    public static func waitProbability(agents: Int, load: Double) -> Double {
-        guard Double(agents) > load else { return 1 }
-        return waiting(agents: agents, load: load, blocking: blocking(agents: agents, load: load))
-    }
-
-    /// The share of callers answered within `targetSeconds`: `1 − C·e^(−(N − A)·T / h)`;
-    /// 0 when overloaded.
-    public static func serviceLevel(agents: Int, load: Double, targetSeconds: Double, handleSeconds: Double) -> Double {
-        guard Double(agents) > load else { return 0 }
-        let c = waitProbability(agents: agents, load: load)
-        return answeredWithin(c, agents: agents, load: load, seconds: targetSeconds, handleSeconds: handleSeconds)
-    }
-
     /// `1 − C·e^(−(N − A)·t / h)`: the chance that a caller who has `t` seconds left before the
     /// threshold is answered in time (t ≤ 0: only when nobody waits).
     public static func answeredWithin(_ c: Double, agents: Int, load: Double, seconds: Double,
@@ -50,26 +36,50 @@ public enum ErlangC {
         return 1 - c * exp(-(Double(agents) - load) * seconds / handleSeconds)
     }
 
-    /// The mean wait of a caller arriving now, `C·h / (N − A)`; nil when overloaded.
-    public static func meanWaitSeconds(agents: Int, load: Double, handleSeconds: Double) -> Double? {
-        guard Double(agents) > load else { return nil }
-        return waitProbability(agents: agents, load: load) * handleSeconds / (Double(agents) - load)
+    /// What the forecast reads at `agents`, and the least staffing reaching `target`.
+    public struct Staffing: Sendable, Equatable {
+        /// C(N, A); 1 when overloaded.
+        public var waitProbability: Double
+        /// 0 when overloaded.
+        public var serviceLevel: Double
+        /// nil when overloaded.
+        public var meanWaitSeconds: Double?
+        public var requiredAgents: Int
     }
 
-    /// The least whole `n > A` whose service level reaches `target` (0 < target < 1).
-    public static func requiredAgents(load: Double, targetSeconds: Double, handleSeconds: Double,
-                                      target: Double) -> Int {
-        // Walk the recurrence from 0 so each candidate costs one step, not a fresh sum.
-        var b = 1.0
-        var n = 0
-        while true {
+    /// `waitProbability`, `serviceLevel`, `meanWaitSeconds` and `requiredAgents` in one walk of
+    /// the recurrence (the forecast of every queue on every snapshot: one pass, not four).
+    public static func staffing(agents: Int, load: Double, targetSeconds: Double, handleSeconds: Double,
+                                target: Double) -> Staffing {
+        var result = Staffing(waitProbability: 1, serviceLevel: 0, meanWaitSeconds: nil, requiredAgents: 0)
+        var (n, b) = warmStart(load)
+        while n < agents || result.requiredAgents == 0 {
             n += 1
             b = next(b, n, load)
-            guard Double(n) > load else { continue }
+            // Below the load nothing is read; past the required staffing only N is.
+            guard Double(n) > load, result.requiredAgents == 0 || n == agents else { continue }
             let c = waiting(agents: n, load: load, blocking: b)
-            if answeredWithin(c, agents: n, load: load, seconds: targetSeconds, handleSeconds: handleSeconds) >= target
-                || n >= Self.maximumAgents { return n }
+            let level = answeredWithin(c, agents: n, load: load, seconds: targetSeconds, handleSeconds: handleSeconds)
+            if result.requiredAgents == 0 && (level >= target || n >= maximumAgents) { result.requiredAgents = n }
+            if n == agents {
+                result.waitProbability = c
+                result.serviceLevel = level
+                result.meanWaitSeconds = c * handleSeconds / (Double(n) - load)
+            }
         }
+        return result
+    }
+
+    /// Where the walk may start for a load `A`: at `n₀ = A − 8√A − 10` (when above 0) with the
+    /// fluid value `B = 1 − n₀/A`. Below `A` each step shrinks an error by about `n/A`, so by
+    /// `n = A` the start's error is gone to rounding (ErlangCTests compares with the walk from
+    /// 0 up to 60,000 erlangs): the cost is `8√A + (N − A)` steps, not `N`. Only `n > A`
+    /// is ever read.
+    static func warmStart(_ load: Double) -> (n: Int, b: Double) {
+        let start = load - 8 * load.squareRoot() - 10
+        guard start >= 1 else { return (0, 1) }
+        let n = Int(start)
+        return (n, 1 - Double(n) / load)
     }
 
     /// Where `requiredAgents` stops looking: beyond any contact center (a target of 1 is

@@ -99,18 +99,18 @@ extension QueueForecast {
         let load = rate * handle
         offeredLoad = load
         let threshold = Double(inputs.serviceLevelMillis) / 1000
-        requiredAgents = ErlangC.requiredAgents(load: load, targetSeconds: threshold, handleSeconds: handle,
-                                                target: inputs.serviceLevelTarget)
         let n = inputs.agents
+        let staffing = ErlangC.staffing(agents: n, load: load, targetSeconds: threshold, handleSeconds: handle,
+                                        target: inputs.serviceLevelTarget)
+        requiredAgents = staffing.requiredAgents
         guard n > 0 else { return }
         let isOverloaded = Double(n) <= load
         overloaded = isOverloaded
-        let c = ErlangC.waitProbability(agents: n, load: load)
+        let c = staffing.waitProbability
         waitProbability = c
-        let level = ErlangC.serviceLevel(agents: n, load: load, targetSeconds: threshold, handleSeconds: handle)
+        let level = staffing.serviceLevel
         serviceLevelAtStaffing = level
-        estimatedWaitMillis = ErlangC.meanWaitSeconds(agents: n, load: load, handleSeconds: handle)
-            .map { Int64(($0 * 1000).rounded()) }
+        estimatedWaitMillis = staffing.meanWaitSeconds.map { Int64(($0 * 1000).rounded()) }
         // The interval's projection: calls counted so far, calls ringing now, and the arrivals
         // still expected before the interval ends.
         var met = Double(inputs.intervalMet)

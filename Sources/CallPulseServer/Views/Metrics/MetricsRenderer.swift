@@ -145,38 +145,46 @@ public struct MetricsRenderer: Sendable {
         if exposeWindows { renderWindows(queues, labels, into: &out) }
     }
 
+    /// A forecast gauge's value: counts print as integers, as the other gauges print them.
+    private enum ForecastValue {
+        case count(Int64)
+        case real(Double)
+    }
+
     /// `callpulse_queue_forecast_*` (docs/spec/forecast.md): a sample only where the value is
     /// defined, so a quiet queue shows no made-up zero.
     private func renderForecasts(_ queues: [QueueSnapshot], _ labels: [ExpositionWriter.Labels],
                                  into out: inout ExpositionWriter) {
-        let families: [(String, String, (QueueForecast) -> Double?)] = [
-            ("arrival_rate_per_second", "Inbound offers per second over forecast.arrival_window.", { $0.arrivalRatePerSecond }),
+        let families: [(String, String, (QueueForecast) -> ForecastValue?)] = [
+            ("arrival_rate_per_second", "Inbound offers per second over forecast.arrival_window.",
+             { $0.arrivalRatePerSecond.map { .real($0) } }),
             ("handle_seconds", "Mean handle time (talk, hold, ACW) over forecast.handle_window.",
-             { $0.handleMillis.map { Double($0) / 1000 } }),
-            ("offered_load_erlangs", "Offered load: arrival rate × handle time.", { $0.offeredLoad }),
-            ("busy_agents", "Agents busy with a call now: ringing, connected or in ACW.", { Double($0.busyAgents) }),
+             { $0.handleMillis.map { .real(Double($0) / 1000) } }),
+            ("offered_load_erlangs", "Offered load: arrival rate × handle time.", { $0.offeredLoad.map { .real($0) } }),
+            ("busy_agents", "Agents busy with a call now: ringing, connected or in ACW.",
+             { .count(Int64($0.busyAgents)) }),
             ("agents", "Agents the forecast assumes: configured, or the busiest moment of forecast.agents_window.",
-             { Double($0.agents) }),
+             { .count(Int64($0.agents)) }),
             ("overloaded", "1 when the offered load reaches the agents: every new caller waits.",
-             { $0.overloaded.map { $0 ? 1 : 0 } }),
-            ("wait_probability", "Erlang C: the probability that a caller waits.", { $0.waitProbability }),
+             { $0.overloaded.map { .count($0 ? 1 : 0) } }),
+            ("wait_probability", "Erlang C: the probability that a caller waits.", { $0.waitProbability.map { .real($0) } }),
             ("service_level_at_staffing", "Erlang C: the service level the agents give at this load.",
-             { $0.serviceLevelAtStaffing }),
+             { $0.serviceLevelAtStaffing.map { .real($0) } }),
             ("estimated_wait_seconds", "Erlang C: the mean wait of a caller arriving now.",
-             { $0.estimatedWaitMillis.map { Double($0) / 1000 } }),
+             { $0.estimatedWaitMillis.map { .real(Double($0) / 1000) } }),
             ("required_agents", "The fewest agents that reach the service-level target at this load.",
-             { $0.requiredAgents.map(Double.init) }),
+             { $0.requiredAgents.map { .count(Int64($0)) } }),
             ("projected_service_level", "The service level the current interval is projected to end with.",
-             { $0.projectedServiceLevel }),
+             { $0.projectedServiceLevel.map { .real($0) } }),
         ]
         for (suffix, help, read) in families {
             let name = "callpulse_queue_forecast_" + suffix
             out.family(name, "gauge", help)
             for (index, queue) in queues.enumerated() {
-                if let forecast = queue.forecast, let value = read(forecast) {
-                    // Counts as integers (`12`, not `12.0`), as the other gauges print them.
-                    let whole = value.rounded() == value && abs(value) < 1e15
-                    out.sample(name, labels[index], text: whole ? String(Int64(value)) : String(value))
+                switch queue.forecast.flatMap(read) {
+                case .count(let value): out.sample(name, labels[index], value)
+                case .real(let value): out.sample(name, labels[index], text: String(value))
+                case nil: break
                 }
             }
         }

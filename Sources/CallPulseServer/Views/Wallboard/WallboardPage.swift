@@ -1,8 +1,9 @@
 /// The wallboard at `GET /`: one self-contained page (no network but this daemon) that a
 /// supervisor puts on a TV. It draws itself from `/api/v1/stream`, and each tile's chart of
 /// today's intervals from `/api/v1/intervals` (one request for every queue, at load and then at
-/// most every 5 s while snapshots arrive). Every queue name and annotation goes into the DOM
-/// through `textContent`, never as HTML.
+/// most every 5 s while snapshots arrive); each tile's forecast row (projected SL, est. wait,
+/// agents needed / seen) is the snapshot's `forecast` (docs/spec/forecast.md). Every queue
+/// name and annotation goes into the DOM through `textContent`, never as HTML.
 enum WallboardPage {
     /// The page; `version` is ours (digits and dots), so it is safe to interpolate.
     static func html(version: String) -> String {
@@ -43,7 +44,8 @@ enum WallboardPage {
     #alerts ul { margin: 0; padding: 0; }
     main { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 25rem), 1fr)); gap: 1rem; padding: 1rem 1.4rem; }
     body.stale main { opacity: .45; filter: grayscale(.7); }
-    .tile { background: var(--panel); border: 1px solid var(--line); border-radius: .8rem; padding: .9rem 1.1rem; }
+    .tile { background: var(--panel); border: 1px solid var(--line); border-radius: .8rem; padding: .9rem 1.1rem;
+            container-type: inline-size; }
     .tile.alerting { border-color: var(--bad); box-shadow: 0 0 0 2px rgba(248,81,73,.35); }
     .tile h2 { margin: 0 0 .5rem; font-size: 1.55rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .big { display: grid; grid-template-columns: 1fr 1fr; gap: .5rem; margin-bottom: .6rem; }
@@ -55,6 +57,22 @@ enum WallboardPage {
     dl div { display: flex; flex-direction: column-reverse; }
     dd { margin: 0; font-size: 1.6rem; font-weight: 600; font-variant-numeric: tabular-nums; }
     dt { color: var(--dim); font-size: .85rem; text-transform: uppercase; letter-spacing: .04em; }
+    /* The forecast: a row of its own under a rule, projections rather than counts. A tile wide
+       enough takes four figures a row, so the fifth row costs no height. */
+    dl.forecast { margin-top: .55rem; padding-top: .45rem; border-top: 1px dashed var(--line); }
+    dl.forecast div { justify-content: flex-end; }
+    dl.forecast dd { display: flex; flex-wrap: wrap; align-items: baseline; column-gap: .4rem; white-space: nowrap; }
+    dl.forecast dd.word { align-self: flex-start; font-size: .95rem; color: #111; background: var(--bad);
+                          border-radius: .3rem; padding: .15rem .4rem; margin-top: .25rem; }
+    dl.forecast .source { color: var(--dim); font-size: .85rem; font-weight: 400; }
+    /* Before a whole handle window is observed the forecast runs pessimistic: shown dimmed. */
+    dl.forecast.settling dd { opacity: .55; }
+    @container (min-width: 25rem) {
+      dl { grid-template-columns: repeat(4, 1fr); column-gap: .6rem; }
+      dl.forecast { grid-template-columns: minmax(max-content, 1fr) minmax(max-content, 1fr) 1fr 1fr; }
+      dl.forecast div:not(.wide) dt { white-space: nowrap; }
+      dl.forecast .wide { grid-column: span 2; }
+    }
     #empty { grid-column: 1 / -1; color: var(--dim); font-size: 1.4rem; text-align: center; padding: 4rem 0; }
     .chart { margin-top: .7rem; }
     .chart svg { display: block; width: 100%; height: auto; }
@@ -148,9 +166,11 @@ enum WallboardPage {
         return ratio === null || ratio === undefined ? "—" : Math.round(ratio * 1000) / 10 + "%";
       }
       function count(value) { return value === null || value === undefined ? "—" : String(value); }
-      function slClass(ratio) {
+      // Green from the target (80 % unless the queue says otherwise), amber from three quarters
+      // of it (60 % of 80 %), red under.
+      function slClass(ratio, target = 0.8) {
         if (ratio === null || ratio === undefined) return "";
-        return ratio >= 0.8 ? "ok" : ratio >= 0.6 ? "warn" : "bad";
+        return ratio >= target ? "ok" : ratio >= 0.75 * target ? "warn" : "bad";
       }
       // Oldest wait against the queue's service-level threshold: amber from 75 %, red past it.
       function waitClass(seconds, threshold) {
@@ -205,10 +225,47 @@ enum WallboardPage {
           stat("ASA", duration(today.avg_wait_seconds), "", "asa"),
           stat("answered", count(today.answered), "", "answered"),
           stat("offered", count(today.offered), "", "offered"));
-        node.append(list);
+        node.append(list, forecast(queue));
         const rows = intervals.byQueue.get(queue.queue);
         if (rows && rows.length) node.append(chart(rows));
         return node;
+      }
+
+      // The queue's forecast (docs/spec/forecast.md): the service level projected for the
+      // interval, against the queue's target; the Erlang C wait of a caller arriving now, against
+      // its service-level threshold ("overloaded" when the agents cannot keep up at all); the
+      // agents the target needs against those seen busy (or configured). Any value may be null: "—".
+      function forecast(queue) {
+        const f = queue.forecast || {};
+        const known = (value) => value !== null && value !== undefined;
+        const list = el("dl", f.settled === false ? "forecast settling" : "forecast");
+        if (f.settled === false) {
+          list.title = "settling: until a whole handle window has been observed the handle time and the agents " +
+                       "seen are incomplete, and alert rules do not read the forecast yet";
+        }
+        const projected = stat("projected SL", percent(f.projected_service_level),
+                               slClass(f.projected_service_level, f.service_level_target ?? 0.8), "projected_sl");
+        projected.title = "the interval to " + (f.interval_end ? new Date(f.interval_end).toLocaleTimeString() : "—") +
+                          ", target " + percent(f.service_level_target);
+        const overloaded = f.overloaded === true;
+        const wait = overloaded
+          ? stat("est. wait", "overloaded", "bad word", "est_wait")
+          : stat("est. wait", duration(f.estimated_wait_seconds),
+                 known(f.estimated_wait_seconds) ? waitClass(f.estimated_wait_seconds, queue.service_level_seconds) : "",
+                 "est_wait");
+        const short = known(f.required_agents) && known(f.agents) && f.required_agents > f.agents;
+        const figures = el("span", overloaded ? "bad" : short ? "warn" : "", count(f.required_agents) + " / " + count(f.agents));
+        figures.dataset.field = "agents";
+        const configured = f.agents_source === "configured";
+        const source = el("span", "source", configured ? "(configured)" : f.agents_source === "estimated" ? "(est.)" : "");
+        source.dataset.field = "agents_source";
+        source.title = configured ? "the queue's configured agents" : "estimated: the most agents seen busy lately";
+        const value = el("dd");
+        value.append(figures, source);
+        const agents = el("div", "wide");
+        agents.append(value, el("dt", "", "agents needed / seen"));
+        list.append(projected, wait, agents);
+        return list;
       }
 
       function svg(tag, attributes) {
