@@ -41,6 +41,9 @@ public enum RuleValue {
                 guard observed >= minCoverage * whole, observed > w else { return (false, value) }
                 // The window's pace against the pace of the observed baseline before it.
                 let before = counter.value(in: baselineCounters) - value
+                // Negative only when the baseline's buckets, aligned apart, hold less than the
+                // window's: no earlier part to compare with.
+                guard before >= 0 else { return (false, value) }
                 return (value / w > spike.factor * before / (observed - w), value)
             case .seasonal:
                 guard let ranges = context.seasonalRanges[rule.alert]?[queue.name.string], !ranges.isEmpty,

@@ -26,7 +26,7 @@ struct ConfigLoaderTests {
     func exampleConfig() throws {
         let config = try ConfigLoader.load(path: Self.repository.appendingPathComponent("deploy/callpulse.yml").path)
         var expected = Configuration()
-        expected.core.overrides = [QueueOverride(patterns: ["VIP*"], serviceLevel: 10_000)]
+        expected.core.overrides = [QueueOverride(patterns: ["VIP*"], serviceLevel: 10_000, serviceLevelTarget: 0.9)]
         expected.stateDir = "/var/lib/callpulse"
         #expect(config == expected)
         // Its `""` token and TLS files are unset, not empty paths.

@@ -39,6 +39,22 @@ struct StateRoundTripTests {
         #expect(original.activeCalls > 0 && original.ingest.rejected.reduce(0, +) == 2)
     }
 
+    @Test("the live clock's observed span survives a quick restart and starts again after an outage")
+    func observedSpanAcrossRestarts() throws {
+        let start: EpochMillis = 1_795_000_000_000
+        var engine = try Engine(settings: Settings())
+        engine.resumeObserving(at: start, tolerance: 360_000)
+        for outcome in Self.outcomes(count: 500, seed: 5) { engine.process(outcome, receivedAt: start + 60_000) }
+        let saved = engine.encodeState()
+        var quick = try Engine(settings: Settings(), restoring: saved)
+        #expect(quick.resumeObserving(at: start + 60_000 + 300_000, tolerance: 360_000) == nil)
+        #expect(quick.observedSince == start)
+        var late = try Engine(settings: Settings(), restoring: saved)
+        let note = late.resumeObserving(at: start + 60_000 + 7_200_000, tolerance: 360_000)
+        #expect(note?.contains("last alive 7200 s ago") == true)
+        #expect(late.observedSince == start + 60_000 + 7_200_000)
+    }
+
     @Test("a state written under other windows is refused with the reason; cut or bit-flipped bytes never crash")
     func refusals() throws {
         var engine = try Engine(settings: Settings())

@@ -68,31 +68,39 @@ struct SpikeRuleTests {
         #expect(((billing?["windows"] as? NSDictionary)?["5m"] as? NSDictionary)?["missed"] as? Int == 300)
     }
 
-    @Test("the event clock: nothing in the first hour however many, nothing on a steady rate, a spike after a whole hour")
+    @Test("the event clock: no spike before a whole hour is observed, none on a steady rate, one on a spike after it")
     func rollingBaseline() throws {
         let rules = try temporaryFile(Self.rules.replacingOccurrences(of: "threshold: 50", with: "threshold: 1000"),
                                       suffix: ".rules.yml")
         defer { try? FileManager.default.removeItem(atPath: rules) }
         let daemon = try DaemonProcess(["--rules", rules, "--clock", "event"])
         defer { _ = daemon.stop() }
-        // After the wall clock: until the first event, the event clock evaluates at wall time.
-        let start = Date(timeIntervalSince1970: 1_812_000_000)
-        // 40 missed calls in the first ten minutes: a spike to a daemon that has seen ten minutes.
-        try Self.post(daemon, (0..<40).flatMap { Self.missedCall("early-\($0)", at: start.addingTimeInterval(Double($0) * 15)) })
-        #expect(try Self.alerts(daemon).isEmpty)
-        // Then a steady 2 missed calls every 5 minutes for two hours, checked every 5 minutes.
+        // Far after the wall clock: until the first event, the event clock evaluates at wall time.
+        let start = Date(timeIntervalSince1970: 4_102_444_800)  // 2100-01-01T00:00:00Z
         var id = 0
-        for step in 3..<27 {
-            let base = start.addingTimeInterval(Double(step) * 300)
-            try Self.post(daemon, [0.0, 150].flatMap { offset in
+        /// A steady 10 missed calls per 5 minutes in the 5 minutes from `minute`, and `extra` more.
+        func fiveMinutes(from minute: Int, extra: Int = 0) -> [String] {
+            let base = start.addingTimeInterval(Double(minute) * 60)
+            let steady = (0..<10).map { base.addingTimeInterval(Double($0) * 30) }
+            let burst = (0..<extra).map { base.addingTimeInterval(5 + Double($0) * 240 / Double(max(extra, 1))) }
+            return (steady + burst).sorted().flatMap { time in
                 id += 1
-                return Self.missedCall("steady-\(id)", at: base.addingTimeInterval(offset))
-            })
-            #expect(try Self.alerts(daemon).isEmpty, "steady rate at minute \(step * 5)")
+                return Self.missedCall("call-\(id)", at: time)
+            }
         }
-        // 12 missed calls within 4 minutes: over 3 × the pace of the 55 minutes before (2 per 5m).
-        let spike = start.addingTimeInterval(27 * 300)
-        try Self.post(daemon, (0..<12).flatMap { Self.missedCall("spike-\($0)", at: spike.addingTimeInterval(Double($0) * 20)) })
+        // The first 55 minutes: steady, then 30 more missed calls in minutes 50 to 55. Against
+        // the 50 minutes before, that would be a spike (40 in 5m against 100 in 50m); with 55 of
+        // the baseline's 60 minutes observed, it may not page.
+        for minute in stride(from: 0, to: 50, by: 5) { try Self.post(daemon, fiveMinutes(from: minute)) }
+        try Self.post(daemon, fiveMinutes(from: 50, extra: 30))
+        #expect(try Self.alerts(daemon).isEmpty, "55 minutes observed")
+        // Two hours of the steady rate, above `min` (10 in 5m): checked every 5 minutes.
+        for minute in stride(from: 55, to: 180, by: 5) {
+            try Self.post(daemon, fiveMinutes(from: minute))
+            #expect(try Self.alerts(daemon).isEmpty, "steady rate at minute \(minute + 5)")
+        }
+        // 40 more in the next 5 minutes: 50 in 5m against 110 in the 55 minutes before.
+        try Self.post(daemon, fiveMinutes(from: 180, extra: 40))
         #expect(waitUntil { (try? Self.alerts(daemon)) == ["MissedCallsSpike/Billing firing"] })
     }
 
@@ -113,12 +121,12 @@ struct SpikeRuleTests {
         defer { try? FileManager.default.removeItem(atPath: rules) }
         let daemon = try DaemonProcess(["--rules", rules, "--clock", "event"], config: "timezone: UTC\n")
         defer { _ = daemon.stop() }
-        let monday = Date(timeIntervalSince1970: 1_812_326_400)  // 2027-06-07T00:00:00Z, after the wall clock
+        let first = Date(timeIntervalSince1970: 4_102_444_800)  // 2100-01-01T00:00:00Z, after the wall clock
         var id = 0
         /// From `from` to `until` o'clock of `day`: 2 missed calls per quarter hour (from 8:00),
         /// 30 more between 9:00 and 9:12 (the daily peak) and, with `spikeAt`, 30 more there.
         func day(_ day: Int, from: Double = 8, until: Double = 18, spikeAt: Double? = nil) -> [String] {
-            let date = monday.addingTimeInterval(Double(day) * 86_400)
+            let date = first.addingTimeInterval(Double(day) * 86_400)
             var seconds: [Double] = []
             for quarter in stride(from: 8.0, to: 18, by: 0.25) { seconds += [quarter * 3600 + 60, quarter * 3600 + 480] }
             for peak in [9.0] + (spikeAt.map { [$0] } ?? []) { seconds += (0..<30).map { peak * 3600 + Double($0) * 24 + 5 } }

@@ -8,6 +8,9 @@ public struct Engine: Sendable {
     /// The first instant the clock had a value (docs/spec/forecast.md, "Observed span"): what
     /// spike baselines and the arrival rate count as seen. Kept in checkpoints.
     public private(set) var observedSince: EpochMillis?
+    /// The live clock's latest `now` (kept in checkpoints): a restart long after it was down,
+    /// and saw nothing, so its observed span starts again (`resumeObserving`).
+    public private(set) var lastObservedAt: EpochMillis?
 
     private let calendar: DayCalendar
     var binLookup: BinLookup
@@ -106,6 +109,7 @@ public struct Engine: Sendable {
             time = event.stateTime ?? receivedAt
             now = receivedAt
             startObserving(at: now)
+            lastObservedAt = max(lastObservedAt ?? now, now)
         case .event:
             guard let stamped = event.stateTime ?? eventClockNow else {
                 return .rejected(Rejection(.badTimestamp,
@@ -390,11 +394,31 @@ public struct Engine: Sendable {
         if observedSince == nil { observedSince = now }
     }
 
+    /// After a restore, at the daemon's start on the live clock: the observed span carries on
+    /// across a restart, unless the state was last alive more than `tolerance` ago. Calls during
+    /// the outage were never seen, so counting it as observed would make the first calls after
+    /// it look like a spike against an empty hour.
+    /// Returns what to log when the span starts again.
+    @discardableResult
+    public mutating func resumeObserving(at now: EpochMillis, tolerance: EpochMillis) -> String? {
+        guard settings.clock == .live else { return nil }
+        var note: String?
+        if let last = lastObservedAt, now - last > tolerance, observedSince != nil {
+            observedSince = now
+            note = "spike baselines start again: the state was last alive \((now - last) / 1000) s ago, "
+                + "and the calls of that time were never seen"
+        }
+        startObserving(at: now)
+        lastObservedAt = max(lastObservedAt ?? now, now)
+        return note
+    }
+
     /// Brings the clock to `wallNow` for a snapshot: expiry on the live clock; the event clock keeps its own `now`.
     public mutating func advance(to wallNow: EpochMillis) -> EpochMillis {
         switch settings.clock {
         case .live:
             startObserving(at: wallNow)
+            lastObservedAt = max(lastObservedAt ?? wallNow, wallNow)
             expire(at: wallNow)
             return wallNow
         case .event:
@@ -451,6 +475,7 @@ extension Engine {
         for queue in queues { queue.bins.write(to: &out) }
         out.optional(earliestEffect)
         out.optional(observedSince)
+        out.optional(lastObservedAt)
         for queue in queues { queue.busyPeaks.write(to: &out) }
         return out.bytes
     }
@@ -496,7 +521,11 @@ extension Engine {
             dropBinsOfOtherZoneRules()
             if version >= 3 {
                 observedSince = try input.optional()
+                lastObservedAt = try input.optional()
                 for index in queues.indices { try queues[index].busyPeaks.read(from: &input) }
+            } else {
+                let note = "spike baselines start again: the state was written before the observed span was kept"
+                restoreNote = restoreNote.map { $0 + "; " + note } ?? note
             }
         } else {
             restoreNote = "the interval history starts empty: the state was written before interval history was kept"

@@ -52,10 +52,24 @@ public enum ErlangC {
     public static func staffing(agents: Int, load: Double, targetSeconds: Double, handleSeconds: Double,
                                 target: Double) -> Staffing {
         var result = Staffing(waitProbability: 1, serviceLevel: 0, meanWaitSeconds: nil, requiredAgents: 0)
+        // Beyond any contact center (and beyond an Int): overloaded at any staffing we walk to.
+        guard load < Double(maximumAgents) else {
+            result.requiredAgents = maximumAgents
+            return result
+        }
         var (n, b) = warmStart(load)
         while n < agents || result.requiredAgents == 0 {
             n += 1
             b = next(b, n, load)
+            if b == 0 && Double(n) > load {
+                // B underflowed: C is 0 from here on, every caller is answered at once.
+                if result.requiredAgents == 0 { result.requiredAgents = n }
+                if agents >= n {
+                    result = Staffing(waitProbability: 0, serviceLevel: 1, meanWaitSeconds: 0,
+                                      requiredAgents: result.requiredAgents)
+                }
+                return result
+            }
             // Below the load nothing is read; past the required staffing only N is.
             guard Double(n) > load, result.requiredAgents == 0 || n == agents else { continue }
             let c = waiting(agents: n, load: load, blocking: b)

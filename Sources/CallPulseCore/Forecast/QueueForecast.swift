@@ -110,7 +110,11 @@ extension QueueForecast {
         waitProbability = c
         let level = staffing.serviceLevel
         serviceLevelAtStaffing = level
-        estimatedWaitMillis = staffing.meanWaitSeconds.map { Int64(($0 * 1000).rounded()) }
+        // A wait beyond 285,000 years (N a few ulps above A) has no millisecond count: null.
+        estimatedWaitMillis = staffing.meanWaitSeconds.flatMap { seconds in
+            let millis = (seconds * 1000).rounded()
+            return millis < 9e15 ? Int64(millis) : nil
+        }
         // The interval's projection: calls counted so far, calls ringing now, and the arrivals
         // still expected before the interval ends.
         var met = Double(inputs.intervalMet)

@@ -8,7 +8,15 @@ extension Engine {
         guard let since = observedSince, from >= since, from >= now - settings.intervals.retention else { return nil }
         guard let index = queueIndex[ByteString(name)] else { return .zero }
         var sum = Counters.zero
-        for day in queues[Int(index)].bins.days where day.end > from && day.start < to {
+        let days = queues[Int(index)].bins.days
+        // Days are in order: start at the first that ends after `from` (a range spans one or two).
+        var low = 0, high = days.count
+        while low < high {
+            let middle = (low + high) / 2
+            if days[middle].end > from { high = middle } else { low = middle + 1 }
+        }
+        for day in days[low...] {
+            guard day.start < to else { break }
             let starts = binLookup.boundaries(of: DayRange(start: day.start, end: day.end)).starts
             for slot in 0..<min(starts.count, day.slotCount) where starts[slot] >= from && starts[slot] < to {
                 sum.add(day.counters(slot))

@@ -173,7 +173,13 @@ public enum ConfigLoader {
             case "service_level_target":
                 override.serviceLevelTarget = r.fraction(value, "overrides.service_level_target")
             case "agents":
-                override.agents = r.positiveInt(value, "overrides.agents")
+                if let agents = r.positiveInt(value, "overrides.agents") {
+                    if agents <= ErlangC.maximumAgents {
+                        override.agents = agents
+                    } else {
+                        r.problem(value, "overrides.agents must be at most \(ErlangC.maximumAgents)")
+                    }
+                }
             default:
                 return false
             }

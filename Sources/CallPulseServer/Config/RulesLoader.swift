@@ -312,10 +312,12 @@ public enum RulesLoader {
         r.mapping(node, path: "rules.spike.seasonal") { key, value, r in
             switch key {
             case "period":
-                if let millis = ValueParsers.duration(value.scalar?.string ?? ""), millis % 60_000 == 0, millis > 0 {
+                // At most a year: retention keeps far less, and k × period must stay a time.
+                if let millis = ValueParsers.duration(value.scalar?.string ?? ""), millis % 60_000 == 0, millis > 0,
+                   millis <= 366 * 86_400_000 {
                     period = Int(millis / 60_000)
                 } else {
-                    r.problem(value, "rules.spike.seasonal.period must be a whole number of minutes, such as 1d or 7d")
+                    r.problem(value, "rules.spike.seasonal.period must be a whole number of minutes up to 366d, such as 1d or 7d")
                     valid = false
                 }
             case "periods":

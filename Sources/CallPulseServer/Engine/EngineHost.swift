@@ -48,6 +48,12 @@ public final class EngineHost: Sendable {
         engine.withLock { $0 = restored }
     }
 
+    /// The live clock's observed span at the daemon's start (docs/spec/forecast.md): kept from
+    /// the restored state unless it was last alive more than `tolerance` ago.
+    func resumeObserving(now: EpochMillis, tolerance: EpochMillis) -> String? {
+        engine.withLock { $0.resumeObserving(at: now, tolerance: tolerance) }
+    }
+
     /// A copy of the engine (copy-on-write: cheap now, the arrays are copied on the next change).
     func copyEngine() -> Engine { engine.withLock { $0 } }
 

@@ -191,10 +191,17 @@ public final class Daemon: Sendable {
         let scheme = options.configuration.web.tlsCertFile == nil ? "http" : "https"
         var services: [TrackedService] = []
         // Started in this order, stopped in the reverse.
+        // The live clock observes from the first start (docs/spec/forecast.md, "Observed span"):
+        // kept by the state directory unless the daemon was down longer than a checkpoint
+        // interval and a minute (a crash loses at most one interval of it).
+        let tolerance = options.configuration.checkpointInterval.wholeMilliseconds + 60_000
         if let store {
             let (host, alerting, pipeline, logger) = (self.host, self.alerting, self.pipeline, self.logger)
             services.append(tracker.track(JournalService(store: store, settings: host.settings, logger: logger) { engine, alerts in
                 host.replaceEngine(with: engine)
+                if let note = host.resumeObserving(now: SystemClock.wallMillis(), tolerance: tolerance) {
+                    logger.notice("state: \(note)")
+                }
                 alerting?.restore(alerts)
                 alerting?.onChange.withLock { $0 = AlertService.ChangeHandler { store.saveAlerts($0) } }
                 store.setCapture { (host.copyEngine(), alerting?.alerts ?? []) }
@@ -202,6 +209,7 @@ public final class Daemon: Sendable {
                 logger.info("ready: state restored, accepting events")
             }, as: "journal"))
         }
+        if store == nil { _ = host.resumeObserving(now: SystemClock.wallMillis(), tolerance: tolerance) }
         if let hooks { services.append(tracker.track(hooks, as: "hook senders")) }
         if let alerting {
             services.append(tracker.track(alerting.service, as: "alert evaluator"))
