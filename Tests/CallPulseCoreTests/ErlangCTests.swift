@@ -129,4 +129,22 @@ struct ErlangCTests {
             #expect(abs(warm.waitProbability - exact) <= 1e-12 * exact, "A \(load), N \(agents): \(warm.waitProbability) vs \(exact)")
         }
     }
+
+    @Test("agents a few ulps above the load: no trap, a wait too long to count is null; loads beyond any team")
+    func edgeOfOverload() {
+        // 65 offers over 15 minutes × 180 s = 12.999999999999998 erlangs against 13 agents.
+        let forecast = QueueForecast(ForecastInputs(
+            offered: 65, arrivalSpanMillis: 900_000, handleMillis: 180_000, busyAgents: 13, agents: 13,
+            agentsConfigured: true, serviceLevelTarget: 0.8, serviceLevelMillis: 20_000, intervalMet: 0,
+            intervalCounted: 0, ringingAges: [1_000, 30_000], now: 0, intervalStart: 0, intervalEnd: 900_000))
+        if forecast.overloaded == false {
+            #expect(forecast.estimatedWaitMillis.map { $0 > 0 } ?? true)
+            #expect(forecast.projectedServiceLevel.map { $0 >= 0 && $0 <= 1 } == true)
+        }
+        let huge = ErlangC.staffing(agents: 10, load: 1e300, targetSeconds: 20, handleSeconds: 300, target: 0.8)
+        #expect(huge.requiredAgents == ErlangC.maximumAgents && huge.waitProbability == 1 && huge.meanWaitSeconds == nil)
+        // Far more agents than load: the walk ends where Erlang B underflows, every caller answered at once.
+        let idle = ErlangC.staffing(agents: 1_000_000, load: 2, targetSeconds: 20, handleSeconds: 300, target: 0.8)
+        #expect(idle.waitProbability == 0 && idle.serviceLevel == 1 && idle.meanWaitSeconds == 0 && idle.requiredAgents == 4)
+    }
 }
