@@ -190,6 +190,23 @@ struct ReplayCLITests {
         ])
     }
 
+    @Test("check rules --config: a seasonal window that is whole intervals of 15m but not of the config's 30m")
+    func checkRulesWithConfig() throws {
+        let config = try temporaryFile("intervals: { length: 30m }\n", suffix: ".yml")
+        let rules = try temporaryFile("""
+            rules:
+              - alert: Seasonal
+                metric: missed
+                window: 15m
+                spike: { seasonal: { period: 1d } }
+            """, suffix: ".rules.yml")
+        defer { for file in [config, rules] { try? FileManager.default.removeItem(atPath: file) } }
+        #expect(try CLI.run(["check", "rules", rules]).status == 0)
+        let result = try CLI.run(["check", "rules", rules, "--config", config])
+        #expect(result.status == 1)
+        #expect(result.stderr == "\(rules):5: rules.spike.seasonal: the rule's window 15m is not a whole number of 30m intervals (intervals.length)\n")
+    }
+
     @Test("replay --config applies settings: time zone, windows and formula")
     func replayWithConfig() throws {
         let config = try temporaryFile("""
