@@ -193,7 +193,8 @@ struct AlertingTests {
             the rules file is invalid, the old rules stay in force: \
             \(running.rulesPath):2: rules: alert 'Broken' needs a threshold (or a spike); \
             \(running.rulesPath):3: rules.metric 'nonsense' is not a gauge (waiting, waiting_over_sl, \
-            oldest_waiting_seconds, connected, on_hold, in_acw), a counter, a derived value or event_silence_seconds
+            oldest_waiting_seconds, connected, on_hold, in_acw), a counter, a derived value, a forecast value \
+            (projected_service_level, estimated_wait_seconds, required_agents, agents, agents_short) or event_silence_seconds
             """)
         #expect(try daemon.get("/metrics").text.contains("callpulse_config_last_reload_successful 0"))
         let rules = try daemon.get("/api/v1/rules").json()["rules"] as! [NSDictionary]
