@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT ?= swift
 RELEASE_BIN := .build/release/callpulse
 
-.PHONY: all bootstrap build release package test fuzz sanitize run bench load latency streams durability hostile soak floor forecast-accuracy clean
+.PHONY: all bootstrap build release package test fuzz sanitize run bench load latency streams durability hostile soak floor forecast-accuracy security clean
 
 all: build
 
@@ -92,6 +92,12 @@ durability: release
 ## Hostile clients (slowloris, idle floods, huge and deep bodies, cardinality attacks) with figures.
 hostile: release
 	/usr/bin/python3 scripts/hostile.py
+
+## TLS as a reviewer checks it (docs/spec/security.md, "Checks"): testssl.sh against the daemon with a
+## self-signed test certificate; fails on any finding that certificate does not explain.
+security: release
+	@scripts/bootstrap.sh security
+	/usr/bin/python3 scripts/security.py
 
 SOAK_DURATION ?= 1h
 

@@ -32,11 +32,13 @@ let package = Package(
             ],
             linkerSettings: [.linkedLibrary("simdjson")]
         ),
-        // libmicrohttpd (Debian's libmicrohttpd-dev) with a typed start function and a log formatter.
+        // libmicrohttpd (Debian's libmicrohttpd-dev) with a typed start function and a log formatter;
+        // GnuTLS (libgnutls28-dev, which libmicrohttpd-dev depends on) for certificates replaced
+        // while serving and for checking TLS priorities.
         .target(
             name: "CMicroHTTPD",
             cSettings: [.treatAllWarnings(as: .error)],
-            linkerSettings: [.linkedLibrary("microhttpd")]
+            linkerSettings: [.linkedLibrary("microhttpd"), .linkedLibrary("gnutls")]
         ),
         // zlib for gzip request and response bodies.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -78,8 +80,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            // GET /connector.js: the forwarder's source is a plain .js file, compiled into the binary.
-            resources: [.embedInCode("Views/Connector/connector.js")],
+            // GET /connector.js: the forwarder's source is a plain .js file, compiled into the binary;
+            // so are the wallboard's script and styles (files, for a CSP without 'unsafe-inline').
+            resources: [.embedInCode("Views/Connector/connector.js"), .embedInCode("Views/Wallboard/wallboard.js"),
+                        .embedInCode("Views/Wallboard/wallboard.css")],
             swiftSettings: strictSwift
         ),
         // The command line.

@@ -171,6 +171,12 @@ ROWS = [
          [(f"sum by (handler, code) (rate(callpulse_http_requests_total{{{I}}}[{RATE}]))", "{{handler}} {{code}}"),
           (f"histogram_quantile(0.99, sum by (le, handler) (rate(callpulse_http_request_duration_seconds_bucket{{{I}}}[{RATE}])))",
            "p99 {{handler}}")], {}),
+        ("Refused: failed authentications and rate limits", "timeseries", "none",
+         "Per minute: requests with a missing or wrong token (401) by handler, and posts over limits.ingest_rate "
+         "(429) with the events in them (docs/spec/security.md). Failures from one address are logged once a minute.",
+         [(f"sum by (handler) (rate(callpulse_http_auth_failures_total{{{I}}}[{RATE}])) * 60", "auth failures {{handler}}"),
+          (f"sum(rate(callpulse_http_rate_limited_total{{{I}}}[{RATE}])) * 60", "rate-limited posts"),
+          (f"sum(rate(callpulse_http_rate_limited_events_total{{{I}}}[{RATE}])) * 60", "rate-limited events")], {}),
     ]),
     ("Process", [
         ("Up and build", "table", "none", "Scrape health, version, stream clients, uptime and the last rules reload.",

@@ -10,6 +10,7 @@
 #                               (the statically linked FoundationNetworking needs libcurl) for make package
 #   scripts/bootstrap.sh soak   plus matplotlib for the soak plot
 #   scripts/bootstrap.sh bench  plus the peers the benchmark compares with (mtail, wrk) and GNU time
+#   scripts/bootstrap.sh security  plus testssl.sh and openssl for make security (docs/spec/security.md, "Checks")
 #   scripts/bootstrap.sh [SET] --list   prints the packages of SET, one a line, and installs nothing
 # Tests/IntegrationTests/BootstrapTests.swift checks that every program the suite runs is covered.
 set -euo pipefail
@@ -29,6 +30,7 @@ case "$set_name" in
   package) packages+=(dpkg-dev libcurl4-openssl-dev) ;;
   soak) packages+=(python3-matplotlib) ;;
   bench) packages+=(prometheus prometheus-alertmanager mtail wrk time) ;;
+  security) packages+=(testssl.sh openssl) ;;
 esac
 if [ "$list" -eq 1 ]; then
   printf '%s\n' "${packages[@]}"

@@ -18,7 +18,7 @@ def start(arguments):
                                stderr=log, stdout=subprocess.DEVNULL)
     for _ in range(200):
         log.seek(0)
-        match = re.search(r"listening on http://127\.0\.0\.1:(\d+)", log.read())
+        match = re.search(r"listening on https?://127\.0\.0\.1:(\d+)", log.read())
         if match:
             return process, int(match.group(1))
         time.sleep(0.05)

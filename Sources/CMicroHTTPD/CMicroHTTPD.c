@@ -1,5 +1,7 @@
 #include "CMicroHTTPD.h"
+#include "TLSCallbacks.h"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -20,7 +22,7 @@ static void callpulse_mhd_logger(void *context, const char *format, va_list argu
 
 struct MHD_Daemon *callpulse_mhd_start(const callpulse_mhd_config *config) {
     atomic_store_explicit(&log_callback, config->log, memory_order_relaxed);
-    struct MHD_OptionItem options[16];
+    struct MHD_OptionItem options[20];
     int n = 0;
     // The logger goes first, so MHD's own messages about the other options reach it.
     options[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)callpulse_mhd_logger,
@@ -34,9 +36,14 @@ struct MHD_Daemon *callpulse_mhd_start(const callpulse_mhd_config *config) {
     if (config->threadPoolSize > 1) {
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, config->threadPoolSize, NULL};
     }
-    if (config->tlsKey && config->tlsCertificate) {
-        options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)config->tlsKey};
-        options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)config->tlsCertificate};
+    if (config->tls) {
+        // The certificate through GnuTLS's callback, so it can be replaced while serving (CallPulseTLS.h).
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)callpulse_tls_notify_connection,
+                                               config->tls};
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)callpulse_tls_certificate};
+        if (config->tlsPriorities) {
+            options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)config->tlsPriorities};
+        }
     }
     options[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     return MHD_start_daemon(config->flags, 0, config->acceptPolicy, config->acceptPolicyContext,
@@ -61,6 +68,27 @@ int callpulse_mhd_client_is_loopback(struct MHD_Connection *connection) {
         const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)address;
         if (IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr)) return 1;
         if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) return v6->sin6_addr.s6_addr[12] == 127;
+    }
+    return 0;
+}
+
+int callpulse_mhd_client_address(struct MHD_Connection *connection, char *buffer, size_t size) {
+    if (size == 0) return 0;
+    buffer[0] = 0;
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!info || !info->client_addr) return 0;
+    const struct sockaddr *address = info->client_addr;
+    if (address->sa_family == AF_INET) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)address;
+        return inet_ntop(AF_INET, &v4->sin_addr, buffer, (socklen_t)size) != NULL;
+    }
+    if (address->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)address;
+        // One client, one key: a dual-stack socket shows IPv4 clients as ::ffff:a.b.c.d.
+        if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
+            return inet_ntop(AF_INET, &v6->sin6_addr.s6_addr[12], buffer, (socklen_t)size) != NULL;
+        }
+        return inet_ntop(AF_INET6, &v6->sin6_addr, buffer, (socklen_t)size) != NULL;
     }
     return 0;
 }

@@ -11,4 +11,8 @@ public enum HTTPAdapterErrorKind: String, ErrorKind {
     case bodyTooLarge = "body_too_large"
     /// A body that is not a valid gzip stream.
     case corruptGzip = "corrupt_gzip"
+    /// A TLS key and certificate GnuTLS cannot use (unparsable, or not a pair).
+    case badCertificate = "bad_certificate"
+    /// TLS priorities GnuTLS rejects.
+    case badTLSPriorities = "bad_tls_priorities"
 }

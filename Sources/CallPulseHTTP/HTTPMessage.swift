@@ -12,15 +12,20 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// True when the client connected from a loopback address.
     public var fromLoopback: Bool
+    /// The client's IP address (`192.0.2.7`, `2001:db8::7`; no port), the key of per-client
+    /// limits and log lines (docs/spec/security.md); "" when unknown (in-process requests).
+    public var clientAddress: String
 
     public init(method: String, path: String, query: [(name: String, value: String)] = [],
-                headers: [String: String] = [:], body: [UInt8] = [], fromLoopback: Bool = true) {
+                headers: [String: String] = [:], body: [UInt8] = [], fromLoopback: Bool = true,
+                clientAddress: String = "") {
         self.method = method
         self.path = path
         self.query = query
         self.headers = headers
         self.body = body
         self.fromLoopback = fromLoopback
+        self.clientAddress = clientAddress
     }
 
     /// Every value of query argument `name`.

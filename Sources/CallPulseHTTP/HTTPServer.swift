@@ -25,12 +25,16 @@ public final class HTTPServer: Sendable {
         public var maxBodyBytes = 8 * 1024 * 1024
         /// How long `stop` waits for requests in flight to be answered before closing them.
         public var drainTimeout: Duration = .seconds(5)
-        /// PEM key and certificate for HTTPS; nil serves plain HTTP.
-        public var tls: (key: String, certificate: String)?
+        /// HTTPS: key, certificate and priorities (HTTPServer+TLS.swift); nil serves plain HTTP.
+        public var tls: TLS?
         /// Headers to add to every answer to a request with an `Origin` header, by path and
         /// origin (CORS): also to the answers this adapter gives itself (413, 415, 400), which
         /// a browser would otherwise hide from the page. Nil adds none.
         public var crossOriginHeaders: (@Sendable (_ path: String, _ origin: String) -> [(name: String, value: String)])?
+        /// Headers added to every answer: the handler's, streams, and the answers this adapter
+        /// gives itself (400, 413, 415), so none goes out without them (docs/spec/security.md,
+        /// "Headers"). Empty adds none.
+        public var everyAnswerHeaders: [(name: String, value: String)] = []
 
         public init(address: SocketAddress) { self.address = address }
     }
@@ -53,11 +57,14 @@ public final class HTTPServer: Sendable {
     private let stopping = LockedBox(false)
     /// libmicrohttpd's messages, each at most once a minute.
     private let logLimiter = LockedBox(RepeatedMessageLimiter(period: .seconds(60)))
+    /// The TLS pair in force (nil for plain HTTP): `replaceCertificate` swaps it while serving.
+    let tlsState: LockedBox<TLSState?>
 
     public init(configuration: Configuration, logger: Logger, handler: @escaping Handler) {
         self.configuration = configuration
         self.logger = logger
         self.handler = handler
+        tlsState = LockedBox(configuration.tls.map { TLSState(key: $0.key, certificate: $0.certificate) })
     }
 
     /// Binds and starts serving; returns the bound port (useful with port 0).
@@ -67,23 +74,23 @@ public final class HTTPServer: Sendable {
         if configuration.address.isIPv6 { flags |= MHD_USE_IPv6.rawValue }
         if configuration.tls != nil { flags |= MHD_USE_TLS.rawValue }
         let context = Unmanaged.passUnretained(self).toOpaque()
+        let slot = try openTLSSlot()
         let started: OpaquePointer? = configuration.address.withSockaddr { address in
-            withOptionalCString(configuration.tls?.key) { key in
-                withOptionalCString(configuration.tls?.certificate) { certificate in
-                    var config = callpulse_mhd_config(
-                        flags: flags, address: address, acceptPolicy: acceptPolicy, acceptPolicyContext: context,
-                        handler: accessHandler, handlerContext: context,
-                        completed: requestCompleted, completedContext: context,
-                        threadPoolSize: UInt32(configuration.threads),
-                        connectionLimit: UInt32(configuration.connectionLimit),
-                        perClientLimit: UInt32(configuration.connectionsPerClient),
-                        connectionTimeoutSeconds: UInt32(configuration.connectionTimeoutSeconds),
-                        log: mhdLog, logContext: context, tlsKey: key, tlsCertificate: certificate)
-                    return callpulse_mhd_start(&config)
-                }
+            withOptionalCString(configuration.tls?.priorities) { priorities in
+                var config = callpulse_mhd_config(
+                    flags: flags, address: address, acceptPolicy: acceptPolicy, acceptPolicyContext: context,
+                    handler: accessHandler, handlerContext: context,
+                    completed: requestCompleted, completedContext: context,
+                    threadPoolSize: UInt32(configuration.threads),
+                    connectionLimit: UInt32(configuration.connectionLimit),
+                    perClientLimit: UInt32(configuration.connectionsPerClient),
+                    connectionTimeoutSeconds: UInt32(configuration.connectionTimeoutSeconds),
+                    log: mhdLog, logContext: context, tls: slot, tlsPriorities: priorities)
+                return callpulse_mhd_start(&config)
             }
         }
         guard let started else {
+            closeTLSSlot()
             throw HTTPAdapterError(.cannotListen, "cannot listen on \(configuration.address) (in use, or not an address of this machine)")
         }
         daemon.withLock { $0 = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(started))) }
@@ -101,6 +108,7 @@ public final class HTTPServer: Sendable {
         let left = requestsInFlight.withLock(waitingUntil: { $0 == 0 }, atMost: configuration.drainTimeout) { count, _ in count }
         if left > 0 { logger.warning("stopping with \(left) requests unanswered after \(configuration.drainTimeout)") }
         MHD_stop_daemon(OpaquePointer(bitPattern: handle))
+        closeTLSSlot()
     }
 
     fileprivate var acceptsConnections: Bool { !stopping.withLock { $0 } }
@@ -150,7 +158,8 @@ public final class HTTPServer: Sendable {
         }
         if state.tooLarge { return queue(connection, bodyTooLarge(), path: url, request: nil) }
         var request = HTTPRequest(method: method, path: url, query: arguments(connection), headers: headers(connection),
-                                  body: state.body, fromLoopback: callpulse_mhd_client_is_loopback(connection) != 0)
+                                  body: state.body, fromLoopback: callpulse_mhd_client_is_loopback(connection) != 0,
+                                  clientAddress: Self.clientAddress(connection))
         state.body = []
         if let refusal = Self.decodeBody(&request, limit: configuration.maxBodyBytes) {
             return queue(connection, refusal, path: url, request: request)
@@ -194,13 +203,15 @@ public final class HTTPServer: Sendable {
     private func queue(_ connection: OpaquePointer, _ response: HTTPResponse, path: String,
                        request: HTTPRequest?) -> MHD_Result {
         var response = response
+        response.headers += configuration.everyAnswerHeaders
+        if configuration.tls != nil { response.headers.append(Self.strictTransportSecurity) }
         if let crossOriginHeaders = configuration.crossOriginHeaders, let origin = header(connection, "Origin") {
             response.headers += crossOriginHeaders(path, origin)
         }
         if let channel = response.stream { return queueStream(connection, response, channel) }
         var body = response.body
         var headers = response.headers
-        if response.compressible, body.count > 1024,
+        if response.compressible, body.count > 1024, mayCompress(response),
            request?.header("accept-encoding")?.contains("gzip") == true {
             body = Gzip.compress(body, level: 1)  // speed over size: scrapes come often
             headers.append(("Content-Encoding", "gzip"))

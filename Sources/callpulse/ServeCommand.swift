@@ -9,7 +9,7 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the daemon: ingest events, serve /metrics, the JSON API and the landing page.",
-        discussion: "Flags override the config file. SIGTERM or SIGINT stop it gracefully; SIGHUP reloads the rules file."
+        discussion: "Flags override the config file. SIGTERM or SIGINT stop it gracefully; SIGHUP reloads the rules file, the token files and the TLS certificate."
     )
 
     @Option(help: "The YAML config file.")

@@ -4,15 +4,20 @@
 Drives Chromium over the DevTools protocol on a pipe (--remote-debugging-pipe: NUL-separated
 JSON on fds 3 and 4), so it needs nothing beyond Python's standard library.
 
-  wallboard_check.py --url http://127.0.0.1:PORT/ [--then-post FILE] [--expect-offered Q=N]
+  wallboard_check.py --url http://127.0.0.1:PORT/[#token=T] [--then-post FILE] [--expect-offered Q=N]
                      [--check-charts] [--set-controls FILTER,SORT] [--silence] [--then-kill PID]
+                     [--token T] [--answer-prompt T] [--reload] [--probe-csp]
                      [--screenshot out.png] [--size 1600x1000]
+
+The read token, when the daemon has one, reaches the page as a real user's would: in the URL's
+fragment (/#token=T) or typed into its prompt (--answer-prompt T; any other dialog is dismissed
+and recorded). The script's own requests carry it as a bearer: --token, else the fragment's.
 
 1. opens the page and waits until its first snapshot from /api/v1/stream is drawn;
 2. records the tiles (queue name as text, every data-field value, the interval chart) and the
    alert banner; with --check-charts, first waits until every tile's chart shows what
-   GET /api/v1/intervals answers now (see charts_match), fetched with the page's ?token= as
-   a bearer token; then, always, until every tile's forecast (projected SL, est. wait, agents
+   GET /api/v1/intervals answers now (see charts_match), fetched with the read token as a
+   bearer; then, always, until every tile's forecast (projected SL, est. wait, agents
    needed / seen) is what GET /api/v1/queues answers around the moment it is read (see
    wait_for_forecasts);
 3. with --then-post, posts FILE to /api/v1/events and waits until the stream's next
@@ -24,11 +29,19 @@ JSON on fds 3 and 4), so it needs nothing beyond Python's standard library.
 5. with --silence, moves the page's clock 41 s ahead (its 40 s heartbeat watchdog fires without
    waiting 40 real seconds), records each state it shows until it is live again ("silence");
 6. with --then-kill PID, stops the daemon and records the stale state ("dropped");
-7. with --screenshot, saves a PNG of the page.
+7. with --reload, reloads the page (its fragment already gone) and records it live again
+   ("reloaded": the token kept in sessionStorage);
+8. with --probe-csp, inserts an inline <script> into the page, which its Content-Security-Policy
+   must refuse ("csp_probe": {"ran": bool, "violations": the violations it caused});
+9. with --screenshot, saves a PNG of the page.
 
 Output: {"first": STATE, "after": STATE | null, "view": ..., "silence": ..., "dropped": ...,
-"pwned": bool, "console_errors": [...], "interval_requests": [{"url", "time"}, ...]} where
-STATE = {"snapshots": n, "state": "live", "status": text, "search": location.search,
+"reloaded": ..., "csp_probe": ..., "pwned": bool, "console_errors": [...], "csp_violations": [...]
+(securitypolicyviolation events in the page, and the browser's log of them, before any probe),
+"dialogs": [{"type", "message"}], "requests": [{"url", "path", "time", "authorization"}, ...]
+(every request the page made: the URL as sent, without its fragment), "interval_requests": the
+ones to /api/v1/intervals} where
+STATE = {"snapshots": n, "state": "live", "status": text, "search": location.search, "hash": location.hash, "session_token": what sessionStorage holds,
 "tiles": [{"queue": ..., "fields": {...}, "classes": {...}, "alerting": bool, "chart": CHART}],
 "alerts": [...], "banner": class, "images": n, "scripts": n, "interval_loads": n} and CHART =
 null or {"step", "caption", "bars": [{"start", "end", "offered", "complete", "partial"}],
@@ -80,6 +93,24 @@ CONTROLS_JS = r"""
 })(%s, %s)
 """
 
+# Installed before the page's own scripts (and again on reload): every CSP violation in the page
+# goes to the script through a DevTools binding.
+VIOLATIONS_JS = r"""
+document.addEventListener("securitypolicyviolation", (event) => __cspViolation(JSON.stringify({
+  directive: event.effectiveDirective, blocked: event.blockedURI, sample: event.sample,
+})));
+"""
+
+# An inline script, as an injection would add one: the page's CSP must keep it from running.
+PROBE_JS = r"""
+(() => {
+  const script = document.createElement("script");
+  script.textContent = "window.__inlineRan = true;";
+  document.body.append(script);
+  return true;
+})()
+"""
+
 STATE_JS = r"""
 JSON.stringify({
   snapshots: Number(document.body.dataset.snapshots || 0),
@@ -107,6 +138,8 @@ JSON.stringify({
   banner: document.getElementById("alerts").className,
   status: document.getElementById("status").textContent,
   search: location.search,
+  hash: location.hash,
+  session_token: sessionStorage.getItem("callpulse.read_token"),
   images: document.images.length,
   scripts: document.scripts.length,
   title: document.title,
@@ -140,7 +173,10 @@ class Chromium:
         self.next_id = 0
         self.session = None
         self.console_errors = []
-        self.interval_requests = []
+        self.csp_violations = []
+        self.dialogs = []
+        self.requests = []
+        self.prompt_answer = None
 
     def send(self, method, params=None, session=True):
         self.next_id += 1
@@ -171,10 +207,31 @@ class Chromium:
             self.console_errors.append(message["params"]["exceptionDetails"].get("text", "exception"))
         if message.get("method") == "Network.requestWillBeSent":
             request = message["params"]["request"]
-            if urllib.parse.urlsplit(request["url"]).path == "/api/v1/intervals":
-                self.interval_requests.append({"url": request["url"], "time": message["params"]["timestamp"],
-                                               "authorization": request.get("headers", {}).get("Authorization")})
+            self.requests.append({"url": request["url"], "path": urllib.parse.urlsplit(request["url"]).path,
+                                  "time": message["params"]["timestamp"],
+                                  "authorization": request.get("headers", {}).get("Authorization")})
+        if message.get("method") == "Runtime.bindingCalled" and message["params"]["name"] == "__cspViolation":
+            self.csp_violations.append(json.loads(message["params"]["payload"]))
+        if message.get("method") == "Log.entryAdded" and "Content Security Policy" in message["params"]["entry"]["text"]:
+            self.csp_violations.append({"log": message["params"]["entry"]["text"]})
+        if message.get("method") == "Page.javascriptDialogOpening":
+            self.answer_dialog(message["params"])
         return message
+
+    @property
+    def interval_requests(self):
+        return [request for request in self.requests if request["path"] == "/api/v1/intervals"]
+
+    def answer_dialog(self, dialog):
+        """A dialog blocks the page (and every evaluation) until answered: the prompt gets
+        prompt_answer, any other dialog is dismissed; each is recorded. Sent without waiting for
+        the reply (this runs inside send's reading loop), under an id send never waits for."""
+        self.dialogs.append({"type": dialog["type"], "message": dialog["message"]})
+        answer = dialog["type"] == "prompt" and self.prompt_answer is not None
+        params = {"accept": answer, **({"promptText": self.prompt_answer} if answer else {})}
+        message = {"id": 1_000_000 + len(self.dialogs), "method": "Page.handleJavaScriptDialog", "params": params,
+                   "sessionId": self.session}
+        os.write(self.to_browser_w, json.dumps(message).encode() + b"\0")
 
     def open(self, url):
         target = self.send("Target.createTarget", {"url": "about:blank"}, session=False)["targetId"]
@@ -182,7 +239,10 @@ class Chromium:
                                  session=False)["sessionId"]
         self.send("Runtime.enable")
         self.send("Page.enable")
-        self.send("Network.enable")  # to count the page's requests for /api/v1/intervals
+        self.send("Log.enable")  # where the browser reports what a Content-Security-Policy refused
+        self.send("Runtime.addBinding", {"name": "__cspViolation"})
+        self.send("Page.addScriptToEvaluateOnNewDocument", {"source": VIOLATIONS_JS})
+        self.send("Network.enable")  # to see every request's URL and headers
         self.send("Page.navigate", {"url": url})
 
     def evaluate(self, expression):
@@ -219,10 +279,17 @@ class Chromium:
         subprocess.run(["rm", "-rf", self.profile])
 
 
+# The read token for the script's own requests (main sets it: --token, else the URL's fragment).
+READ_TOKEN = None
+
+
+def bearer():
+    return {"Authorization": f"Bearer {READ_TOKEN}"} if READ_TOKEN else {}
+
+
 def fetch_intervals(page_url):
-    """GET /api/v1/intervals (its default range: today) as the page does: the page's ?token= as a bearer."""
-    token = urllib.parse.parse_qs(urllib.parse.urlsplit(page_url).query).get("token", [None])[0]
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    """GET /api/v1/intervals (its default range: today) as the page does: the read token as a bearer."""
+    headers = bearer()
     request = urllib.request.Request(urllib.parse.urljoin(page_url, "/api/v1/intervals"), headers=headers)
     with urllib.request.urlopen(request, timeout=PATIENCE) as response:
         return json.loads(response.read())
@@ -280,9 +347,8 @@ def wait_for_charts(browser, url, what, changed_from=None):
 
 
 def fetch_queues(page_url):
-    """GET /api/v1/queues as the page reads its stream: the page's ?token= as a bearer."""
-    token = urllib.parse.parse_qs(urllib.parse.urlsplit(page_url).query).get("token", [None])[0]
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    """GET /api/v1/queues as the page reads its stream: the read token as a bearer."""
+    headers = bearer()
     request = urllib.request.Request(urllib.parse.urljoin(page_url, "/api/v1/queues"), headers=headers)
     with urllib.request.urlopen(request, timeout=PATIENCE) as response:
         return json.loads(response.read())
@@ -390,10 +456,18 @@ def main():
     parser.add_argument("--silence", action="store_true",
                         help="move the page's clock 41 s ahead and record the stale state it shows (as 'silence')")
     parser.add_argument("--then-kill", type=int, help="SIGTERM this pid (the daemon) and record the stale state (as 'dropped')")
+    parser.add_argument("--token", help="the read token for this script's own requests (default: the URL fragment's)")
+    parser.add_argument("--answer-prompt", help="type this into the page's prompt when it asks for a token")
+    parser.add_argument("--reload", action="store_true", help="reload the page and record it live again (as 'reloaded')")
+    parser.add_argument("--probe-csp", action="store_true",
+                        help="insert an inline script, which the page's CSP must refuse (as 'csp_probe')")
     args = parser.parse_args()
     size = tuple(int(part) for part in args.size.split("x"))
+    global READ_TOKEN
+    READ_TOKEN = args.token or urllib.parse.parse_qs(urllib.parse.urlsplit(args.url).fragment).get("token", [None])[0]
 
     browser = Chromium(args.chromium, size)
+    browser.prompt_answer = args.answer_prompt
     try:
         browser.open(args.url)
         first = browser.wait_for(lambda s: s.get("snapshots", 0) >= 1 and s.get("tiles"), "a first snapshot")
@@ -445,11 +519,30 @@ def main():
         if args.then_kill:
             os.kill(args.then_kill, signal.SIGTERM)
             dropped = browser.wait_for(lambda s: s["state"] == "stale", "stale after the daemon stopped")
+        reloaded = None
+        if args.reload:
+            browser.evaluate("window.__beforeReload = true")  # gone once the new document is read
+            browser.send("Page.reload")
+            reloaded = browser.wait_for(lambda s: s.get("snapshots", 0) >= 1 and s.get("state") == "live"
+                                        and browser.evaluate("window.__beforeReload === true") is False,
+                                        "live again after a reload")
+        violations = list(browser.csp_violations)
+        csp_probe = None
+        if args.probe_csp:
+            browser.evaluate(PROBE_JS)
+            deadline = time.time() + PATIENCE
+            while len(browser.csp_violations) == len(violations) and time.time() < deadline:
+                browser.evaluate("1")  # reads the DevTools pipe, where violations arrive
+                time.sleep(0.1)
+            csp_probe = {"ran": browser.evaluate("window.__inlineRan === true"),
+                         "violations": browser.csp_violations[len(violations):]}
         if args.screenshot:
             browser.screenshot(args.screenshot)
         pwned = browser.evaluate("window.__pwned === true || document.title === 'pwned'")
         print(json.dumps({"first": first, "after": after, "view": view, "silence": silence, "dropped": dropped,
-                          "pwned": bool(pwned), "console_errors": browser.console_errors,
+                          "reloaded": reloaded, "csp_probe": csp_probe,
+                          "pwned": bool(pwned), "console_errors": browser.console_errors, "csp_violations": violations,
+                          "dialogs": browser.dialogs, "requests": browser.requests,
                           "interval_requests": browser.interval_requests}))
     finally:
         browser.close()

@@ -79,7 +79,7 @@ struct ExpositionTests {
 /// Who may ingest: loopback without a token, a bearer token when one is set.
 struct AccessPolicyTests {
     @Test func loopbackOnlyWithoutToken() {
-        let policy = AccessPolicy(ingestToken: nil, adminToken: nil, readToken: nil)
+        let policy = AccessPolicy(AccessPolicy.Tokens())
         #expect(policy.ingest(HTTPRequest(method: "POST", path: "/api/v1/events", fromLoopback: true)) == nil)
         #expect(policy.ingest(HTTPRequest(method: "POST", path: "/api/v1/events", fromLoopback: false))?.status == 403)
         #expect(policy.admin(HTTPRequest(method: "POST", path: "/-/reload", fromLoopback: false))?.status == 403)
@@ -87,7 +87,7 @@ struct AccessPolicyTests {
     }
 
     @Test func tokensApplyFromAnywhere() {
-        let policy = AccessPolicy(ingestToken: "in", adminToken: nil, readToken: "rd")
+        let policy = AccessPolicy(AccessPolicy.Tokens(ingest: ["in"], read: ["rd"]))
         let remote = HTTPRequest(method: "POST", path: "/api/v1/events", headers: ["authorization": "Bearer in"],
                                  fromLoopback: false)
         #expect(policy.ingest(remote) == nil)
@@ -95,5 +95,29 @@ struct AccessPolicyTests {
         #expect(policy.admin(remote) == nil)  // without an admin token the ingest token may reload
         #expect(policy.read(HTTPRequest(method: "GET", path: "/metrics"))?.status == 401)
         #expect(policy.read(HTTPRequest(method: "GET", path: "/metrics", headers: ["authorization": "Bearer rd"])) == nil)
+    }
+
+    @Test("several tokens a role, any of them accepted; replaced at once; never from the URL")
+    func severalTokensReplacedNeverFromTheURL() {
+        let policy = AccessPolicy(AccessPolicy.Tokens(ingest: ["old", "new"], admin: ["adm"], read: ["r1", "r2"]))
+        func ingest(_ token: String) -> Int? {
+            policy.ingest(HTTPRequest(method: "POST", path: "/api/v1/events", headers: ["authorization": "Bearer " + token],
+                                      fromLoopback: false))?.status
+        }
+        #expect(ingest("old") == nil && ingest("new") == nil)
+        #expect(ingest("ol") == 401 && ingest("newer") == 401 && ingest("adm") == 401 && ingest("") == 401)
+        #expect(policy.admin(HTTPRequest(method: "POST", path: "/-/reload", headers: ["authorization": "Bearer old"]))?.status == 401)
+        #expect(policy.admin(HTTPRequest(method: "POST", path: "/-/reload", headers: ["authorization": "Bearer adm"])) == nil)
+        #expect(policy.read(HTTPRequest(method: "GET", path: "/metrics", headers: ["authorization": "Bearer r2"])) == nil)
+        // `?token=` is refused, with a sentence saying why.
+        let query = policy.read(HTTPRequest(method: "GET", path: "/api/v1/stream", query: [("token", "r1")]))
+        #expect(query?.status == 401)
+        let sentence = String(decoding: query?.body ?? [], as: UTF8.self)
+        #expect(sentence.contains("?token= is not accepted"))
+        policy.replace(AccessPolicy.Tokens(ingest: ["newest"], admin: ["adm"], read: ["r2"]))
+        #expect(ingest("old") == 401 && ingest("new") == 401 && ingest("newest") == nil)
+        #expect(AccessPolicy.matchesAny(Array("b".utf8), ["a", "b", "c"]))
+        #expect(!AccessPolicy.matchesAny(Array("d".utf8), ["a", "b", "c"]))
+        #expect(!AccessPolicy.matchesAny([], []))
     }
 }

@@ -28,7 +28,7 @@ struct BootstrapTests {
         "/usr/bin/amtool": "amtool check-config",
         "/usr/bin/chromium": "the wallboard in a real browser",
         "/usr/bin/curl": "an HTTPS client (TLSTests)",
-        "/usr/bin/openssl": "a throwaway certificate (TLSTests)",
+        "/usr/bin/openssl": "throwaway certificates and s_client handshakes (TLSTests)",
         "/usr/bin/time": "GNU time for peak RSS (StreamingTests)",
         "/usr/bin/dpkg": "this test",
         "/usr/bin/dpkg-query": "this test",

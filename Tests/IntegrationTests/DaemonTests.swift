@@ -154,33 +154,3 @@ struct DaemonTests {
         #expect((status["ingest"] as! NSDictionary)["accepted"] as? Int == 3)
     }
 }
-
-/// HTTPS when a certificate and key are configured (openssl makes a throwaway pair).
-struct TLSTests {
-    @Test("serves HTTPS with the configured certificate")
-    func https() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("callpulse-tls-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let make = Process()
-        make.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        make.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(directory)/key.pem",
-                          "-out", "\(directory)/cert.pem", "-days", "1", "-subj", "/CN=127.0.0.1"]
-        make.standardError = FileHandle.nullDevice
-        try make.run()
-        make.waitUntilExit()
-        #expect(make.terminationStatus == 0)
-        let daemon = try DaemonProcess(config: "web: { tls_cert_file: \(directory)/cert.pem, tls_key_file: \(directory)/key.pem }\n")
-        defer { _ = daemon.stop() }
-        #expect(daemon.log.contains("listening on https://127.0.0.1:"))
-        let curl = Process()
-        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = ["-sk", "https://127.0.0.1:\(daemon.port)/-/healthy"]
-        let output = Pipe()
-        curl.standardOutput = output
-        try curl.run()
-        let body = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        curl.waitUntilExit()
-        #expect(body == "OK\n")
-    }
-}

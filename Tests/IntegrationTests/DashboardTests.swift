@@ -88,7 +88,8 @@ struct DashboardTests {
         // May be empty in a one-minute demo: no hooks, no expiry, no rejected or ignored events yet.
         let mayBeEmpty = ["callpulse_alert_notifications_total", "callpulse_queue_expired_calls_total",
                           "callpulse_checkpoint_last_success_timestamp_seconds",  // none until the first checkpoint
-                          "callpulse_events_ignored_total", "callpulse_events_rejected_total", "callpulse_alerts{"]
+                          "callpulse_events_ignored_total", "callpulse_events_rejected_total", "callpulse_alerts{",
+                          "callpulse_http_auth_failures_total"]  // a series per handler from its first 401
             // The forecast's outputs need a handle time: none until the demo's first calls end
             // (about a minute), and no estimated wait while a queue is overloaded. Its inputs
             // (arrival rate, busy agents, agents) are there from the first scrape.

@@ -18,9 +18,10 @@ final class StreamClient {
     /// Bytes received so far, read by `next` or `drain`.
     private(set) var received = 0
 
-    init(port: Int, path: String = "/api/v1/stream") throws {
+    init(port: Int, path: String = "/api/v1/stream", headers: [String: String] = [:]) throws {
         fd = try HTTPClient.connect(port: port)
-        try HTTPClient.write(fd, Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".utf8))
+        let extra = headers.map { "\($0.key): \($0.value)\r\n" }.joined()
+        try HTTPClient.write(fd, Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\(extra)\r\n".utf8))
     }
 
     deinit { close(fd) }

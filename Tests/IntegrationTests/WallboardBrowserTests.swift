@@ -226,7 +226,7 @@ struct WallboardBrowserTests {
 
         // The script itself waits until every tile's bars, partial mark and service-level points
         // are the endpoint's (chart_problems), first and again once the post changed the answer.
-        let result = try Self.runCheck(["--url", "http://127.0.0.1:\(daemon.port)/?token=\(token)", "--check-charts",
+        let result = try Self.runCheck(["--url", "http://127.0.0.1:\(daemon.port)/#token=\(token)", "--check-charts",
                                         "--then-post", later, "--expect-offered", "Charlie=1"])
         #expect(result.status == 0, "wallboard_check failed: \(result.stderr)")
         guard result.status == 0 else { return }
@@ -301,6 +301,87 @@ struct WallboardBrowserTests {
         }
         #expect(report["pwned"] as? Bool == false)
         #expect((report["console_errors"] as? [String])?.isEmpty == true, "console errors: \(report["console_errors"] ?? "")")
+    }
+
+    @Test("Chromium: a read token in the fragment (/#token=…): live numbers, the token in no request URL and no log line, kept in sessionStorage over a reload, no CSP violation and an inline script refused; without it, the page prompts")
+    func wallboardReadToken() throws {
+        #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"),
+                "chromium is missing: run scripts/bootstrap.sh test")
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else { return }
+        let token = "wallboard-\(UUID().uuidString)"
+        let tokenFile = try temporaryFile(token + "\n", suffix: ".token")
+        defer { try? FileManager.default.removeItem(atPath: tokenFile) }
+        // Debug logging: not even the most talkative log may hold the token.
+        let daemon = try DaemonProcess(["--clock", "event"], config: """
+            web: { read_token_file: \(tokenFile) }
+            log: { level: debug }
+            """)
+        defer { _ = daemon.stop() }
+        let lifecycles = try String(contentsOfFile: fixturePath("01_lifecycles.ndjson"), encoding: .utf8)
+        #expect(try daemon.post("/api/v1/events", lifecycles).status == 200)
+        let later = try temporaryFile(envelope("n1", "connecting", "2026-11-24T10:05:50Z") + "\n")
+        defer { try? FileManager.default.removeItem(atPath: later) }
+
+        let fragment = try Self.runCheck(["--url", "http://127.0.0.1:\(daemon.port)/#token=\(token)", "--then-post", later,
+                                          "--expect-offered", "Billing=5", "--reload", "--probe-csp"])
+        #expect(fragment.status == 0, "wallboard_check failed: \(fragment.stderr)")
+        guard fragment.status == 0 else { return }
+        let report = try JSONSerialization.jsonObject(with: Data(fragment.stdout.utf8)) as! NSDictionary
+        let first = report["first"] as? NSDictionary, after = report["after"] as? NSDictionary
+        func offered(_ state: NSDictionary?) -> String? {
+            ((state?["tiles"] as? [NSDictionary])?.first { $0["queue"] as? String == "Billing" }?["fields"] as? NSDictionary)?["offered"] as? String
+        }
+        // Live numbers from the stream, read with the header: the first snapshot, then the next.
+        #expect(first?["state"] as? String == "live" && offered(first) == "4")
+        #expect(offered(after) == "5" && (after?["snapshots"] as? Int ?? 0) > (first?["snapshots"] as? Int ?? 0))
+        // Out of the address bar at once, into sessionStorage: a reload is live again without the fragment.
+        #expect(first?["hash"] as? String == "")
+        #expect(first?["session_token"] as? String == token)
+        let reloaded = report["reloaded"] as? NSDictionary
+        #expect(reloaded?["state"] as? String == "live" && offered(reloaded) == "5" && reloaded?["hash"] as? String == "")
+        Self.checkRequests(report, token: token)
+        #expect((report["dialogs"] as? [NSDictionary])?.isEmpty == true, "\(report["dialogs"] ?? "")")
+        // The policy holds: nothing refused while the page works, and an injected inline script never runs.
+        #expect((report["csp_violations"] as? [NSDictionary])?.isEmpty == true, "\(report["csp_violations"] ?? "")")
+        let probe = report["csp_probe"] as? NSDictionary
+        #expect(probe?["ran"] as? Bool == false)
+        #expect((probe?["violations"] as? [NSDictionary])?.isEmpty == false, "the refused inline script was not reported")
+        #expect((report["console_errors"] as? [String])?.isEmpty == true, "console errors: \(report["console_errors"] ?? "")")
+
+        // An old bookmark's `?token=` (a stale one here) is not taken: it leaves the address bar, the
+        // first answers are 401, the page asks once, saying why, and goes on with the answer.
+        let prompted = try Self.runCheck(["--url", "http://127.0.0.1:\(daemon.port)/?token=old-bookmark", "--token", token,
+                                          "--answer-prompt", token])
+        #expect(prompted.status == 0, "wallboard_check failed: \(prompted.stderr)")
+        guard prompted.status == 0 else { return }
+        let asked = try JSONSerialization.jsonObject(with: Data(prompted.stdout.utf8)) as! NSDictionary
+        let dialogs = asked["dialogs"] as? [NSDictionary] ?? []
+        #expect(dialogs.map { $0["type"] as? String } == ["prompt"], "\(dialogs)")
+        #expect((dialogs.first?["message"] as? String)?.hasPrefix("?token= is no longer accepted: open this page as /#token=") == true)
+        let shown = asked["first"] as? NSDictionary
+        #expect(shown?["state"] as? String == "live" && offered(shown) == "5" && shown?["search"] as? String == "")
+        #expect(shown?["session_token"] as? String == token)
+        Self.checkRequests(asked, token: token)
+        #expect((asked["csp_violations"] as? [NSDictionary])?.isEmpty == true, "\(asked["csp_violations"] ?? "")")
+
+        #expect(daemon.stop() == 0)
+        #expect(!daemon.log.contains(token), "the daemon logged the read token")
+    }
+
+    /// Every request the page made: the token in no URL; the stream and the intervals fetched
+    /// with it as a bearer once the page had it.
+    static func checkRequests(_ report: NSDictionary, token: String) {
+        let requests = report["requests"] as? [NSDictionary] ?? []
+        let paths = Set(requests.compactMap { $0["path"] as? String })
+        #expect(paths.isSuperset(of: ["/", "/wallboard.js", "/wallboard.css", "/api/v1/stream", "/api/v1/intervals"]),
+                "\(paths.sorted())")
+        for request in requests {
+            #expect((request["url"] as? String)?.contains(token) == false, "\(request)")
+        }
+        for path in ["/api/v1/stream", "/api/v1/intervals"] {
+            let sent = requests.filter { $0["path"] as? String == path }.map { $0["authorization"] as? String }
+            #expect(sent.last == "Bearer \(token)", "\(path): \(sent)")
+        }
     }
 
     static func runCheck(_ arguments: [String]) throws -> CLI.Result {

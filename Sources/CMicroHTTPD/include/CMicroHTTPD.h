@@ -9,6 +9,8 @@
 #include <sys/types.h>
 #include <microhttpd.h>
 
+#include "CallPulseTLS.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -32,8 +34,8 @@ typedef struct {
     unsigned int connectionTimeoutSeconds;
     callpulse_mhd_log_callback log;
     void *logContext;
-    const char *tlsKey;                 // PEM, or NULL for plain HTTP
-    const char *tlsCertificate;         // PEM, or NULL
+    callpulse_tls_slot *tls;            // the certificate to present, or NULL for plain HTTP
+    const char *tlsPriorities;          // GnuTLS priorities, or NULL for libmicrohttpd's ("NORMAL")
 } callpulse_mhd_config;
 
 /// Starts a daemon from `config`; NULL on failure (MHD logs why through `log`).
@@ -44,6 +46,10 @@ uint16_t callpulse_mhd_bound_port(struct MHD_Daemon *daemon);
 
 /// The client's address family and, for IPv4/IPv6, whether it is a loopback address.
 int callpulse_mhd_client_is_loopback(struct MHD_Connection *connection);
+
+/// Writes the client's IP address as text into `buffer` (an IPv4-mapped IPv6 address as
+/// IPv4, no port); returns 0 and writes "" when it is unknown. 46 bytes hold any address.
+int callpulse_mhd_client_address(struct MHD_Connection *connection, char *buffer, size_t size);
 
 #ifdef __cplusplus
 }

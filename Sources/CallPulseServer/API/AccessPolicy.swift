@@ -1,38 +1,65 @@
 import CallPulseHTTP
+import CallPulseSupport
 
-/// Who may ingest, reload and read (docs/spec/interfaces.md): loopback only unless a token is set.
-struct AccessPolicy: Sendable {
-    var ingestToken: String?
-    var adminToken: String?
-    var readToken: String?
-
-    /// nil when the request may ingest; else the 401 or 403 to send.
-    func ingest(_ request: HTTPRequest) -> HTTPResponse? { check(request, token: ingestToken, what: "ingest") }
-
-    /// `/-/reload`: the admin token, else the ingest token, else loopback only.
-    func admin(_ request: HTTPRequest) -> HTTPResponse? { check(request, token: adminToken ?? ingestToken, what: "reload") }
-
-    /// Read endpoints are open unless a read token is set; `queryToken` also accepts `?token=`.
-    func read(_ request: HTTPRequest, queryToken: Bool = false) -> HTTPResponse? {
-        guard let readToken else { return nil }
-        if queryToken, let given = request.queryValues("token").first,
-           Self.constantTimeEquals(Array(given.utf8), Array(readToken.utf8)) { return nil }
-        return bearerMatches(request, readToken) ? nil
-            : HTTPServer.error(401, "unauthorized", "this endpoint needs 'Authorization: Bearer <read token>'")
+/// Who may ingest, reload and read (docs/spec/interfaces.md): loopback only unless a token is
+/// set. A token file may hold several tokens and is re-read on reload (docs/spec/security.md,
+/// "Tokens"), so the policy is shared and holds them in a box. Tokens travel only in the
+/// `Authorization` header: never in a URL, where proxies and logs keep them.
+final class AccessPolicy: Sendable {
+    /// Each role's accepted tokens; nil when its file is not configured, never empty.
+    struct Tokens: Sendable, Equatable {
+        var ingest: [String]?
+        var admin: [String]?
+        var read: [String]?
     }
 
-    private func check(_ request: HTTPRequest, token: String?, what: String) -> HTTPResponse? {
-        if let token {
-            return bearerMatches(request, token) ? nil
+    private let box: LockedBox<Tokens>
+
+    init(_ tokens: Tokens) { box = LockedBox(tokens) }
+
+    var tokens: Tokens { box.withLock { $0 } }
+
+    /// On reload: later requests see only `tokens`.
+    func replace(_ tokens: Tokens) { box.withLock { $0 = tokens } }
+
+    /// nil when the request may ingest; else the 401 or 403 to send.
+    func ingest(_ request: HTTPRequest) -> HTTPResponse? { check(request, tokens: tokens.ingest, what: "ingest") }
+
+    /// `/-/reload`: the admin tokens, else the ingest tokens, else loopback only.
+    func admin(_ request: HTTPRequest) -> HTTPResponse? {
+        let current = tokens
+        return check(request, tokens: current.admin ?? current.ingest, what: "reload")
+    }
+
+    /// Read endpoints are open unless a read token is set.
+    func read(_ request: HTTPRequest) -> HTTPResponse? {
+        guard let read = tokens.read else { return nil }
+        if Self.bearerMatches(request, read) { return nil }
+        // Said outright: a wallboard bookmarked with the old `/?token=` learns why it stopped.
+        let hint = request.queryValues("token").isEmpty ? "" : " (?token= is not accepted: a token never travels in a URL)"
+        return HTTPServer.error(401, "unauthorized", "this endpoint needs 'Authorization: Bearer <read token>'" + hint)
+    }
+
+    private func check(_ request: HTTPRequest, tokens: [String]?, what: String) -> HTTPResponse? {
+        if let tokens {
+            return Self.bearerMatches(request, tokens) ? nil
                 : HTTPServer.error(401, "unauthorized", "\(what) needs 'Authorization: Bearer <token>'")
         }
         return request.fromLoopback ? nil
             : HTTPServer.error(403, "forbidden", "\(what) is accepted from loopback addresses only unless a token is configured")
     }
 
-    private func bearerMatches(_ request: HTTPRequest, _ token: String) -> Bool {
+    private static func bearerMatches(_ request: HTTPRequest, _ tokens: [String]) -> Bool {
         guard let header = request.header("authorization"), header.hasPrefix("Bearer ") else { return false }
-        return Self.constantTimeEquals(Array(header.utf8.dropFirst(7)), Array(token.utf8))
+        return matchesAny(Array(header.utf8.dropFirst(7)), tokens)
+    }
+
+    /// Compares `given` with every token, whichever matches: the time taken reveals neither how
+    /// much of a token matched nor which one did.
+    static func matchesAny(_ given: [UInt8], _ tokens: [String]) -> Bool {
+        var matched: UInt8 = 0
+        for token in tokens { matched |= constantTimeEquals(given, Array(token.utf8)) ? 1 : 0 }
+        return matched != 0
     }
 
     /// Compares without an early exit, so timing does not reveal how much of a token matched.

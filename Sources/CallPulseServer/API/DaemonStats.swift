@@ -18,6 +18,11 @@ public struct DaemonStats: Sendable {
     public var eventDelay = Histogram(bounds: DaemonStats.delayBounds)
     public var lastReloadSuccessful = true
     public var lastReloadSuccessAt: EpochMillis = 0
+    /// Requests refused for a missing or wrong token (401), by handler (docs/spec/security.md).
+    public var authFailures: [String: Int64] = [:]
+    /// Ingest requests refused by `limits.ingest_rate` (429), and the events in them.
+    public var rateLimitedRequests: Int64 = 0
+    public var rateLimitedEvents: Int64 = 0
     /// Live streams open (filled in when rendered).
     public var streamClients = 0
     /// Journal and checkpoint figures, with a state directory (filled in when rendered).

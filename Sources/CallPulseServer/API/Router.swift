@@ -15,18 +15,24 @@ struct Router: Sendable {
     let renderer: MetricsRenderer
     /// nil without rules.
     let alerting: AlertService?
-    /// Reloads the rules file: a message on success, the problems on failure.
-    let reloadRules: @Sendable () -> Result<String, ServerError>
+    /// SIGHUP's and `/-/reload`'s steps: rules, token files, certificate.
+    let reload: Reload
+    /// Counts and logs every 401 (docs/spec/security.md, "Tokens").
+    let authFailures: AuthFailures
     let clock: @Sendable () -> EpochMillis
     let feed: LiveFeed
     /// The state directory, when one is set.
     let store: DurableStore?
     /// `web.cors_origins`: preflights for the browser forwarder.
     let crossOrigin: CrossOrigin
+    /// The pages' Content-Security-Policy (`SecurityHeaders.pagePolicy`, from `web.frame_ancestors`).
+    let pagePolicy: String
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
         let started = SystemClock.monotonicNanos()
         let (handler, response) = route(request)
+        // Only AccessPolicy answers 401: a missing or wrong token.
+        if response.status == 401 { authFailures.record(handler: handler, request: request) }
         let micros = Int64((SystemClock.monotonicNanos() - started) / 1000)
         stats.withLock { $0.record(handler: handler, code: response.status, micros: micros) }
         return response
@@ -42,6 +48,10 @@ struct Router: Sendable {
             return ("/api/v1/events", only("POST", request) ?? access.ingest(request) ?? ingest.handle(request))
         case "/connector.js":
             return ("/connector.js", only("GET", request) ?? ConnectorScript.response(request))
+        case "/wallboard.js":
+            return ("/wallboard.js", only("GET", request) ?? WallboardAssets.script.response(request))
+        case "/wallboard.css":
+            return ("/wallboard.css", only("GET", request) ?? WallboardAssets.stylesheet.response(request))
         case "/metrics":
             return ("/metrics", only("GET", request) ?? access.read(request) ?? metrics(request))
         case "/api/v1/queues":
@@ -55,8 +65,9 @@ struct Router: Sendable {
         case "/api/v1/rules":
             return ("/api/v1/rules", only("GET", request) ?? access.read(request) ?? rulesResponse())
         case "/api/v1/stream":
-            // A browser's EventSource cannot send headers: the stream also takes `?token=`.
-            return ("/api/v1/stream", only("GET", request) ?? access.read(request, queryToken: true) ?? feed.subscribe())
+            // The token in the Authorization header only (the wallboard streams with fetch): a
+            // `?token=` would sit in proxy and access logs (docs/spec/security.md, "Tokens").
+            return ("/api/v1/stream", only("GET", request) ?? access.read(request) ?? feed.subscribe())
         case "/api/v1/status":
             return ("/api/v1/status", only("GET", request) ?? access.read(request) ?? statusResponse())
         case "/-/healthy":
@@ -70,11 +81,11 @@ struct Router: Sendable {
             return ("/-/ready", only("GET", request)
                 ?? refusal ?? HTTPResponse(status: 200, contentType: "text/plain", text: "ready\n"))
         case "/-/reload":
-            return ("/-/reload", only("POST", request) ?? access.admin(request) ?? reload())
+            return ("/-/reload", only("POST", request) ?? access.admin(request) ?? reloadResponse())
         case "/":
-            return ("/", only("GET", request) ?? HTTPResponse(status: 200, contentType: "text/html; charset=utf-8",
-                                                             text: WallboardPage.html(version: status.version),
-                                                             compressible: true))
+            return ("/", only("GET", request) ?? HTTPResponse(
+                status: 200, headers: [("Content-Type", "text/html; charset=utf-8"), ("Content-Security-Policy", pagePolicy)],
+                body: Array(WallboardPage.html(version: status.version).utf8), compressible: true))
         default:
             if path.hasPrefix("/api/v1/queues/") {
                 let name = String(path.dropFirst("/api/v1/queues/".count))
@@ -172,15 +183,14 @@ struct Router: Sendable {
                                                 alerting: alertingView()))
     }
 
-    private func reload() -> HTTPResponse {
-        switch reloadRules() {
+    private func reloadResponse() -> HTTPResponse {
+        switch reload.run() {
         case .success(let message):
             var text = "{\"status\": "
             appendJSONString(message, to: &text)
             return HTTPResponse(status: 200, contentType: "application/json", text: text + "}\n")
         case .failure(let problems):
-            return HTTPServer.error(400, problems.code,
-                "the rules file is invalid, the old rules stay in force: " + problems.problems.joined(separator: "; "))
+            return HTTPServer.error(400, problems.code, problems.problems.joined(separator: "; "))
         }
     }
 

@@ -119,6 +119,14 @@ public enum ConfigLoader {
                     if let origins = r.stringList(value, "web.cors_origins") { config.web.corsOrigins = origins }
                     return true
                 }
+                if key == "frame_ancestors" {
+                    if let sources = r.stringList(value, "web.frame_ancestors") { config.web.frameAncestors = sources }
+                    return true
+                }
+                if key == "tls_priorities" {
+                    if let text = r.string(value, "web.tls_priorities") { config.web.tlsPriorities = text.isEmpty ? nil : text }
+                    return true
+                }
                 guard let keyPath = keyPaths[key] else { return false }
                 // `""` is unset, as the example config writes it.
                 if let file = r.string(value, "web." + key) { config.web[keyPath: keyPath] = file.isEmpty ? nil : file }
@@ -263,6 +271,12 @@ public enum ConfigLoader {
             if let count = r.positiveInt(value, name) { config.limits.maxStreams = count }
         case "connection_timeout":
             if let millis = r.duration(value, name) { config.limits.connectionTimeout = .milliseconds(millis) }
+        case "ingest_rate", "ingest_burst":
+            guard let number = value.float ?? value.int.map(Double.init), number > 0, number.isFinite else {
+                r.problem(value, "\(name) must be a number above 0 (events\(key == "ingest_rate" ? " per second" : ""))")
+                return true
+            }
+            if key == "ingest_rate" { config.limits.ingestRate = number } else { config.limits.ingestBurst = number }
         default:
             return false
         }

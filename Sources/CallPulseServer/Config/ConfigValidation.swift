@@ -50,6 +50,17 @@ extension Configuration {
         check(web.corsOrigins.isEmpty || web.ingestTokenFile != nil, "web.cors_origins",
               "web.cors_origins needs web.ingest_token_file: a page in a browser is never a loopback client, "
               + "so ingest from browsers must carry a token")
+        for source in web.frameAncestors {
+            check(Self.isFrameAncestor(source), "web.frame_ancestors",
+                  "web.frame_ancestors: '\(source)' is not a CSP source such as 'none', 'self' or https://portal.example.com")
+        }
+        check(limits.ingestBurst == nil || limits.ingestRate != nil, "limits.ingest_burst",
+              "limits.ingest_burst needs limits.ingest_rate")
+        // Here, not only when MHD_start_daemon fails on it: `check config` finds it too (docs/spec/security.md, "TLS").
+        if let priorities = web.tlsPriorities, let problem = HTTPServer.tlsPrioritiesProblem(priorities) {
+            check(false, "web.tls_priorities",
+                  "web.tls_priorities: GnuTLS rejects '\(priorities)' (\(problem)); libmicrohttpd cannot start HTTPS with it")
+        }
         // At `web:`, where the pair belongs.
         check((web.tlsCertFile == nil) == (web.tlsKeyFile == nil), "web",
               "web: tls_cert_file and tls_key_file must be set together")
@@ -126,6 +137,14 @@ extension Configuration {
         guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme),
               let host = url.host, !host.isEmpty, url.path.isEmpty, url.query == nil, url.user == nil else { return false }
         return text == text.lowercased() && !text.hasSuffix("/")
+    }
+
+    /// A CSP `frame-ancestors` source: `'none'`, `'self'`, or a scheme and host (a `*.` host
+    /// wildcard allowed); nothing that could end the directive.
+    static func isFrameAncestor(_ source: String) -> Bool {
+        if source == "'none'" || source == "'self'" { return true }
+        guard !source.contains(where: { $0 == ";" || $0 == "," || $0 == "'" || $0.isWhitespace }) else { return false }
+        return source.range(of: #"^https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]+)?$"#, options: .regularExpression) != nil
     }
 
     static func listenProblem(_ text: String) -> String {

@@ -66,6 +66,17 @@ public struct ServerLimits: Sendable, Equatable {
     /// `limits.connection_timeout`: how long a connection may stay idle; whole seconds,
     /// rounded up. Default 30s.
     public var connectionTimeout: Duration = .seconds(30)
+    /// `limits.ingest_rate`: events per second one client address may post (a token bucket;
+    /// docs/spec/security.md). Over it: 429 with `Retry-After`, nothing applied. Default nil: off.
+    public var ingestRate: Double?
+    /// `limits.ingest_burst`: the bucket's size in events. Default: 10 seconds of `ingest_rate`
+    /// (at least 1000), so one forwarder batch passes whole.
+    public var ingestBurst: Double?
+
+    /// The bucket size in force when `ingestRate` is set.
+    public var effectiveIngestBurst: Double? {
+        ingestRate.map { rate in ingestBurst ?? max(rate * 10, 1000) }
+    }
 
     public init() {}
 }
@@ -77,8 +88,8 @@ public struct WebSettings: Sendable, Equatable {
     public var ingestTokenFile: String?
     /// `web.admin_token_file`: the bearer token `/-/reload` needs. Default nil.
     public var adminTokenFile: String?
-    /// `web.read_token_file`: the bearer token the read endpoints need (the stream also takes
-    /// `?token=`). Default nil: reads are open.
+    /// `web.read_token_file`: the bearer tokens the read endpoints need (one a line; never from
+    /// a URL: docs/spec/security.md). Default nil: reads are open.
     public var readTokenFile: String?
     /// `web.tls_cert_file`: PEM certificate; set together with `tls_key_file` to serve HTTPS.
     /// Default nil.
@@ -88,6 +99,19 @@ public struct WebSettings: Sendable, Equatable {
     /// `web.cors_origins`: origins whose pages may post events from a browser (CORS; exact
     /// `scheme://host[:port]`). Default none: no CORS header is ever sent.
     public var corsOrigins: [String] = []
+    /// `web.tls_priorities`: GnuTLS priorities for HTTPS (docs/spec/security.md). Default nil:
+    /// `WebSettings.defaultTLSPriorities`, TLS 1.2 and 1.3 with AEAD suites only.
+    public var tlsPriorities: String?
+    /// `web.frame_ancestors`: who may frame the wallboard (CSP `frame-ancestors` sources, such as
+    /// `https://portal.example.com`). Default `'none'`.
+    public var frameAncestors: [String] = ["'none'"]
+
+    /// Mozilla's "intermediate" profile in GnuTLS terms: TLS 1.2 and 1.3, ECDHE key exchange,
+    /// AES-GCM or ChaCha20-Poly1305 only, in Mozilla's order and the server's; Mozilla's groups
+    /// (X25519, P-256, P-384); no SHA-1 signatures. `gnutls-cli --priority '…' -l` lists it.
+    public static let defaultTLSPriorities = "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:"
+        + "-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:"
+        + "-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:-SIGN-RSA-SHA1:-SIGN-ECDSA-SHA1:%SERVER_PRECEDENCE"
 
     public init() {}
 }

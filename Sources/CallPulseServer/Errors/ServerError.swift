@@ -16,6 +16,9 @@ public enum ServerErrorKind: String, ErrorKind {
     case unreadableTokenFile = "unreadable_token_file"
     /// `web.tls_cert_file` or `web.tls_key_file` cannot be read.
     case unreadableTLSFiles = "unreadable_tls_files"
+    /// `web.tls_cert_file` and `web.tls_key_file` are read but GnuTLS cannot serve them (not
+    /// PEM, or not a pair): at start, or on reload (then the old certificate stays).
+    case invalidTLSFiles = "invalid_tls_files"
     /// The HTTP server cannot bind its listen address.
     case cannotListen = "cannot_listen"
     /// The state directory cannot be restored; the daemon stops rather than start empty.

@@ -28,6 +28,9 @@ public final class IngestPipeline: Sendable {
         case shuttingDown
         /// Nothing applied: the journal could not store the batch (the reason, e.g. a full disk).
         case notStored(String)
+        /// Nothing applied: `admit` refused a batch of `events` events (the HTTP input's rate
+        /// limit, docs/spec/security.md); it may be sent again after `retryAfter`.
+        case rateLimited(events: Int, retryAfter: Duration)
     }
 
     /// Told about every batch that was applied, after the engine's lock is released.
@@ -68,13 +71,18 @@ public final class IngestPipeline: Sendable {
     }
 
     /// Takes one body in any input shape (object, array, NDJSON) received at `receivedAt`.
-    public func ingest(_ body: [UInt8], receivedAt: EpochMillis) -> Outcome {
+    /// `admit` sees the number of events (each decoded or rejected item) once the body is
+    /// decoded and before anything is journaled or applied: nil lets them in, a wait refuses
+    /// the whole body.
+    public func ingest(_ body: [UInt8], receivedAt: EpochMillis,
+                       admit: (_ events: Int) -> Duration? = { _ in nil }) -> Outcome {
         switch admission.withLock({ $0 }) {
         case .restoring: return .notReady
         case .closed: return .shuttingDown
         case .open: break
         }
         let batch = DecodedBatch.decode(body, with: readers)
+        if let wait = admit(batch.outcomes.count) { return .rateLimited(events: batch.outcomes.count, retryAfter: wait) }
         let report: IngestReport
         if let journal {
             // Applied by the journal's writer in journal order, once the record is on disk.

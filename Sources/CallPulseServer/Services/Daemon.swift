@@ -39,7 +39,7 @@ public final class Daemon: Sendable {
     private let stats: LockedBox<DaemonStats>
     /// `http://HOST:PORT` once the server has bound its port (hook payloads link to it).
     private let externalURL = LockedBox("")
-    private let reloadRules: @Sendable () -> Result<String, ServerError>
+    private let reload: Reload
 
     public init(options: Options, logger: Logger) throws(ServerError) {
         self.options = options
@@ -51,24 +51,11 @@ public final class Daemon: Sendable {
         } catch {
             throw ServerError(.invalidConfig, error.description)
         }
-        func token(_ key: String, _ path: String?) throws(ServerError) -> String? {
-            guard let path else { return nil }
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw ServerError(.unreadableTokenFile, "\(key): cannot read the token file '\(path)'")
-            }
-            return text.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        let access = AccessPolicy(ingestToken: try token("web.ingest_token_file", config.web.ingestTokenFile),
-                                  adminToken: try token("web.admin_token_file", config.web.adminTokenFile),
-                                  readToken: try token("web.read_token_file", config.web.readTokenFile))
-        var tls: (key: String, certificate: String)?
-        if let keyFile = config.web.tlsKeyFile, let certificateFile = config.web.tlsCertFile {
-            guard let key = try? String(contentsOfFile: keyFile, encoding: .utf8),
-                  let certificate = try? String(contentsOfFile: certificateFile, encoding: .utf8) else {
-                throw ServerError(.unreadableTLSFiles, "web: cannot read tls_key_file '\(keyFile)' or tls_cert_file '\(certificateFile)'")
-            }
-            tls = (key, certificate)
-        }
+        // Several tokens a file, re-read on reload (docs/spec/security.md, "Tokens").
+        let access = AccessPolicy(try TokenFiles.readAll(config.web))
+        // HTTPS: the pair checked here, so a bad one stops `serve` before anything starts.
+        let tlsFiles = TLSFiles(config.web)
+        let tls = try tlsFiles?.read()
         let initialRules: RuleSet?
         if let rulesFile = config.rulesFile {
             do {
@@ -102,25 +89,35 @@ public final class Daemon: Sendable {
         }
         let alerting = self.alerting
         let rulesFile = config.rulesFile, windows = config.core.windowMinutes, intervalMinutes = config.core.intervals.lengthMinutes
-        reloadRules = {
+        let reloadRules: Reload.Step = {
             guard let alerting, let rulesFile else {
-                return .success(rulesFile == nil ? "no rules file is configured; nothing to reload" : "not started yet")
+                return .success(rulesFile == nil ? "no rules file is configured" : "not started yet")
             }
             do throws(ServerError) {
                 let set = try RulesLoader.load(path: rulesFile, windows: windows, intervalMinutes: intervalMinutes)
                 alerting.reload(set)
-                stats.withLock {
-                    $0.lastReloadSuccessful = true
-                    $0.lastReloadSuccessAt = clock()
-                }
                 logger.info("rules reloaded", metadata: ["rules": "\(set.rules.count)", "hooks": "\(set.hooks.count)"])
                 return .success("reloaded \(set.rules.count) rules and \(set.hooks.count) hooks")
             } catch {
-                stats.withLock { $0.lastReloadSuccessful = false }
                 logger.error("rules reload failed; the old rules stay in force", metadata: ["problems": "\(error.description)"])
-                return .failure(error)
+                return .failure(ServerError(error.kind, "the rules file is invalid, the old rules stay in force: "
+                                                        + error.problems.joined(separator: "; ")))
             }
         }
+        let web = config.web
+        let reloadTokens: Reload.Step = {
+            let result = TokenFiles.reload(web, into: access)
+            switch result {
+            case .success(let message): logger.info("\(message)")
+            case .failure(let error): logger.error("token reload: \(error.problems.joined(separator: "; "))")
+            }
+            return result
+        }
+        // The certificate step reaches the server once it exists (docs/spec/security.md, "TLS").
+        let serving = LockedBox<HTTPServer?>(nil)
+        let reloadCertificate = tlsFiles.map { [$0.reloadStep(server: serving, logger: logger)] } ?? []
+        let reload = Reload(steps: [reloadRules, reloadTokens] + reloadCertificate, stats: stats, clock: clock)
+        self.reload = reload
 
         // The live feed, the journal, and the pipeline that notifies them.
         feed = LiveFeed(host: host, maxClients: config.limits.maxStreams, alerts: { alerting?.alerts ?? [] }, clock: clock)
@@ -144,13 +141,20 @@ public final class Daemon: Sendable {
         let crossOrigin = CrossOrigin(origins: Set(config.web.corsOrigins))
         let status = StatusInfo(version: options.version, startedAt: startedAt, listen: address.description,
                                 settings: config.core, maxBodyBytes: config.limits.maxBodyBytes,
-                                tokens: (access.ingestToken != nil, access.adminToken != nil, access.readToken != nil),
+                                tokens: (access.tokens.ingest != nil, access.tokens.admin != nil, access.tokens.read != nil),
                                 tls: tls != nil)
-        let router = Router(host: host, ingest: HTTPIngestInput(pipeline: pipeline, clock: clock), pipeline: pipeline,
+        // limits.ingest_rate (docs/spec/security.md, "Rate limits"): off unless set.
+        let rateLimit = config.limits.ingestRate.map { rate in
+            IngestRateLimit(IngestRateLimits(rate: rate, burst: config.limits.effectiveIngestBurst ?? rate), stats: stats)
+        }
+        let router = Router(host: host, ingest: HTTPIngestInput(pipeline: pipeline, clock: clock, rateLimit: rateLimit),
+                            pipeline: pipeline,
                             stats: stats, status: status, access: access,
                             renderer: MetricsRenderer(exposeWindows: config.exposeWindows, version: options.version),
-                            alerting: alerting, reloadRules: reloadRules, clock: clock, feed: feed, store: store,
-                            crossOrigin: crossOrigin)
+                            alerting: alerting, reload: reload, authFailures: AuthFailures(stats: stats, logger: logger),
+                            clock: clock, feed: feed, store: store,
+                            crossOrigin: crossOrigin,
+                            pagePolicy: SecurityHeaders.pagePolicy(frameAncestors: config.web.frameAncestors))
         self.router = router
         var serverConfig = HTTPServer.Configuration(address: address)
         serverConfig.connectionLimit = config.limits.maxConnections
@@ -159,7 +163,10 @@ public final class Daemon: Sendable {
         serverConfig.maxBodyBytes = config.limits.maxBodyBytes
         serverConfig.tls = tls
         if crossOrigin.isEnabled { serverConfig.crossOriginHeaders = { crossOrigin.headers(path: $0, origin: $1) } }
-        server = HTTPServer(configuration: serverConfig, logger: logger) { router.handle($0) }
+        serverConfig.everyAnswerHeaders = SecurityHeaders.everyAnswer
+        let server = HTTPServer(configuration: serverConfig, logger: logger) { router.handle($0) }
+        self.server = server
+        serving.withLock { $0 = server }
     }
 
     /// What the server answers to `request` once its body is decoded (in process, without a
@@ -170,7 +177,7 @@ public final class Daemon: Sendable {
     /// and applies nothing (the tests call it in process to see that answer).
     func stopAccepting() { pipeline.close() }
 
-    /// Serves until SIGTERM or SIGINT (SIGHUP reloads the rules); returns after a graceful
+    /// Serves until SIGTERM or SIGINT (SIGHUP reloads: `Reload`); returns after a graceful
     /// stop, throws when a service failed (the group was stopped for it).
     public func run() async throws(ServerError) {
         let tracker = ServiceTracker(logger: logger)
@@ -228,9 +235,9 @@ public final class Daemon: Sendable {
         services.append(tracker.track(feed.service, as: "live feed"))
         services.append(tracker.track(pipeline, as: "ingest"))
         if let demo { services.append(tracker.track(demo.service, as: "demo")) }
-        let reloadRules = self.reloadRules
+        let reload = self.reload
         services.append(tracker.track(SignalService(signals: signals, reloadRules: {
-            if case .success(let message) = reloadRules() { logger.info("SIGHUP: \(message)") }
+            if case .success(let message) = reload.run() { logger.info("SIGHUP: \(message)") }
         }, stopGroup: { await group.triggerGracefulShutdown() }, logger: logger), as: "signals"))
         services.append(tracker.track(ShutdownDeadline(timeout: options.configuration.shutdownTimeout, tracker: tracker, logger: logger),
                                       as: ShutdownDeadline.name))
@@ -250,7 +257,7 @@ public final class Daemon: Sendable {
         } catch let error as PersistenceError {
             throw ServerError(.cannotRestoreState, "cannot restore the state directory: \(error.description)")
         } catch let error as HTTPAdapterError {
-            throw ServerError(.cannotListen, error.description)
+            throw ServerError(starting: error)
         } catch {
             throw ServerError(.serviceFailed, "\(error)")
         }

@@ -4,7 +4,7 @@ import ServiceLifecycle
 import UnixSignals
 
 /// The process's signals (README.md, "The daemon"): SIGTERM and SIGINT begin the graceful
-/// stop of the whole group, logged by name; SIGHUP reloads the rules file. The one place
+/// stop of the whole group, logged by name; SIGHUP reloads (`Reload`). The one place
 /// that traps them, so the log line comes before anything stops.
 struct SignalService: Service {
     /// Trapped before the group starts: a signal that comes the instant the server answers

@@ -6,6 +6,8 @@ import CallPulseHTTP
 struct HTTPIngestInput: Sendable {
     let pipeline: IngestPipeline
     let clock: @Sendable () -> EpochMillis
+    /// `limits.ingest_rate` per client address; nil when off.
+    var rateLimit: IngestRateLimit? = nil
 
     private static let mediaTypes: Set<String> = ["application/json", "application/x-ndjson", "application/jsonl"]
 
@@ -27,9 +29,12 @@ struct HTTPIngestInput: Sendable {
         if request.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             return Self.emptyBody(IngestReport())
         }
-        switch pipeline.ingest(request.body, receivedAt: clock()) {
+        let admit: (Int) -> Duration? = { events in rateLimit?.admit(events, from: request.clientAddress) }
+        switch pipeline.ingest(request.body, receivedAt: clock(), admit: admit) {
         case .shuttingDown: return Self.shuttingDown
         case .notReady: return Self.notReady
+        case .rateLimited(let events, let wait):
+            return Self.rateLimited(events: events, wait: wait, rate: rateLimit?.rate ?? 0, burst: rateLimit?.burst ?? 0)
         case .notStored(let failure):
             return HTTPServer.error(503, "cannot_store",
                 "the events could not be stored durably (\(failure)); nothing was applied, send again later")
@@ -52,6 +57,21 @@ struct HTTPIngestInput: Sendable {
 
     private static func emptyBody(_ report: IngestReport) -> HTTPResponse {
         IngestResponse.render(status: 400, report: report, error: ("empty_body", "the request body holds no events"))
+    }
+
+    /// 429 with `Retry-After` in whole seconds, rounded up (docs/spec/security.md, "Rate
+    /// limits"); the forwarder waits that long, as for a 503.
+    private static func rateLimited(events: Int, wait: Duration, rate: Double, burst: Double) -> HTTPResponse {
+        let seconds = max(1, (wait + .nanoseconds(999_999_999)).components.seconds)
+        var response = HTTPServer.error(429, "rate_limited",
+            "this address may post \(number(rate)) events a second (limits.ingest_rate, bursts of \(number(burst))); "
+            + "the \(events) events were not applied, send them again in \(seconds) s")
+        response.headers.append(("Retry-After", String(seconds)))
+        return response
+    }
+
+    private static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
     private static var shuttingDown: HTTPResponse {

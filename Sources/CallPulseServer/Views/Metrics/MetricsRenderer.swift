@@ -271,10 +271,19 @@ public struct MetricsRenderer: Sendable {
             out.histogram(ExpositionWriter.HistogramNames("callpulse_http_request_duration_seconds"),
                           ExpositionWriter.Labels(["handler": handler]), buckets: buckets, histogram: histogram)
         }
+        // docs/spec/security.md: failed authentications and rate-limited posts.
+        out.family("callpulse_http_auth_failures_total", "counter", "Requests refused for a missing or wrong token (401), by handler.")
+        for (handler, count) in stats.authFailures.sorted(by: { $0.key < $1.key }) {
+            out.sample("callpulse_http_auth_failures_total", ExpositionWriter.Labels(["handler": handler]), count)
+        }
+        out.family("callpulse_http_rate_limited_total", "counter", "Ingest requests refused by limits.ingest_rate (429).")
+        out.sample("callpulse_http_rate_limited_total", ExpositionWriter.Labels(), stats.rateLimitedRequests)
+        out.family("callpulse_http_rate_limited_events_total", "counter", "Events in ingest requests refused by limits.ingest_rate.")
+        out.sample("callpulse_http_rate_limited_events_total", ExpositionWriter.Labels(), stats.rateLimitedEvents)
         out.family("callpulse_stream_clients", "gauge", "Clients connected to the live stream (/api/v1/stream).")
         out.sample("callpulse_stream_clients", ExpositionWriter.Labels(), Int64(stats.streamClients))
         if let state = stats.persistence { renderPersistence(state, into: &out) }
-        out.family("callpulse_config_last_reload_successful", "gauge", "1 when the last rules reload succeeded.")
+        out.family("callpulse_config_last_reload_successful", "gauge", "1 when every step of the last reload (rules, tokens, certificate) succeeded.")
         out.sample("callpulse_config_last_reload_successful", ExpositionWriter.Labels(), stats.lastReloadSuccessful ? 1 : 0)
         out.family("callpulse_config_last_reload_success_timestamp_seconds", "gauge", "Unix time of the last successful reload.")
         out.sample("callpulse_config_last_reload_success_timestamp_seconds", ExpositionWriter.Labels(),
