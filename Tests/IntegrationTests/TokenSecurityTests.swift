@@ -86,6 +86,24 @@ struct TokenSecurityTests {
         }
     }
 
+    @Test("a stream opened with a read token that a reload removed ends, and that token opens none again; a kept token streams")
+    func revokedReadTokenEndsStreams() throws {
+        let (daemon, directory) = try Self.start(ingest: "tok-ingest-6d1a\n", read: "tok-leaked-2f0c\ntok-kept-9b3e\n")
+        defer {
+            _ = daemon.stop()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let leaked = try StreamClient(port: daemon.port, headers: Self.bearer("tok-leaked-2f0c"))
+        #expect(leaked.next("snapshot") != nil)
+        try "tok-kept-9b3e\n".write(toFile: directory + "/read.token", atomically: true, encoding: .utf8)
+        #expect(try daemon.post("/-/reload", "", headers: Self.bearer("tok-ingest-6d1a")).status == 200)
+        // The stream ends (next returns nil once the daemon closed it), and cannot be opened again.
+        #expect(waitUntil { _ = leaked.next("snapshot", within: 0.5); return leaked.ended })
+        #expect(try daemon.get("/api/v1/stream", headers: Self.bearer("tok-leaked-2f0c")).status == 401)
+        let kept = try StreamClient(port: daemon.port, headers: Self.bearer("tok-kept-9b3e"))
+        #expect(kept.next("snapshot") != nil)
+    }
+
     @Test("?token= is refused on the stream (401) and the header accepted; failures counted by handler, logged once a minute per address, never with the token")
     func noTokenInURLAndFailuresCounted() throws {
         let began = ContinuousClock.now

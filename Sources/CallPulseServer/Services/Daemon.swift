@@ -104,9 +104,16 @@ public final class Daemon: Sendable {
                                                         + error.problems.joined(separator: "; ")))
             }
         }
+        // The live feed (before the reload steps: a token rotation ends its streams).
+        feed = LiveFeed(host: host, maxClients: config.limits.maxStreams, alerts: { alerting?.alerts ?? [] }, clock: clock)
+        let feed = self.feed
         let web = config.web
         let reloadTokens: Reload.Step = {
+            let readBefore = access.tokens.read
             let result = TokenFiles.reload(web, into: access)
+            // A stream is authorised once, when it opens: a removed read token must not keep one
+            // going. Every stream ends; wallboards reconnect with their token (security.md).
+            if access.tokens.read != readBefore { feed.closeAll() }
             switch result {
             case .success(let message): logger.info("\(message)")
             case .failure(let error): logger.error("token reload: \(error.problems.joined(separator: "; "))")
@@ -119,13 +126,11 @@ public final class Daemon: Sendable {
         let reload = Reload(steps: [reloadRules, reloadTokens] + reloadCertificate, stats: stats, clock: clock)
         self.reload = reload
 
-        // The live feed, the journal, and the pipeline that notifies them.
-        feed = LiveFeed(host: host, maxClients: config.limits.maxStreams, alerts: { alerting?.alerts ?? [] }, clock: clock)
+        // The journal, and the pipeline that notifies the alerts and the feed.
         store = config.stateDir.map {
             DurableStore(directory: $0, checkpointInterval: config.checkpointInterval.wholeMilliseconds, logger: logger)
         }
         pipeline = IngestPipeline(engine: host, journal: store)
-        let feed = self.feed
         pipeline.addObserver { report in
             if report.accepted > 0 {
                 alerting?.poke()

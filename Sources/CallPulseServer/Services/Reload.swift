@@ -13,10 +13,23 @@ struct Reload: Sendable {
     let steps: [Step]
     let stats: LockedBox<DaemonStats>
     let clock: @Sendable () -> EpochMillis
+    /// One reload at a time: SIGHUP and several `POST /-/reload` may come together, and a slower
+    /// one must not write back what a later one replaced.
+    private let serial = LockedBox(())
+
+    init(steps: [Step], stats: LockedBox<DaemonStats>, clock: @escaping @Sendable () -> EpochMillis) {
+        self.steps = steps
+        self.stats = stats
+        self.clock = clock
+    }
 
     /// The steps' sentences joined by "; ", or the first failure's code with every failure's
     /// problems; `callpulse_config_last_reload_successful` says whether all succeeded.
     func run() -> Result<String, ServerError> {
+        serial.withLock { _ in runSteps() }
+    }
+
+    private func runSteps() -> Result<String, ServerError> {
         var done: [String] = []
         var failures: [ServerError] = []
         for step in steps {

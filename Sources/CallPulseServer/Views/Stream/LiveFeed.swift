@@ -43,7 +43,7 @@ final class LiveFeed: Sendable {
 
     /// The feed as a service: a step per tick or wake; streams end when it stops.
     var service: WorkerService {
-        WorkerService(worker: worker, step: { [self] in step() }, finally: { [self] in closeStreams() })
+        WorkerService(worker: worker, step: { [self] in step() }, finally: { [self] in closeAll() })
     }
 
     /// Events were applied: look for a new snapshot now rather than at the next tick.
@@ -84,8 +84,9 @@ final class LiveFeed: Sendable {
                             stream: channel)
     }
 
-    /// Ends every stream (the feed stops before the HTTP server does).
-    private func closeStreams() {
+    /// Ends every stream: when the feed stops (before the HTTP server does), and when the read
+    /// tokens change on reload (a stream is authorised once, as it opens).
+    func closeAll() {
         let channels = state.withLock { state -> [EventChannel] in
             defer { state.channels = [] }
             return state.channels

@@ -207,11 +207,15 @@
   }
   // True when the fragment held a token ("#token=" forgets it); the rest of the fragment stays.
   function takeFragmentToken() {
-    const fragment = new URLSearchParams(location.hash.slice(1));
-    if (!fragment.has("token")) return false;
-    const token = fragment.get("token").trim();
-    fragment.delete("token");
-    const rest = fragment.toString();
+    // Parsed by hand: URLSearchParams would turn a base64 token's "+" into a space.
+    const parts = location.hash.slice(1).split("&");
+    const index = parts.findIndex((part) => part.startsWith("token="));
+    if (index < 0) return false;
+    let token = parts[index].slice("token=".length);
+    try { token = decodeURIComponent(token); } catch (error) { /* not percent-encoded: as typed */ }
+    token = token.trim();
+    parts.splice(index, 1);
+    const rest = parts.filter((part) => part !== "").join("&");
     history.replaceState(null, "", location.pathname + location.search + (rest ? "#" + rest : ""));
     saveToken(token);
     auth.declined = false;
@@ -376,7 +380,7 @@
         if (value.startsWith(" ")) value = value.slice(1);
         if (field === "event") name = value;
         else if (field === "data") data.push(value);
-        else if (field === "retry" && /^\d+$/.test(value)) stream.retry = Number(value);
+        else if (field === "retry" && /^\d+$/.test(value)) stream.retry = Math.max(1000, Number(value));
       }
     };
   }
@@ -410,7 +414,12 @@
       state.lastMessage = Date.now();
       stream.failures = 0;
       const handler = handlers.get(name);
-      if (handler) handler(data);
+      // One event the page cannot show is skipped; it must not end (and leak) the stream.
+      try {
+        if (handler) handler(data);
+      } catch (error) {
+        console.warn("wallboard: event '" + name + "' skipped:", error);
+      }
     });
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     for (;;) {
@@ -422,6 +431,8 @@
 
   function ended(generation, sent, status) {
     if (generation !== stream.generation) return;
+    // A read that failed leaves its fetch open: abort it, or the connection stays.
+    if (stream.controller) stream.controller.abort();
     stream.controller = null;
     if (status === 401) {
       if (unauthorized(sent)) { connect(); return; }
