@@ -106,7 +106,7 @@ struct SecurityLimitsTests {
 
     @Test("failed authentications: one line a minute per address, with the count held back; bounded")
     func authFailureLog() {
-        var log = AuthFailureLog(period: .seconds(60), capacity: 2)
+        var log = OncePerPeriod(period: .seconds(60), capacity: 2)
         #expect(log.admit("10.0.0.1", now: 0) == 0)
         #expect(log.admit("10.0.0.1", now: 30 * Self.second) == nil)
         #expect(log.admit("10.0.0.1", now: 59 * Self.second) == nil)

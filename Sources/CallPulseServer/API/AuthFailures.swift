@@ -7,11 +7,13 @@ import Logging
 /// client address. The line says whether a token was given, never what it was.
 final class AuthFailures: Sendable {
     private let stats: LockedBox<DaemonStats>
-    private let log: LockedBox<AuthFailureLog>
+    /// One line a minute per address; 4,096 addresses remembered (a client guessing tokens
+    /// cannot fill the log; every failure is still counted).
+    private let log: LockedBox<OncePerPeriod>
     private let logger: Logger
     private let now: @Sendable () -> UInt64
 
-    init(stats: LockedBox<DaemonStats>, logger: Logger, log: AuthFailureLog = AuthFailureLog(),
+    init(stats: LockedBox<DaemonStats>, logger: Logger, log: OncePerPeriod = OncePerPeriod(period: .seconds(60), capacity: 4096),
          now: @escaping @Sendable () -> UInt64 = { SystemClock.monotonicNanos() }) {
         self.stats = stats
         self.log = LockedBox(log)
