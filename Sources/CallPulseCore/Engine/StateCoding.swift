@@ -60,6 +60,10 @@ public struct StateReader {
         let count = try self.count()
         let size = count * MemoryLayout<T>.stride
         guard offset + size <= bytes.count else { throw CoreError(.unreadableState, "the state ends early") }
+        // An empty array without init(unsafeUninitializedCapacity:): at capacity 0 that stores the
+        // count into the standard library's one shared empty-array object, a data race with every
+        // thread reading an empty array (ThreadSanitizer reports it while the state is restored).
+        guard count > 0 else { return [] }
         let array = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             bytes.withUnsafeBytes { source in
                 UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + size)]))
