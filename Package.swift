@@ -40,6 +40,12 @@ let package = Package(
             cSettings: [.treatAllWarnings(as: .error)],
             linkerSettings: [.linkedLibrary("microhttpd"), .linkedLibrary("gnutls")]
         ),
+        // libnats (Debian's libnats-dev), the NATS JetStream client, behind a small C ABI (docs/spec/scale-out.md).
+        .target(
+            name: "CNATS",
+            cSettings: [.treatAllWarnings(as: .error)],
+            linkerSettings: [.linkedLibrary("nats"), .linkedLibrary("crypto")]
+        ),
         // zlib for gzip request and response bodies.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // What every layer shares: the one lock type, the clocks, the errno error, the error
@@ -50,6 +56,12 @@ let package = Package(
         .target(
             name: "CallPulseHTTP",
             dependencies: ["CMicroHTTPD", "CZlib", "CallPulseSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSwift
+        ),
+        // The NATS adapter: the one place that calls libnats (JetStream streams, publishing, pull consumers).
+        .target(
+            name: "CallPulseNATS",
+            dependencies: ["CNATS", "CallPulseSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSwift
         ),
         // The pure domain: events, calls, queues, windows, snapshot. No I/O; clocks are passed in.
@@ -74,6 +86,7 @@ let package = Package(
                 "CallPulseCore",
                 "CallPulseAlerting",
                 "CallPulseHTTP",
+                "CallPulseNATS",
                 "CZlib",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -156,7 +169,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["CallPulseCore", "CallPulseServer", "CallPulseHTTP", "CallPulseSupport"],
+            dependencies: ["CallPulseCore", "CallPulseServer", "CallPulseHTTP", "CallPulseSupport", "CallPulseNATS"],
             swiftSettings: strictSwift
         ),
     ],

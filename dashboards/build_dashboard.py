@@ -178,6 +178,28 @@ ROWS = [
           (f"sum(rate(callpulse_http_rate_limited_total{{{I}}}[{RATE}])) * 60", "rate-limited posts"),
           (f"sum(rate(callpulse_http_rate_limited_events_total{{{I}}}[{RATE}])) * 60", "rate-limited events")], {}),
     ]),
+    ("Replication", [
+        ("Consumer lag", "timeseries", "none",
+         "With nats.consume (docs/spec/scale-out.md): messages in the stream this replica has not applied yet "
+         "(NumPending of its durable consumer), by instance and stream. Near 0 when caught up; "
+         "CallPulseConsumerLag pages when it stays above 0 with nothing applied for a minute, or when a "
+         "replica is disconnected from NATS. No data without a nats: section.",
+         [(f"max by (instance, stream) (callpulse_source_pending_messages{{source=\"nats\", {I}}})", "{{instance}} {{stream}}")],
+         {"w": 8}),
+        ("Stream messages per second", "timeseries", "none",
+         "Applied sequence advance per second by instance and stream; stream messages by result (applied, "
+         "skipped: already applied, rejected: not an event); relay publishes by result (ok, failed: the post "
+         "answered 503).",
+         [(f"sum by (instance, stream) (deriv(callpulse_source_applied_sequence{{source=\"nats\", {I}}}[{RATE}]))",
+           "{{instance}} {{stream}} sequence"),
+          (f"sum by (instance, result) (rate(callpulse_source_messages_total{{source=\"nats\", {I}}}[{RATE}]))",
+           "{{instance}} {{result}}"),
+          (f"sum by (instance, result) (rate(callpulse_publish_total{{{I}}}[{RATE}]))", "{{instance}} publish {{result}}")],
+         {"w": 8}),
+        ("Connected to NATS", "timeseries", "none", "1 while the replica is connected to NATS, 0 while it reconnects.",
+         [(f"min by (instance) (callpulse_source_connected{{source=\"nats\", {I}}})", "{{instance}}")],
+         {"w": 8, "max": 1}),
+    ]),
     ("Process", [
         ("Up and build", "table", "none", "Scrape health, version, stream clients, uptime and the last rules reload.",
          [(f"up{{{I}}}", "up"),

@@ -2,7 +2,7 @@
 # Installs the Debian packages CallPulse needs, only when one is missing.
 #   scripts/bootstrap.sh        what the build needs, and python3 for the scripts (make streams, hostile, ...)
 #   scripts/bootstrap.sh test   plus every program the tests run: the peers (Prometheus, promtool,
-#                               Alertmanager, amtool, Chromium), curl, openssl, GNU time and mount;
+#                               Alertmanager, amtool, nats-server, Chromium), curl, openssl, GNU time and mount;
 #                               the rest (sh, bash, coreutils, umount) is in Debian's essential set;
 #                               and what the package test needs: the package set, systemd
 #                               (systemd-analyze verify) and procps (/bin/kill, the unit's ExecReload)
@@ -23,13 +23,13 @@ for argument in "$@"; do
   esac
 done
 
-packages=(pkg-config libsimdjson-dev libmicrohttpd-dev zlib1g-dev python3)
+packages=(pkg-config libsimdjson-dev libmicrohttpd-dev zlib1g-dev libnats-dev libssl-dev python3)
 case "$set_name" in
-  test) packages+=(prometheus prometheus-alertmanager chromium curl openssl time mount)
+  test) packages+=(prometheus prometheus-alertmanager nats-server chromium curl openssl time mount)
     packages+=(dpkg-dev libcurl4-openssl-dev systemd procps) ;;
   package) packages+=(dpkg-dev libcurl4-openssl-dev) ;;
   soak) packages+=(python3-matplotlib) ;;
-  bench) packages+=(prometheus prometheus-alertmanager mtail wrk time) ;;
+  bench) packages+=(prometheus prometheus-alertmanager mtail wrk time nats-server) ;;
   security) packages+=(testssl.sh openssl) ;;
 esac
 if [ "$list" -eq 1 ]; then

@@ -15,6 +15,31 @@ struct InputShapeTests {
         }
     }
 
+    /// The bytes each value was read from, as a relay publishes them (docs/spec/scale-out.md, "Publish").
+    func ranges(_ text: String) -> [String] {
+        let reader = EventReader()
+        var found: [String] = []
+        JSONText(text).withContent { content in
+            reader.read(content: content) { _, range in found.append(String(decoding: content[range], as: UTF8.self)) }
+        }
+        return found
+    }
+
+    @Test("every shape gives the bytes of each value, white space around it trimmed, after a byte-order mark")
+    func valueRanges() {
+        let pretty = "{\n  \"id\": \"a\",\n  \"event\": \"hold\"\n}"
+        for (text, expected) in [
+            ("\n  \(a)  \n", [a]),
+            ("\u{FEFF}\(a)", [a]),
+            ("\n\n\(pretty)\n", [pretty]),
+            ("\u{FEFF}[ \(a) ,\n\(pretty)\n, 7 ]", [a, pretty, "7"]),
+            ("\(a)\r\n\r\n \(b) \r\n{broken\n", [a, b, "{broken"]),
+            ("\u{FEFF}\(a)\n\(b)", [a, b]),
+        ] {
+            #expect(ranges(text) == expected, "\(text.debugDescription)")
+        }
+    }
+
     @Test func singleObjectOverSeveralLines() {
         #expect(summary("\n\n{\n  \"id\": \"a\",\n  \"event\": \"hold\"\n}\n") == ["0@3:a"])
     }

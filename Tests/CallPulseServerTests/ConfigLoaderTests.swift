@@ -414,4 +414,158 @@ struct ConfigLoaderTests {
             #expect(config.problems() == expected, "\(name)")
         }
     }
+
+    @Test("no nats: section is no NATS; instance defaults to the host name, also as \"\"")
+    func natsAbsentAndInstance() throws {
+        let defaults = Configuration()
+        #expect(defaults.nats == nil)
+        #expect(!LocalHost.name.isEmpty && defaults.instance == LocalHost.name)
+        #expect(try ConfigLoader.parse("instance: \"\"\n", file: "i.yml").instance == LocalHost.name)
+        #expect(try ConfigLoader.parse("instance: replica-a\n", file: "i.yml").instance == "replica-a")
+        // The spec's defaults (docs/spec/scale-out.md, "Config"), and the two that are not keys.
+        let nats = NATSConfig()
+        #expect(nats.url == "nats://127.0.0.1:4222" && nats.servers == ["nats://127.0.0.1:4222"])
+        #expect(nats.stream == "CALLPULSE" && nats.subject == "callpulse.events")
+        #expect(nats.replicas == 1 && nats.maxAge == .seconds(172_800) && nats.shards == 1 && nats.shard == nil)
+        #expect(!nats.publish && !nats.consume)
+        #expect(nats.consumer == "" && nats.consumerName == NATSConfig.defaultConsumer)
+        #expect(nats.consumerName.hasPrefix("callpulse-") && nats.consumerName.count > "callpulse-".count)
+        #expect(NATSConfig.isName(nats.consumerName), "a host name's dots cannot reach a JetStream name: \(nats.consumerName)")
+        #expect(Self.nats { $0.consumer = "wallboard-a" }.consumerName == "wallboard-a")
+        #expect(nats.tokenFile == nil && nats.credsFile == nil && nats.tlsCAFile == nil)
+        #expect(nats.tlsCertFile == nil && nats.tlsKeyFile == nil)
+        #expect(nats.ackWait == .seconds(30) && nats.fetchBatch == 1000)
+    }
+
+    /// A `nats:` section's expected value: the defaults with `change` made.
+    static func nats(_ change: (inout NATSConfig) -> Void) -> NATSConfig {
+        var nats = NATSConfig()
+        change(&nats)
+        return nats
+    }
+
+    @Test("good nats: sections read as their typed values", arguments: [
+        ("nats: { consume: true }", nats { $0.consume = true }),
+        ("nats: { publish: true, consumer: \"\", shard: all, token_file: \"\" }", nats { $0.publish = true }),
+        ("nats: { publish: true, consume: true, shards: 4, shard: 3 }", nats {
+            $0.publish = true; $0.consume = true; $0.shards = 4; $0.shard = 3
+        }),
+        ("nats: { consume: true, replicas: 5, max_age: 7d, consumer: wallboard_A-1 }", nats {
+            $0.consume = true; $0.replicas = 5; $0.maxAge = .seconds(604_800); $0.consumer = "wallboard_A-1"
+        }),
+        ("nats: { consume: true, consumer: \"\" }", nats { $0.consume = true; $0.consumer = "" }),
+        ("nats: { consume: true, url: \"nats://10.0.0.1:4222, tls://nats-2.example.com:4443,10.0.0.3,nats://[::1]:4222\" }",
+         nats { $0.consume = true; $0.url = "nats://10.0.0.1:4222, tls://nats-2.example.com:4443,10.0.0.3,nats://[::1]:4222" }),
+        ("nats: { consume: true, stream: EVENTS_2, subject: cc.events-v2 }", nats {
+            $0.consume = true; $0.stream = "EVENTS_2"; $0.subject = "cc.events-v2"
+        }),
+        ("nats: { consume: true, creds_file: /etc/callpulse/nats.creds, tls_ca_file: /etc/ca.pem }", nats {
+            $0.consume = true; $0.credsFile = "/etc/callpulse/nats.creds"; $0.tlsCAFile = "/etc/ca.pem"
+        }),
+        ("nats: { consume: true, token_file: /t, tls_cert_file: /c.pem, tls_key_file: /k.pem }", nats {
+            $0.consume = true; $0.tokenFile = "/t"; $0.tlsCertFile = "/c.pem"; $0.tlsKeyFile = "/k.pem"
+        }),
+    ])
+    func goodNATS(text: String, expected: NATSConfig) throws {
+        let config = try ConfigLoader.parse(text + "\n", file: "n.yml")
+        #expect(config.nats == expected)
+        var rest = config
+        rest.nats = nil
+        #expect(rest == Configuration())
+    }
+
+    @Test("a cluster's comma-separated servers, each with its host and port")
+    func natsServers() throws {
+        let config = try ConfigLoader.parse("""
+            nats:
+              url: "nats://10.0.0.1:4222, tls://nats-2.example.com:4443,10.0.0.3,,nats://[::1]:5222"
+              publish: true
+            """, file: "n.yml")
+        let servers = config.nats?.servers ?? []
+        #expect(servers == ["nats://10.0.0.1:4222", "tls://nats-2.example.com:4443", "10.0.0.3", "nats://[::1]:5222"])
+        let addresses = servers.compactMap { NATSConfig.hostAndPort(of: $0) }.map { "\($0.host) \($0.port)" }
+        #expect(addresses == ["10.0.0.1 4222", "nats-2.example.com 4443", "10.0.0.3 4222", "::1 5222"])
+    }
+
+    @Test("bad nats: sections and instance: each problem names its key and line", arguments: [
+        ("nats: {}", ["bad.yml:1: nats: set publish, consume or both"]),
+        ("nats: 5", ["bad.yml:1: nats must be a mapping of keys to values"]),
+        ("nats: { publish: true, colour: red }", ["bad.yml:1: unknown key 'nats.colour'"]),
+        ("nats: { consume: true, publish: yes please }", ["bad.yml:1: nats.publish must be true or false"]),
+        ("nats: { publish: true, consume: 1 }", ["bad.yml:1: nats.consume must be true or false"]),
+        ("nats: { publish: true, url: 4222 }", ["bad.yml:1: nats.url must be a string"]),
+        ("nats: { publish: true, url: \" , \" }", ["bad.yml:1: nats.url must name a server, such as nats://127.0.0.1:4222"]),
+        ("nats: { publish: true, url: \"nats://a:4222,http://b:4222\" }",
+         ["bad.yml:1: nats.url: 'http://b:4222' is not a NATS server address such as nats://127.0.0.1:4222, "
+          + "tls://nats.example.com:4222 or 10.0.0.5:4222 (several: comma-separated)"]),
+        ("nats: { publish: true, url: \"nats://a:99999\" }",
+         ["bad.yml:1: nats.url: 'nats://a:99999' is not a NATS server address such as nats://127.0.0.1:4222, "
+          + "tls://nats.example.com:4222 or 10.0.0.5:4222 (several: comma-separated)"]),
+        ("nats: { publish: true, replicas: 0 }", ["bad.yml:1: nats.replicas must be a whole number from 1 to 5"]),
+        ("nats: { publish: true, replicas: 6 }", ["bad.yml:1: nats.replicas must be a whole number from 1 to 5"]),
+        ("nats: { publish: true, replicas: three }", ["bad.yml:1: nats.replicas must be a whole number from 1 to 5"]),
+        ("nats: { publish: true, max_age: 0 }",
+         ["bad.yml:1: nats.max_age must be a duration such as 500ms, 30s, 5m or 1h30m, not '0'"]),
+        ("nats: { publish: true, shards: 0 }", ["bad.yml:1: nats.shards must be a whole number above 0"]),
+        ("nats: { consume: true, shards: 4, shard: 4 }",
+         ["bad.yml:1: nats.shard must be all or a shard number from 0 to 3 (nats.shards is 4)"]),
+        ("nats: { consume: true, shard: -1 }",
+         ["bad.yml:1: nats.shard must be all or a shard number from 0 to 0 (nats.shards is 1)"]),
+        ("nats: { consume: true, shard: some }", ["bad.yml:1: nats.shard must be all or a shard number, such as 0"]),
+        ("nats: { consume: true, token_file: /t, creds_file: /c }",
+         ["bad.yml:1: nats: token_file and creds_file are two ways to authenticate: set one"]),
+        ("nats: { consume: true, tls_key_file: /k.pem }", ["bad.yml:1: nats: tls_cert_file and tls_key_file must be set together"]),
+        ("nats: { consume: true, tls_ca_file: [a] }", ["bad.yml:1: nats.tls_ca_file must be a string"]),
+        ("instance: 7", ["bad.yml:1: instance must be a string"]),
+        ("instance: \" replica-a\"", ["bad.yml:1: instance: must be 1 to 256 bytes with no control characters or "
+                                      + "surrounding white space (or \"\": the host name)"]),
+    ])
+    func badNATS(text: String, expected: [String]) {
+        #expect(Self.problems(text + "\n") == expected)
+    }
+
+    @Test("stream and consumer names without '.', '*', '>', separators or white space; subjects without wildcards",
+          arguments: ["A.B", "ALL*", "A>", "MY STREAM", "a/b", "tab\tbed"])
+    func badNATSNames(name: String) {
+        let shown = name.replacingOccurrences(of: "\t", with: "\\t")
+        #expect(Self.problems("nats: { publish: true, stream: \"\(shown)\", consumer: \"\(shown)\" }\n") == [
+            "bad.yml:1: nats.stream: '\(name)' must be a JetStream name, such as CALLPULSE: not empty, "
+                + "no '.', '*', '>', '/', '\\', white space or control characters",
+            "bad.yml:1: nats.consumer: '\(name)' must be a JetStream name: not empty, "
+                + "no '.', '*', '>', '/', '\\', white space or control characters",
+        ])
+    }
+
+    @Test("subjects with wildcards, white space or empty tokens", arguments: ["callpulse.*", "callpulse.>", ">", "a..b",
+                                                                              ".a", "a.", "call pulse", ""])
+    func badNATSSubjects(subject: String) {
+        #expect(Self.problems("nats: { publish: true, subject: \"\(subject)\" }\n") == [
+            "bad.yml:1: nats.subject: '\(subject)' must be a subject without wildcards ('*', '>'), white space or "
+                + "empty tokens, such as callpulse.events",
+        ])
+    }
+
+    @Test("a nats: section with many problems reports each at its own line, the section's own at nats:")
+    func natsProblemsAtTheirLines() {
+        #expect(Self.problems("""
+            instance: replica-a
+            nats:
+              stream: CALL.PULSE
+              subject: events.>
+              replicas: 7
+              shards: 2
+              shard: 2
+              consumer: ""
+              tls_cert_file: /c.pem
+            """) == [
+            "bad.yml:2: nats: set publish, consume or both",
+            "bad.yml:2: nats: tls_cert_file and tls_key_file must be set together",
+            "bad.yml:3: nats.stream: 'CALL.PULSE' must be a JetStream name, such as CALLPULSE: not empty, "
+                + "no '.', '*', '>', '/', '\\', white space or control characters",
+            "bad.yml:4: nats.subject: 'events.>' must be a subject without wildcards ('*', '>'), white space or "
+                + "empty tokens, such as callpulse.events",
+            "bad.yml:5: nats.replicas must be a whole number from 1 to 5",
+            "bad.yml:7: nats.shard must be all or a shard number from 0 to 1 (nats.shards is 2)",
+        ])
+    }
 }

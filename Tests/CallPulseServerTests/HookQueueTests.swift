@@ -86,4 +86,32 @@ struct HookQueueTests {
         #expect(Self.waitUntil { dispatcher.counts.withLock { $0.failed } == 1_001 })
         #expect(dispatcher.counts.withLock { $0.dropped } == 2 + 1_001)  // with no retries left, a failure is dropped
     }
+
+    @Test("an alertmanager hook gets a sender per URL, each with its own queue; its counts are summed, errors named by URL")
+    func senderPerURL() {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        var cluster = HookConfig(name: "am", kind: .alertmanager)
+        cluster.url = "http://127.0.0.1:1"
+        cluster.urls = ["http://127.0.0.1:2", "http://127.0.0.1:3"]
+        cluster.maxRetries = 0
+        var webhook = HookConfig(name: "web", kind: .webhook)
+        webhook.url = "http://127.0.0.1:4/hook"
+        let senders = HookSenders(hooks: [cluster, webhook], externalURL: { "http://127.0.0.1:9" }, logger: logger)
+        let dispatchers = senders.dispatchers(named: "am")
+        #expect(dispatchers.map(\.url) == ["http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3"])
+        #expect(senders.dispatchers(named: "web").map(\.url) == ["http://127.0.0.1:4/hook"])
+        #expect(senders.dispatchers(named: "nobody").isEmpty)
+        // Not started: each queue holds its own copy.
+        let notification = AlertNotification(receiver: "am", items: [
+            .init(status: "firing", labels: ["alertname": "A", "queue": "Billing"], annotations: [:], startsAt: 0, endsAt: nil)])
+        for dispatcher in dispatchers { dispatcher.enqueue(notification) }
+        dispatchers[0].counts.withLock { $0.sent = 2; $0.failed = 1; $0.lastError = "HTTP 500" }
+        dispatchers[2].counts.withLock { $0.sent = 3; $0.dropped = 4; $0.lastError = "no answer" }
+        let counts = senders.counts(for: [cluster, webhook])
+        #expect(counts.map(\.0.name) == ["am", "web"])
+        #expect(counts[0].1.sent == 5 && counts[0].1.failed == 1 && counts[0].1.dropped == 4)
+        #expect(counts[0].1.lastError == "http://127.0.0.1:1: HTTP 500; http://127.0.0.1:3: no answer")
+        #expect(counts[1].1.lastError == nil && counts[1].1.sent == 0)
+    }
 }

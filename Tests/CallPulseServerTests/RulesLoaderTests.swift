@@ -166,7 +166,7 @@ struct RulesLoaderTests {
             "r.yml:2: hooks: each hook needs a name",
             "r.yml:2: hooks: webhook hook '' needs a url",
             "r.yml:3: hooks: exec hook 'pager' needs a command list",
-            "r.yml:5: hooks: alertmanager hook 'am' needs a url",
+            "r.yml:5: hooks: alertmanager hook 'am' needs a url or urls",
             "r.yml:7: hooks.max_retries must be a whole number, 0 or more",
             "r.yml:8: hooks.type must be one of webhook, alertmanager, exec, not 'sms'",
             "r.yml:8: hooks.url 'mailto:x' must be an http or https URL",
@@ -263,5 +263,37 @@ struct RulesLoaderTests {
         #expect(Self.problems("rules: [\n  - alert: A\n")
             .allSatisfy { $0.hasPrefix("r.yml:") && $0.contains("YAML syntax error") })
         #expect(try Self.load("").rules.isEmpty)
+    }
+
+    @Test("an alertmanager hook posts to url and each of urls (docs/spec/scale-out.md, \"Replicas\")")
+    func alertmanagerURLs() throws {
+        let set = try Self.load("""
+            hooks:
+              - { name: both, type: alertmanager, url: "http://am-1:9093", urls: ["http://am-2:9093", "https://am-3:9093/"] }
+              - { name: listed, type: alertmanager, urls: ["http://am-1:9093", "http://am-2:9093"] }
+              - { name: one, type: alertmanager, url: "http://am-1:9093" }
+            """)
+        #expect(set.hooks.map(\.postURLs) == [["http://am-1:9093", "http://am-2:9093", "https://am-3:9093/"],
+                                              ["http://am-1:9093", "http://am-2:9093"], ["http://am-1:9093"]])
+        #expect(set.hooks.map(\.url) == ["http://am-1:9093", "", "http://am-1:9093"])
+        #expect(Self.problems("""
+            hooks:
+              - { name: w, type: webhook, url: "http://h/hook", urls: ["http://g/hook"] }
+              - { name: e, type: exec, command: [/bin/true], urls: ["http://g/hook"] }
+              - { name: am, type: alertmanager, urls: [] }
+              - { name: am2, type: alertmanager, url: "http://a:9093", urls: ["ftp://b", "http://a:9093"] }
+              - { name: am3, type: alertmanager, urls: "http://a:9093" }
+            rules:
+              - { alert: A, metric: waiting, threshold: 1, annotations: { instance: "me", summary: "s" } }
+            """) == [
+            "r.yml:2: hooks.urls: only alertmanager hooks post to several URLs, not webhook hooks",
+            "r.yml:3: hooks.urls: only alertmanager hooks post to several URLs, not exec hooks",
+            "r.yml:4: hooks: alertmanager hook 'am' needs a url or urls",
+            "r.yml:5: hooks.urls 'ftp://b' must be an http or https URL",
+            "r.yml:5: hooks.urls: 'http://a:9093' is listed twice",
+            "r.yml:6: hooks.urls must be a list of strings",
+            "r.yml:6: hooks: alertmanager hook 'am3' needs a url or urls",
+            "r.yml:8: rules.annotations: 'instance' is set by CallPulse (the config's instance) and cannot be overridden",
+        ])
     }
 }

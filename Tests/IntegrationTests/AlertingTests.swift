@@ -44,9 +44,9 @@ struct AlertingTests {
         let daemon: DaemonProcess
         let rulesPath: String
 
-        init(rules: String) throws {
+        init(rules: String, arguments: [String] = [], config: String? = nil) throws {
             rulesPath = try temporaryFile(rules, suffix: ".rules.yml")
-            daemon = try DaemonProcess(["--rules", rulesPath])
+            daemon = try DaemonProcess(["--rules", rulesPath] + arguments, config: config)
         }
 
         deinit {
@@ -55,9 +55,25 @@ struct AlertingTests {
         }
     }
 
-    func startDaemon(rules: String) throws -> (DaemonProcess, RulesDaemon) {
-        let running = try RulesDaemon(rules: rules)
+    func startDaemon(rules: String, arguments: [String] = [], config: String? = nil) throws -> (DaemonProcess, RulesDaemon) {
+        let running = try RulesDaemon(rules: rules, arguments: arguments, config: config)
         return (running.daemon, running)
+    }
+
+    /// This machine's host name: the `instance` of a config that sets none.
+    static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count - 1)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
+
+    /// Milliseconds between an RFC 3339 time in a payload (fractional seconds or none, as
+    /// Alertmanager writes a whole second) and the wall clock now.
+    static func millisFromNow(_ text: String?) -> Double {
+        let fractional = ISO8601DateFormatter(), whole = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard let text, let date = fractional.date(from: text) ?? whole.date(from: text) else { return .infinity }
+        return abs(date.timeIntervalSinceNow) * 1000
     }
 
     /// Two calls ringing in `queue`: enough to trip WaitingHigh.
@@ -99,8 +115,10 @@ struct AlertingTests {
         #expect((payload["groupLabels"] as? NSDictionary) == ["alertname": "WaitingHigh"])
         #expect((payload["externalURL"] as? String)?.hasPrefix("http://127.0.0.1:") == true)
         let alert = (payload["alerts"] as! [NSDictionary])[0]
+        // No label names the replica; the annotation `instance` does, here the host name (no `instance:` set).
         #expect(alert["labels"] as? NSDictionary == ["alertname": "WaitingHigh", "queue": "Billing", "severity": "page"])
-        #expect((alert["annotations"] as? NSDictionary)?["summary"] as? String == "Billing: 2 waiting (threshold 2)")
+        #expect(alert["annotations"] as? NSDictionary == ["summary": "Billing: 2 waiting (threshold 2)", "instance": Self.hostName])
+        #expect(!Self.hostName.isEmpty)
         #expect(alert["status"] as? String == "firing")
         #expect(alert["endsAt"] as? String == "0001-01-01T00:00:00Z")
         #expect((alert["fingerprint"] as? String)?.count == 16)
@@ -261,7 +279,8 @@ struct AlertingTests {
             manager.waitUntilExit()
         }
         #expect(waitUntil { (try? HTTPClient.send(port: port, method: "GET", path: "/-/ready"))?.status == 200 })
-        let (daemon, running) = try startDaemon(rules: Self.rules(url: "http://127.0.0.1:\(port)", type: "alertmanager"))
+        let (daemon, running) = try startDaemon(rules: Self.rules(url: "http://127.0.0.1:\(port)", type: "alertmanager"),
+                                                config: "instance: replica-a\n")
         defer { withExtendedLifetime(running) {} }
         try tripWaiting(daemon, queue: "Sales")
         var found: NSDictionary?
@@ -275,6 +294,81 @@ struct AlertingTests {
         #expect(found != nil)
         #expect((found?["labels"] as? NSDictionary) == ["alertname": "WaitingHigh", "queue": "Sales", "severity": "page"])
         #expect(((found?["status"] as? NSDictionary)?["state"] as? String) == "active")
-        #expect(((found?["annotations"] as? NSDictionary)?["summary"] as? String) == "Sales: 2 waiting (threshold 2)")
+        #expect((found?["annotations"] as? NSDictionary) == ["summary": "Sales: 2 waiting (threshold 2)", "instance": "replica-a"])
+        // Wall-clock times: Alertmanager keeps the startsAt it was sent.
+        #expect(Self.millisFromNow(found?["startsAt"] as? String) < 60_000, "\(found?["startsAt"] ?? "")")
+    }
+
+    @Test("an alertmanager hook posts to url and each of urls; a hung and a dead Alertmanager delay none of the others")
+    func alertmanagerURLs() throws {
+        let first = try HookReceiver(), second = try HookReceiver(), hung = try HookReceiver()
+        hung.hang.withLock { $0 = true }
+        defer { hung.hang.withLock { $0 = false } }
+        let dead = try HTTPClient.freePort()  // nothing listens: connection refused
+        let rules = Self.rules(url: "http://127.0.0.1:\(first.port)", type: "alertmanager")
+            .replacingOccurrences(of: "max_retries: 2", with: """
+                max_retries: 2
+                    repeat_interval: 1s
+                    urls: ["http://127.0.0.1:\(hung.port)", "http://127.0.0.1:\(second.port)/", "http://127.0.0.1:\(dead)"]
+                """)
+            .replacingOccurrences(of: "timeout: 10s", with: "timeout: 60s")  // the hung one holds its first post throughout
+        let (daemon, running) = try startDaemon(rules: rules, config: "instance: replica-b\n")
+        defer { withExtendedLifetime(running) {} }
+        try tripWaiting(daemon)
+        // The first post and two re-sends (one a second) reach each live Alertmanager while the hung one
+        // still holds its first post and the dead one refuses and backs off.
+        let started = ContinuousClock.now
+        let (firstPosts, secondPosts) = (first.waitFor(3), second.waitFor(3))
+        #expect(ContinuousClock.now - started < .seconds(30), "the live receivers waited for the hung one's timeout")
+        #expect(hung.bodies.withLock { $0.count } == 1)
+        for posts in [firstPosts, secondPosts] {
+            #expect(posts.count >= 3)
+            for post in posts {
+                #expect(post.path == "/api/v2/alerts")
+                let alerts = try #require(try JSONSerialization.jsonObject(with: Data(post.body.utf8)) as? [NSDictionary])
+                #expect(alerts.first?["labels"] as? NSDictionary == ["alertname": "WaitingHigh", "queue": "Billing", "severity": "page"])
+                #expect(alerts.first?["annotations"] as? NSDictionary
+                        == ["summary": "Billing: 2 waiting (threshold 2)", "instance": "replica-b"])
+            }
+        }
+        // One hook: its deliveries summed over its URLs (counted once each answer is read, just
+        // after the receivers saw the posts); the last error names each failing URL.
+        var hook: NSDictionary?
+        try waitUntil {
+            hook = (try daemon.get("/api/v1/status").json()["hooks"] as? [NSDictionary])?.first
+            return (hook?["last_error"] as? String)?.contains("http://127.0.0.1:\(dead): ") == true
+                && (hook?["sent"] as? Int ?? 0) >= 6
+        }
+        #expect(hook?["name"] as? String == "oncall")
+        #expect((hook?["sent"] as? Int ?? 0) >= 6)
+        #expect((hook?["last_error"] as? String)?.contains("http://127.0.0.1:\(first.port): ") == false)
+    }
+
+    @Test("under the event clock, startsAt and endsAt sent to Alertmanager are wall-clock times, not the events'")
+    func wallClockTimesUnderTheEventClock() throws {
+        let receiver = try HookReceiver()
+        let (daemon, running) = try startDaemon(rules: Self.rules(url: "http://127.0.0.1:\(receiver.port)", type: "alertmanager"),
+                                                arguments: ["--clock", "event"])
+        defer { withExtendedLifetime(running) {} }
+        let past = "2021-03-01T10:00:00.000Z"  // the event clock stands here
+        let body = [envelope("a", "connecting", past), envelope("b", "connecting", past)]
+        #expect(try daemon.post("/api/v1/events", body.joined(separator: "\n")).status == 200)
+        let firing = try #require(receiver.waitFor(1).first)
+        let fired = try #require(try JSONSerialization.jsonObject(with: Data(firing.body.utf8)) as? [NSDictionary])
+        #expect(Self.millisFromNow(fired.first?["startsAt"] as? String) < 60_000, "\(fired)")
+        #expect(fired.first?["endsAt"] == nil)
+        // The alert itself keeps the event clock's time.
+        let alerts = try daemon.get("/api/v1/alerts").json()["alerts"] as! [NSDictionary]
+        #expect(alerts.first?["fired_at"] as? String == past)
+        #expect(try daemon.post("/api/v1/events", envelope("a", "connected", "2021-03-01T10:00:05.000Z")).status == 200)
+        var resolved: NSDictionary?
+        waitUntil {
+            resolved = receiver.bodies.withLock { $0 }.lazy.compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.body.utf8)) as? [NSDictionary])?.first
+            }.first { $0["endsAt"] != nil }
+            return resolved != nil
+        }
+        #expect(Self.millisFromNow(resolved?["endsAt"] as? String) < 60_000, "\(resolved ?? [:])")
+        #expect(resolved?["startsAt"] as? String == fired.first?["startsAt"] as? String)
     }
 }

@@ -26,6 +26,7 @@ struct BootstrapTests {
         "/usr/bin/promtool": "promtool check metrics, check rules, test rules",
         "/usr/bin/prometheus-alertmanager": "a real Alertmanager receiving alerts",
         "/usr/bin/amtool": "amtool check-config",
+        "/usr/sbin/nats-server": "a real NATS JetStream server, alone and as a cluster (NATSClientTests, HATests)",
         "/usr/bin/chromium": "the wallboard in a real browser",
         "/usr/bin/curl": "an HTTPS client (TLSTests)",
         "/usr/bin/openssl": "throwaway certificates and s_client handshakes (TLSTests)",

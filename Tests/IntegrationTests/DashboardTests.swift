@@ -95,6 +95,9 @@ struct DashboardTests {
             // (arrival rate, busy agents, agents) are there from the first scrape.
             + ["handle_seconds", "offered_load_erlangs", "overloaded", "wait_probability", "service_level_at_staffing",
                "estimated_wait_seconds", "required_agents", "projected_service_level"].map { "callpulse_queue_forecast_" + $0 }
+            // The Replication row is NATS-only (docs/spec/scale-out.md, "Metrics"): the demo has no
+            // nats: section, so these queries must parse and run but have no series.
+            + ["callpulse_source_", "callpulse_publish_total"]
         let busiestQueues: Set = ["Billing", "Support", "Sales"]
         for (panel, expr) in queries {
             let promql = expr.replacingOccurrences(of: "$__rate_interval", with: "30s")
@@ -117,7 +120,7 @@ struct DashboardTests {
         }
         let check = try Self.run("/usr/bin/promtool", ["check", "rules", "alerts/prometheus/callpulse.rules.yml"])
         #expect(check.status == 0, "\(check.stdout)")
-        #expect(check.stdout.contains("SUCCESS: 11 rules found"))
+        #expect(check.stdout.contains("SUCCESS: 12 rules found"))
         let tests = try Self.run("/usr/bin/promtool", ["test", "rules", "alerts/prometheus/callpulse.rules.test.yml"])
         #expect(tests.status == 0, "\(tests.stdout)")
         let config = try Self.run("/usr/bin/promtool", ["check", "config", "alerts/prometheus/prometheus.example.yml"])

@@ -11,6 +11,9 @@ public struct Engine: Sendable {
     /// The live clock's latest `now` (kept in checkpoints): a restart long after it was down,
     /// and saw nothing, so its observed span starts again (`resumeObserving`).
     public private(set) var lastObservedAt: EpochMillis?
+    /// The sequence of the last message stream message applied (docs/spec/scale-out.md,
+    /// "Consume"): a consumer skips what is at or below it. 0: none. Kept in checkpoints.
+    public private(set) var sourcePosition: UInt64 = 0
 
     private let calendar: DayCalendar
     var binLookup: BinLookup
@@ -69,8 +72,14 @@ public struct Engine: Sendable {
     /// Processes decode outcomes in order, warming the call table a batch ahead.
     public mutating func process(contentsOf outcomes: [DecodeOutcome], receivedAt: EpochMillis,
                                  _ result: (EventResult) -> Void = { _ in }) {
-        for batch in stride(from: 0, to: outcomes.count, by: Self.warmBatch) {
-            let end = min(batch + Self.warmBatch, outcomes.count)
+        process(contentsOf: outcomes[...], receivedAt: receivedAt, result)
+    }
+
+    /// Processes part of a batch in order (a stream's messages with one publish time each).
+    public mutating func process(contentsOf outcomes: ArraySlice<DecodeOutcome>, receivedAt: EpochMillis,
+                                 _ result: (EventResult) -> Void = { _ in }) {
+        for batch in stride(from: outcomes.startIndex, to: outcomes.endIndex, by: Self.warmBatch) {
+            let end = min(batch + Self.warmBatch, outcomes.endIndex)
             var keys = WarmKeys()
             for index in batch..<end { if case .event(let event) = outcomes[index] { keys.append(event.id.key) } }
             warmSink &+= calls.warm(keys)
@@ -388,6 +397,12 @@ public struct Engine: Sendable {
         queues[queue].busyPeaks.record(queues[queue].busyAgents, at: now, window: settings.forecast.agentsWindow)
     }
 
+    /// Records that the stream's messages up to `sequence` are applied (with their events, under
+    /// the same owner, so the two never part: docs/spec/scale-out.md, "Consume").
+    public mutating func recordSourcePosition(_ sequence: UInt64) {
+        sourcePosition = sequence
+    }
+
     /// Sets `observedSince` the first time the clock has a value: the live clock's first
     /// start (the daemon calls this as it starts), the event clock's first event.
     public mutating func startObserving(at now: EpochMillis) {
@@ -443,8 +458,8 @@ extension FieldRules {
 extension Engine {
     /// Bumped whenever the layout below or of any part changes. Version 1 had no interval
     /// history; it still loads, with the history empty. Version 2 had no observed span and no
-    /// busy-agent peaks; it loads as if the daemon started now.
-    static let stateVersion: Int64 = 3
+    /// busy-agent peaks; it loads as if the daemon started now. Version 3 had no source position.
+    static let stateVersion: Int64 = 4
 
     /// What shapes the state's arrays: a checkpoint only loads under the same. (The interval
     /// length is not part of it: under another length the history alone starts empty.)
@@ -477,6 +492,7 @@ extension Engine {
         out.optional(observedSince)
         out.optional(lastObservedAt)
         for queue in queues { queue.busyPeaks.write(to: &out) }
+        out.int(Int64(bitPattern: sourcePosition))
         return out.bytes
     }
 
@@ -523,6 +539,7 @@ extension Engine {
                 observedSince = try input.optional()
                 lastObservedAt = try input.optional()
                 for index in queues.indices { try queues[index].busyPeaks.read(from: &input) }
+                if version >= 4 { sourcePosition = UInt64(bitPattern: try input.int()) }
             } else {
                 let note = "spike baselines start again: the state was written before the observed span was kept"
                 restoreNote = restoreNote.map { $0 + "; " + note } ?? note

@@ -36,10 +36,21 @@ public final class EventReader {
 
     /// Reads a whole input; `padding` bytes past `content` must be readable.
     public func read(content: UnsafeBufferPointer<UInt8>, _ emit: (PositionedOutcome) -> Void) {
+        read(content: content) { positioned, _ in emit(positioned) }
+    }
+
+    /// Reads a whole input, with the bytes of `content` each value was read from (white space
+    /// around it trimmed): what a relay publishes as it was received (docs/spec/scale-out.md).
+    public func read(content: UnsafeBufferPointer<UInt8>, _ emit: (PositionedOutcome, Range<Int>) -> Void) {
         let input = InputScan.skippingByteOrderMark(content)
+        let base = content.count - input.count
+        func inContent(_ range: Range<Int>) -> Range<Int> {
+            let trimmed = InputScan.trimmed(input, range)
+            return (trimmed.lowerBound + base)..<(trimmed.upperBound + base)
+        }
         guard let first = InputScan.firstSignificant(input, from: 0) else { return }
         if input[first] == UInt8(ascii: "[") {
-            readArray(input, emit)
+            readArray(input) { emit($0, ($1.lowerBound + base)..<($1.upperBound + base)) }
             return
         }
         let firstLine = InputScan.lineRange(input, containing: first)
@@ -47,16 +58,17 @@ public final class EventReader {
         let startLine = InputScan.lineNumber(input, at: first)
         if !isMalformed(firstLineOutcome) {
             if InputScan.firstSignificant(input, from: firstLine.upperBound) == nil {
-                emit(PositionedOutcome(index: 0, line: startLine, outcome: firstLineOutcome))
+                emit(PositionedOutcome(index: 0, line: startLine, outcome: firstLineOutcome), inContent(firstLine))
                 return
             }
         } else if isSingleValue(input) {
-            emit(PositionedOutcome(index: 0, line: startLine, outcome: decodeValue(input)))
+            emit(PositionedOutcome(index: 0, line: startLine, outcome: decodeValue(input)), inContent(0..<input.count))
             return
         }
         var index = 0
         forEachLine(input, startingAt: 0, line: 1) { range, line in
-            emit(PositionedOutcome(index: index, line: line, outcome: decodeValue(UnsafeBufferPointer(rebasing: input[range]))))
+            emit(PositionedOutcome(index: index, line: line, outcome: decodeValue(UnsafeBufferPointer(rebasing: input[range]))),
+                 inContent(range))
             index += 1
         }
     }
@@ -81,17 +93,18 @@ public final class EventReader {
     }
 
     /// A batch array: valid as a whole, or one `malformed_json` at index 0, line 1.
-    private func readArray(_ input: UnsafeBufferPointer<UInt8>, _ emit: (PositionedOutcome) -> Void) {
+    private func readArray(_ input: UnsafeBufferPointer<UInt8>, _ emit: (PositionedOutcome, Range<Int>) -> Void) {
         let code = callpulse_json_validate(parser, input.baseAddress, input.count)
         guard code == 0 else {
             let message = String(cString: callpulse_json_error_message(code))
             emit(PositionedOutcome(index: 0, line: 1, outcome: .rejected(Rejection(.malformedJSON,
-                "the batch is not a valid JSON array, so no event in it was read: \(message)"))))
+                "the batch is not a valid JSON array, so no event in it was read: \(message)"))), 0..<input.count)
             return
         }
         var index = 0
         InputScan.forEachArrayElement(input) { range, line in
-            emit(PositionedOutcome(index: index, line: line, outcome: decodeValue(UnsafeBufferPointer(rebasing: input[range]))))
+            emit(PositionedOutcome(index: index, line: line, outcome: decodeValue(UnsafeBufferPointer(rebasing: input[range]))),
+                 range)
             index += 1
         }
     }
@@ -124,6 +137,14 @@ public enum InputScan {
 
     public static func indexOfNewline(_ input: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
         ByteScan.firstIndex(of: 0x0A, in: input, from: from)
+    }
+
+    /// `range` without the JSON white space at either end.
+    static func trimmed(_ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
+        var (start, end) = (range.lowerBound, range.upperBound)
+        while start < end && isJSONSpace(input[start]) { start += 1 }
+        while end > start && isJSONSpace(input[end - 1]) { end -= 1 }
+        return start..<end
     }
 
     public static func isBlank(_ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {

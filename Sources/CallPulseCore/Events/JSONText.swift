@@ -23,6 +23,14 @@ public struct JSONText: Sendable {
 
     public init(_ string: String) { self.init(Array(string.utf8)) }
 
+    /// Replaces the content, keeping the storage (one buffer reused for many small inputs).
+    public mutating func replaceContent(with bytes: UnsafeRawBufferPointer) {
+        storage.removeAll(keepingCapacity: true)
+        storage.append(contentsOf: bytes)
+        count = storage.count
+        storage.append(contentsOf: repeatElement(0, count: Self.padding))
+    }
+
     /// Appends content, keeping the padding at the end.
     public mutating func append(contentsOf bytes: some Sequence<UInt8>) {
         storage.removeLast(Self.padding)

@@ -27,6 +27,8 @@ public struct DaemonStats: Sendable {
     public var streamClients = 0
     /// Journal and checkpoint figures, with a state directory (filled in when rendered).
     var persistence: DurableStore.Stats?
+    /// The NATS source, with a `nats:` section (filled in when rendered).
+    var source: StreamSourceStatus?
 
     public init() {}
 

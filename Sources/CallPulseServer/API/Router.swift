@@ -27,6 +27,8 @@ struct Router: Sendable {
     let crossOrigin: CrossOrigin
     /// The pages' Content-Security-Policy (`SecurityHeaders.pagePolicy`, from `web.frame_ancestors`).
     let pagePolicy: String
+    /// The NATS source's status, with a `nats:` section.
+    var source: StreamSourceBox? = nil
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
         let started = SystemClock.monotonicNanos()
@@ -110,6 +112,7 @@ struct Router: Sendable {
         var statsCopy = stats.withLock { $0 }
         statsCopy.streamClients = feed.clients
         statsCopy.persistence = store?.stats.withLock { $0 }
+        statsCopy.source = source?.withLock { $0 }
         let body = renderer.render(snapshot, stats: statsCopy, process: ProcessMetrics.read(), alerting: alertingView(),
                                    format: format)
         return HTTPResponse(status: 200, headers: [("Content-Type", format.contentType)], body: body, compressible: true)
@@ -177,7 +180,8 @@ struct Router: Sendable {
 
     private func statusResponse() -> HTTPResponse {
         let snapshot = host.snapshot(now: clock())
-        let statsCopy = stats.withLock { $0 }
+        var statsCopy = stats.withLock { $0 }
+        statsCopy.source = source?.withLock { $0 }
         return HTTPResponse(status: 200, contentType: "application/json",
                             text: status.render(ingest: snapshot.ingest, queues: snapshot.queues.count, stats: statsCopy,
                                                 alerting: alertingView()))

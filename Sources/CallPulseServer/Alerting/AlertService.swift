@@ -13,11 +13,16 @@ final class AlertService: Sendable {
         var evaluator: AlertEvaluator
         /// Last send per (hook, alert fingerprint), for `repeat_interval`.
         var lastSent: [String: EpochMillis] = [:]
+        /// Wall-clock time each firing alert fired, by fingerprint: its `startsAt` in every
+        /// notification, under either clock.
+        var firedAtWall: [String: EpochMillis] = [:]
     }
 
     private let host: EngineHost
     private let clock: @Sendable () -> EpochMillis
     private let logger: Logger
+    /// The config's `instance`: the annotation of that name in every notification.
+    let instance: String
     let rulesFile: String
     let hooks: HookSenders
     private let state: LockedBox<State>
@@ -31,9 +36,11 @@ final class AlertService: Sendable {
         init(_ body: @escaping @Sendable ([Alert]) -> Void) { self.body = body }
     }
 
-    init(rulesFile: String, ruleSet: RuleSet, host: EngineHost, hooks: HookSenders, logger: Logger,
+    /// `clock`: the wall clock. `instance`: this replica's name (`Configuration.instance`).
+    init(rulesFile: String, ruleSet: RuleSet, host: EngineHost, hooks: HookSenders, instance: String, logger: Logger,
          clock: @escaping @Sendable () -> EpochMillis) {
         self.rulesFile = rulesFile
+        self.instance = instance
         self.host = host
         self.clock = clock
         self.logger = logger
@@ -67,12 +74,17 @@ final class AlertService: Sendable {
     /// Puts back alert states saved before a restart; firing ones count as notified now.
     func restore(_ alerts: [Alert]) {
         let now = clock()
+        let eventClock = host.settings.clock == .event
         state.withLock { state in
             state.evaluator.restore(alerts)
             let rules = Dictionary(uniqueKeysWithValues: state.ruleSet.rules.map { ($0.alert, $0) })
             for alert in state.evaluator.alerts where alert.state == .firing {
+                let key = AlertNotification.fingerprint(alert.labels)
+                // The event clock's firing time is an event's: the wall-clock one is not saved, so
+                // the restart stands in for it (Alertmanager keeps the earliest start it saw).
+                state.firedAtWall[key] = eventClock ? now : (alert.firedAt ?? alert.activeSince)
                 for hook in rules[alert.rule]?.hooks ?? [] {
-                    state.lastSent[hook + "/" + AlertNotification.fingerprint(alert.labels)] = now
+                    state.lastSent[hook + "/" + key] = now
                 }
             }
         }
@@ -95,24 +107,31 @@ final class AlertService: Sendable {
             let events = state.evaluator.evaluate(snapshot.queues, now: evaluationTime, context: context)
             let rules = Dictionary(uniqueKeysWithValues: state.ruleSet.rules.map { ($0.alert, $0) })
             for event in events {
-                let (alert, item) = Self.item(event)
+                let (alert, item) = eventItem(event, firedAtWall: &state.firedAtWall, now: now)
                 logger.notice("alert \(item.status)", metadata: [
                     "alert": "\(alert.rule)", "queue": "\(alert.queue)", "value": "\(alert.value)",
                     "summary": "\(alert.annotations["summary"] ?? "")"])
                 for hookName in rules[alert.rule]?.hooks ?? [] {
-                    guard let dispatcher = hooks.dispatcher(named: hookName) else { continue }
-                    if item.status == "resolved" && !dispatcher.config.sendResolved { continue }
-                    dispatcher.enqueue(AlertNotification(receiver: hookName, items: [item]))
+                    let dispatchers = hooks.dispatchers(named: hookName)
+                    guard let config = dispatchers.first?.config else { continue }
+                    if item.status == "resolved" && !config.sendResolved { continue }
+                    let notification = AlertNotification(receiver: hookName, items: [item])
+                    for dispatcher in dispatchers { dispatcher.enqueue(notification) }
                     state.lastSent[hookName + "/" + AlertNotification.fingerprint(alert.labels)] = now
                 }
             }
             // Re-send alerts still firing once their hook's repeat interval has passed.
             for alert in state.evaluator.alerts where alert.state == .firing {
                 for hookName in rules[alert.rule]?.hooks ?? [] {
-                    guard let dispatcher = hooks.dispatcher(named: hookName) else { continue }
-                    let key = hookName + "/" + AlertNotification.fingerprint(alert.labels)
-                    if let last = state.lastSent[key], now - last >= dispatcher.config.repeatInterval {
-                        dispatcher.enqueue(AlertNotification(receiver: hookName, items: [Self.item(.firing(alert)).1]))
+                    let dispatchers = hooks.dispatchers(named: hookName)
+                    guard let config = dispatchers.first?.config else { continue }
+                    let fingerprint = AlertNotification.fingerprint(alert.labels)
+                    let key = hookName + "/" + fingerprint
+                    if let last = state.lastSent[key], now - last >= config.repeatInterval {
+                        let startsAt = state.firedAtWall[fingerprint] ?? alert.firedAt ?? alert.activeSince
+                        let notification = AlertNotification(receiver: hookName, items: [
+                            notificationItem(alert, status: "firing", startsAt: startsAt, endsAt: nil)])
+                        for dispatcher in dispatchers { dispatcher.enqueue(notification) }
                         state.lastSent[key] = now
                     }
                 }
@@ -120,6 +139,7 @@ final class AlertService: Sendable {
             if !events.isEmpty {
                 let activeKeys = Set(state.evaluator.alerts.map { AlertNotification.fingerprint($0.labels) })
                 state.lastSent = state.lastSent.filter { activeKeys.contains(String($0.key.split(separator: "/").last ?? "")) }
+                state.firedAtWall = state.firedAtWall.filter { activeKeys.contains($0.key) }
             }
             let after = state.evaluator.alerts
             return after.map { "\($0.rule)/\($0.queue)/\($0.state)" } == before ? nil : after
@@ -146,14 +166,28 @@ final class AlertService: Sendable {
         return result
     }
 
-    private static func item(_ event: AlertEvent) -> (Alert, AlertNotification.Item) {
+    /// The notification of `event` at wall-clock `now`, keeping `firedAtWall` (see `notificationItem`).
+    private func eventItem(_ event: AlertEvent, firedAtWall: inout [String: EpochMillis],
+                           now: EpochMillis) -> (Alert, AlertNotification.Item) {
         switch event {
         case .firing(let alert):
-            return (alert, .init(status: "firing", labels: alert.labels, annotations: alert.annotations,
-                                 startsAt: alert.firedAt ?? alert.activeSince, endsAt: nil))
-        case .resolved(let alert, let at):
-            return (alert, .init(status: "resolved", labels: alert.labels, annotations: alert.annotations,
-                                 startsAt: alert.firedAt ?? alert.activeSince, endsAt: at))
+            firedAtWall[AlertNotification.fingerprint(alert.labels)] = now
+            return (alert, notificationItem(alert, status: "firing", startsAt: now, endsAt: nil))
+        case .resolved(let alert, _):
+            let startsAt = firedAtWall.removeValue(forKey: AlertNotification.fingerprint(alert.labels)) ?? now
+            return (alert, notificationItem(alert, status: "resolved", startsAt: startsAt, endsAt: now))
         }
+    }
+
+    /// An alert as hooks get it (docs/spec/scale-out.md, "Replicas"): its labels, the same on
+    /// every replica; its annotations plus `instance`, naming this one; wall-clock times, also
+    /// under the event clock, whose times are the events' (Alertmanager resolves an alert whose
+    /// `endsAt` has passed on its own clock). The alert itself, as `/api/v1/alerts` shows it,
+    /// keeps the evaluation's times and no `instance`, so replicas' alert sets stay identical.
+    private func notificationItem(_ alert: Alert, status: String, startsAt: EpochMillis,
+                                  endsAt: EpochMillis?) -> AlertNotification.Item {
+        var annotations = alert.annotations
+        annotations["instance"] = instance
+        return .init(status: status, labels: alert.labels, annotations: annotations, startsAt: startsAt, endsAt: endsAt)
     }
 }

@@ -7,10 +7,11 @@ import FoundationNetworking
 #endif
 import Logging
 
-/// Delivers one hook's notifications from a bounded queue on its own worker thread, with a
-/// timeout per attempt and exponential backoff; ingestion never waits for it. A stop gives
-/// up on the delivery in flight and drops what is queued (counted), so a receiver that
-/// hangs cannot hold the daemon's shutdown.
+/// Delivers one hook's notifications to one URL from a bounded queue on its own worker thread,
+/// with a timeout per attempt and exponential backoff; ingestion never waits for it. An
+/// alertmanager hook with `urls` has one per URL, so a dead Alertmanager holds up none of the
+/// others (docs/spec/scale-out.md, "Replicas"). A stop gives up on the delivery in flight and
+/// drops what is queued (counted), so a receiver that hangs cannot hold the daemon's shutdown.
 final class HookDispatcher: Sendable {
     static let queueLimit = 1000
 
@@ -22,6 +23,8 @@ final class HookDispatcher: Sendable {
     }
 
     let config: HookConfig
+    /// Where this sender posts: `config.url` or one of `config.urls` (unused by exec hooks).
+    let url: String
     /// This daemon's URL for payloads; known once the HTTP server has bound its port.
     private let externalURL: @Sendable () -> String
     private let logger: Logger
@@ -33,9 +36,11 @@ final class HookDispatcher: Sendable {
     private let token: String?
     private let session: URLSession
 
-    init(config: HookConfig, externalURL: @escaping @Sendable () -> String, logger: Logger) {
+    /// `url`: one of the hook's `postURLs`; nil is `config.url`.
+    init(config: HookConfig, url: String? = nil, externalURL: @escaping @Sendable () -> String, logger: Logger) {
         worker = WorkerThread(name: "hook \(config.name)", interval: nil)
         self.config = config
+        self.url = url ?? config.url
         self.externalURL = externalURL
         self.logger = logger
         token = config.bearerTokenFile.isEmpty ? nil
@@ -104,8 +109,9 @@ final class HookDispatcher: Sendable {
                 $0.failed += 1
                 $0.lastError = error
             }
-            logger.warning("hook delivery failed", metadata: ["hook": "\(config.name)", "attempt": "\(attempt + 1)",
-                                                              "error": "\(error)"])
+            var metadata: Logger.Metadata = ["hook": "\(config.name)", "attempt": "\(attempt + 1)", "error": "\(error)"]
+            if !config.urls.isEmpty { metadata["url"] = "\(url)" }  // which of the hook's Alertmanagers
+            logger.warning("hook delivery failed", metadata: metadata)
             guard attempt < config.maxRetries, !worker.isStopping else { break }
             guard !worker.sleep(seconds: Self.backoff(afterAttempt: attempt)) else { break }
         }
@@ -116,9 +122,9 @@ final class HookDispatcher: Sendable {
     private func attemptOnce(_ notification: AlertNotification) -> String? {
         switch config.kind {
         case .webhook:
-            return post(config.url, notification.webhookPayload(externalURL: externalURL()))
+            return post(url, notification.webhookPayload(externalURL: externalURL()))
         case .alertmanager:
-            let base = config.url.hasSuffix("/") ? String(config.url.dropLast()) : config.url
+            let base = url.hasSuffix("/") ? String(url.dropLast()) : url
             return post(base + "/api/v2/alerts", notification.alertmanagerPayload(externalURL: externalURL()))
         case .exec:
             return execute(notification.webhookPayload(externalURL: externalURL()))

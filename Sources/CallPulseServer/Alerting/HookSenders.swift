@@ -3,12 +3,13 @@ import CallPulseSupport
 import Logging
 import ServiceLifecycle
 
-/// Every hook's sender (one worker thread each), rebuilt when the rules are reloaded; one
-/// service for all of them. A graceful stop gives up on deliveries in flight: a receiver
-/// that hangs cannot hold the shutdown (README.md, "Alerting").
+/// Every hook's senders (one worker thread each; an alertmanager hook has one per URL), rebuilt
+/// when the rules are reloaded; one service for all of them. A graceful stop gives up on
+/// deliveries in flight: a receiver that hangs cannot hold the shutdown (README.md, "Alerting").
 final class HookSenders: Sendable {
     private struct State {
-        var dispatchers: [String: HookDispatcher] = [:]
+        /// By hook name: one sender per URL the hook posts to (one for webhook and exec hooks).
+        var dispatchers: [String: [HookDispatcher]] = [:]
         /// Senders start when the service runs; until then they only queue.
         var started = false
         var stopped = false
@@ -25,16 +26,34 @@ final class HookSenders: Sendable {
     }
 
     private static func build(_ hooks: [HookConfig], _ url: @escaping @Sendable () -> String,
-                              _ logger: Logger) -> [String: HookDispatcher] {
-        Dictionary(uniqueKeysWithValues: hooks.map { ($0.name, HookDispatcher(config: $0, externalURL: url, logger: logger)) })
+                              _ logger: Logger) -> [String: [HookDispatcher]] {
+        Dictionary(uniqueKeysWithValues: hooks.map { hook in
+            let urls = hook.kind == .alertmanager ? hook.postURLs : [hook.url]
+            return (hook.name, urls.map { HookDispatcher(config: hook, url: $0, externalURL: url, logger: logger) })
+        })
     }
 
-    func dispatcher(named name: String) -> HookDispatcher? { state.withLock { $0.dispatchers[name] } }
+    /// The senders of the hook called `name`, one per URL it posts to; none when there is no such hook.
+    func dispatchers(named name: String) -> [HookDispatcher] { state.withLock { $0.dispatchers[name] ?? [] } }
 
-    /// Each hook's delivery counts, in the order of `hooks`.
+    /// Each hook's delivery counts, in the order of `hooks`: summed over its URLs, each
+    /// delivery counted; the last error of each URL that had one, naming the URL.
     func counts(for hooks: [HookConfig]) -> [(HookConfig, HookDispatcher.Counts)] {
         let dispatchers = state.withLock { $0.dispatchers }
-        return hooks.compactMap { hook in dispatchers[hook.name].map { (hook, $0.counts.withLock { $0 }) } }
+        return hooks.compactMap { hook in
+            guard let senders = dispatchers[hook.name], !senders.isEmpty else { return nil }
+            let each = senders.map { sender in (sender.url, sender.counts.withLock { $0 }) }
+            guard each.count > 1 else { return (hook, each[0].1) }
+            var total = HookDispatcher.Counts()
+            for (_, counts) in each {
+                total.sent += counts.sent
+                total.failed += counts.failed
+                total.dropped += counts.dropped
+            }
+            let errors = each.compactMap { url, counts in counts.lastError.map { "\(url): \($0)" } }
+            total.lastError = errors.isEmpty ? nil : errors.joined(separator: "; ")
+            return (hook, total)
+        }
     }
 
     /// New senders for a reloaded rules file; the old ones stop (dropping what they hold).
@@ -42,16 +61,16 @@ final class HookSenders: Sendable {
         let fresh = Self.build(hooks, externalURL, logger)
         let (old, start) = state.withLock { state -> ([HookDispatcher], Bool) in
             defer { state.dispatchers = fresh }
-            return (Array(state.dispatchers.values), state.started && !state.stopped)
+            return (state.dispatchers.values.flatMap { $0 }, state.started && !state.stopped)
         }
         old.forEach { $0.stop() }
-        if start { fresh.values.forEach { $0.start() } }
+        if start { fresh.values.joined().forEach { $0.start() } }
     }
 
     private func startAll() {
         let dispatchers = state.withLock { state -> [HookDispatcher] in
             state.started = true
-            return Array(state.dispatchers.values)
+            return state.dispatchers.values.flatMap { $0 }
         }
         dispatchers.forEach { $0.start() }
     }
@@ -60,7 +79,7 @@ final class HookSenders: Sendable {
     private func stopAll() {
         let dispatchers = state.withLock { state -> [HookDispatcher] in
             state.stopped = true
-            return Array(state.dispatchers.values)
+            return state.dispatchers.values.flatMap { $0 }
         }
         dispatchers.forEach { $0.stop() }
         dispatchers.forEach { $0.waitUntilStopped() }

@@ -17,6 +17,9 @@ public struct HookConfig: Sendable, Equatable {
     public var name: String
     public var kind: Kind
     public var url = ""
+    /// `urls` (alertmanager hooks): more Alertmanagers posted to besides `url`, each of a
+    /// cluster (docs/spec/scale-out.md, "Replicas").
+    public var urls: [String] = []
     public var headers: [String: String] = [:]
     public var bearerTokenFile = ""
     public var command: [String] = []
@@ -26,6 +29,9 @@ public struct HookConfig: Sendable, Equatable {
     public var sendResolved = true
     /// ms between re-sends while an alert keeps firing (Alertmanager hooks re-send every minute).
     public var repeatInterval: Int64 = 4 * 3_600_000
+
+    /// Where the hook posts: `url`, then each of `urls`; each gets its own sender.
+    public var postURLs: [String] { (url.isEmpty ? [] : [url]) + urls }
 
     public init(name: String, kind: Kind) {
         self.name = name

@@ -138,6 +138,12 @@ public enum ConfigLoader {
                 if let expose = r.bool(value, "metrics." + key) { config.exposeWindows = expose }
                 return true
             }
+        case "nats":
+            var nats = NATSConfig()
+            r.mapping(value, path: key) { key, value, r in readNATS(key, value, &r, &nats) }
+            if value.mapping != nil { config.nats = nats }  // else only "must be a mapping" is the problem
+        case "instance":
+            if let name = r.string(value, key) { config.instance = name.isEmpty ? LocalHost.name : name }
         case "log":
             r.mapping(value, path: key) { key, value, r in
                 switch key {
@@ -251,6 +257,47 @@ public enum ConfigLoader {
         if !set.contains("forecast.handle_window") {
             config.core.forecast.handleWindowMinutes = fallback(config.core.forecast.handleWindowMinutes)
         }
+    }
+
+    /// `nats.*` (docs/spec/scale-out.md, "Config"); ranges and names are checked by
+    /// `Configuration.problems()`.
+    private static func readNATS(_ key: String, _ value: Node, _ r: inout YAMLReader, _ nats: inout NATSConfig) -> Bool {
+        let name = "nats." + key
+        let files: [String: WritableKeyPath<NATSConfig, String?>] = [
+            "token_file": \.tokenFile, "creds_file": \.credsFile, "tls_ca_file": \.tlsCAFile,
+            "tls_cert_file": \.tlsCertFile, "tls_key_file": \.tlsKeyFile,
+        ]
+        switch key {
+        case "url":
+            if let url = r.string(value, name) { nats.url = url }
+        case "stream":
+            if let stream = r.string(value, name) { nats.stream = stream }
+        case "subject":
+            if let subject = r.string(value, name) { nats.subject = subject }
+        case "consumer":
+            if let consumer = r.string(value, name) { nats.consumer = consumer }
+        case "replicas":
+            if let count = value.int { nats.replicas = count } else { r.problem(value, NATSConfig.replicasProblem) }
+        case "shards":
+            if let count = r.positiveInt(value, name) { nats.shards = count }
+        case "shard":
+            if let number = value.int {
+                nats.shard = number
+            } else if value.scalar?.string != "all" {
+                r.problem(value, NATSConfig.shardProblem(shards: nil))
+            }
+        case "max_age":
+            if let millis = r.duration(value, name) { nats.maxAge = .milliseconds(millis) }
+        case "publish":
+            if let flag = r.bool(value, name) { nats.publish = flag }
+        case "consume":
+            if let flag = r.bool(value, name) { nats.consume = flag }
+        default:
+            guard let keyPath = files[key] else { return false }
+            // `""` is unset, as the spec's example writes it.
+            if let file = r.string(value, name) { nats[keyPath: keyPath] = file.isEmpty ? nil : file }
+        }
+        return true
     }
 
     private static func readLimit(_ key: String, _ value: Node, _ r: inout YAMLReader,

@@ -64,7 +64,48 @@ extension Configuration {
         // At `web:`, where the pair belongs.
         check((web.tlsCertFile == nil) == (web.tlsKeyFile == nil), "web",
               "web: tls_cert_file and tls_key_file must be set together")
+        if let nats { checkNATS(nats, check) }
+        check(Self.isQueueName(instance), "instance",
+              "instance: must be 1 to 256 bytes with no control characters or surrounding white space (or \"\": the host name)")
         return found
+    }
+
+    /// `nats.*` (docs/spec/scale-out.md, "Config").
+    private func checkNATS(_ nats: NATSConfig, _ check: (Bool, String, @autoclosure () -> String) -> Void) {
+        let servers = nats.servers
+        check(!servers.isEmpty, "nats.url", "nats.url must name a server, such as nats://127.0.0.1:4222")
+        for server in servers {
+            check(NATSConfig.hostAndPort(of: server) != nil, "nats.url",
+                  "nats.url: '\(server)' is not a NATS server address such as nats://127.0.0.1:4222, tls://nats.example.com:4222 "
+                  + "or 10.0.0.5:4222 (several: comma-separated)")
+        }
+        check(NATSConfig.isName(nats.stream), "nats.stream",
+              "nats.stream: '\(nats.stream)' must be a JetStream name, such as CALLPULSE: not empty, "
+              + "no '.', '*', '>', '/', '\\', white space or control characters")
+        check(NATSConfig.isSubject(nats.subject), "nats.subject",
+              "nats.subject: '\(nats.subject)' must be a subject without wildcards ('*', '>'), white space or empty tokens, "
+              + "such as callpulse.events")
+        check((1...5).contains(nats.replicas), "nats.replicas", NATSConfig.replicasProblem)
+        check(nats.maxAge > .zero, "nats.max_age", Self.durationProblem("nats.max_age"))
+        check(NATSConfig.isName(nats.consumerName), "nats.consumer",
+              "nats.consumer: '\(nats.consumer)' must be a JetStream name: not empty, "
+              + "no '.', '*', '>', '/', '\\', white space or control characters")
+        check(nats.shards > 0, "nats.shards", Self.countProblem("nats.shards"))
+        check(nats.shard.map { nats.shards > 0 && (0..<nats.shards).contains($0) } ?? true, "nats.shard",
+              NATSConfig.shardProblem(shards: nats.shards))
+        let files: [(String, String?)] = [
+            ("token_file", nats.tokenFile), ("creds_file", nats.credsFile), ("tls_ca_file", nats.tlsCAFile),
+            ("tls_cert_file", nats.tlsCertFile), ("tls_key_file", nats.tlsKeyFile),
+        ]
+        for (key, file) in files { check(file != "", "nats." + key, Self.emptyPathProblem("nats." + key)) }
+        // At `nats:`, where the choices belong.
+        check(nats.publish || nats.consume, "nats", "nats: set publish, consume or both")
+        check(nats.tokenFile == nil || nats.credsFile == nil, "nats",
+              "nats: token_file and creds_file are two ways to authenticate: set one")
+        check((nats.tlsCertFile == nil) == (nats.tlsKeyFile == nil), "nats",
+              "nats: tls_cert_file and tls_key_file must be set together")
+        check(nats.ackWait > .zero, "nats", "nats: the consumer's AckWait must be above 0")
+        check(nats.fetchBatch > 0, "nats", "nats: the fetch batch must be above 0")
     }
 
     /// The core's keys.
@@ -164,4 +205,14 @@ extension Configuration {
     }
 
     private static func emptyPathProblem(_ key: String) -> String { "\(key) must name a file or directory, or be left unset" }
+}
+
+extension NATSConfig {
+    static let replicasProblem = "nats.replicas must be a whole number from 1 to 5"
+
+    /// `shards` nil: the file's value is not even a number.
+    static func shardProblem(shards: Int?) -> String {
+        guard let shards, shards > 0 else { return "nats.shard must be all or a shard number, such as 0" }
+        return "nats.shard must be all or a shard number from 0 to \(shards - 1) (nats.shards is \(shards))"
+    }
 }

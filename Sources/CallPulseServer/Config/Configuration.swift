@@ -38,6 +38,11 @@ public struct Configuration: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     /// `log.format`. Default `text`.
     public var logFormat: LogFormat = .text
+    /// `nats:` (docs/spec/scale-out.md). nil when the section is absent: nothing NATS is started.
+    public var nats: NATSConfig?
+    /// `instance`: this replica's name, in the `instance` annotation of every alert. Default
+    /// (and `""` in the file): the host name.
+    public var instance: String = LocalHost.name
 
     public init() {}
 }

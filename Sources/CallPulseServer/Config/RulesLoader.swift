@@ -65,7 +65,7 @@ public enum RulesLoader {
     private static func readHook(_ node: Node, _ r: inout YAMLReader) -> HookConfig {
         var fields: [String: Node] = [:]
         r.mapping(node, path: "hooks[]") { key, value, _ in
-            guard ["name", "type", "url", "headers", "bearer_token_file", "command", "timeout", "max_retries",
+            guard ["name", "type", "url", "urls", "headers", "bearer_token_file", "command", "timeout", "max_retries",
                    "send_resolved", "repeat_interval"].contains(key) else { return false }
             fields[key] = value
             return true
@@ -90,7 +90,24 @@ public enum RulesLoader {
             }
             hook.url = url
         }
-        if let kind, kind != .exec && hook.url.isEmpty { r.problem(node, "hooks: \(type) hook '\(name)' needs a url") }
+        if let urlsNode = fields["urls"], let urls = r.stringList(urlsNode, "hooks.urls") {
+            if kind != nil && kind != .alertmanager {
+                r.problem(urlsNode, "hooks.urls: only alertmanager hooks post to several URLs, not \(type) hooks")
+            }
+            for url in urls {
+                if URL(string: url)?.scheme.map({ ["http", "https"].contains($0) }) != true {
+                    r.problem(urlsNode, "hooks.urls '\(url)' must be an http or https URL")
+                } else if hook.postURLs.contains(url) {
+                    r.problem(urlsNode, "hooks.urls: '\(url)' is listed twice")
+                }
+                hook.urls.append(url)
+            }
+        }
+        if kind == .alertmanager && hook.postURLs.isEmpty {
+            r.problem(node, "hooks: alertmanager hook '\(name)' needs a url or urls")
+        } else if kind == .webhook && hook.url.isEmpty {
+            r.problem(node, "hooks: webhook hook '\(name)' needs a url")
+        }
         if let headers = fields["headers"] {
             r.mapping(headers, path: "hooks.headers") { key, value, r in
                 if let text = r.string(value, "hooks.headers.\(key)") { hook.headers[key] = text }
@@ -206,7 +223,11 @@ public enum RulesLoader {
         }
         if let annotations = fields["annotations"] {
             r.mapping(annotations, path: "rules.annotations") { key, value, r in
-                if let text = r.string(value, "rules.annotations.\(key)") {
+                if key == "instance" {
+                    // Every notification carries the config's `instance` (docs/spec/scale-out.md, "Replicas").
+                    r.problem(value, "rules.annotations: 'instance' is set by CallPulse (the config's instance) "
+                              + "and cannot be overridden")
+                } else if let text = r.string(value, "rules.annotations.\(key)") {
                     do throws(AlertingError) {
                         rule.annotations[key] = try AnnotationTemplate(text)
                     } catch {

@@ -18,20 +18,51 @@ public final class EngineHost: Sendable {
         engine.withLock { Self.apply(batch, receivedAt, &$0) }
     }
 
+    /// Applies stream messages, each group at its publish time, and records the stream position
+    /// they reach under the same lock (docs/spec/scale-out.md, "Consume"). `taken[i]`: whether
+    /// any event of message i was accepted or ignored (else every one was rejected).
+    func apply(_ batch: StreamBatch) -> (report: IngestReport, taken: [Bool]) {
+        engine.withLock { engine in
+            var report = IngestReport()
+            var takenOutcomes = [Bool](repeating: false, count: batch.decoded.outcomes.count)
+            for group in batch.groups {
+                Self.apply(batch.decoded, group.outcomes, group.receivedAt, &engine, into: &report) { index, taken in
+                    takenOutcomes[index] = taken
+                }
+            }
+            engine.recordSourcePosition(batch.lastSequence)
+            return (report, batch.messages.map { $0.contains { takenOutcomes[$0] } })
+        }
+    }
+
+    /// The last stream sequence applied (0: none).
+    var sourcePosition: UInt64 { engine.withLock { $0.sourcePosition } }
+
     private static func apply(_ batch: DecodedBatch, _ receivedAt: EpochMillis, _ engine: inout Engine) -> IngestReport {
         var report = IngestReport()
-        var position = 0
+        apply(batch, batch.outcomes.indices, receivedAt, &engine, into: &report) { _, _ in }
+        return report
+    }
+
+    /// Processes `range` of `batch` at `receivedAt` into `report`; `each` learns whether each
+    /// outcome was taken (accepted or ignored).
+    private static func apply(_ batch: DecodedBatch, _ range: Range<Int>, _ receivedAt: EpochMillis, _ engine: inout Engine,
+                              into report: inout IngestReport, _ each: (Int, Bool) -> Void) {
+        var position = range.lowerBound
         let live = engine.settings.clock == .live
-        engine.process(contentsOf: batch.outcomes, receivedAt: receivedAt) { result in
+        engine.process(contentsOf: batch.outcomes[range], receivedAt: receivedAt) { result in
             switch result {
             case .accepted:
+                each(position, true)
                 report.accepted += 1
                 if live, case .event(let event) = batch.outcomes[position], let time = event.stateTime {
                     report.delays.append(receivedAt - time)
                 }
             case .ignored:
+                each(position, true)
                 report.ignored += 1
             case .rejected(let rejection):
+                each(position, false)
                 report.rejected += 1
                 if report.errors.count < IngestReport.maxErrors {
                     let (index, line) = batch.positions[position]
@@ -40,7 +71,6 @@ public final class EngineHost: Sendable {
             }
             position += 1
         }
-        return report
     }
 
     /// Puts in the engine restored from the state directory (before ingest opens).

@@ -33,6 +33,15 @@ public final class IngestPipeline: Sendable {
         case rateLimited(events: Int, retryAfter: Duration)
     }
 
+    /// What became of a batch of stream messages (docs/spec/scale-out.md, "Consume").
+    enum StreamOutcome: Sendable {
+        /// Journaled (with a state directory) and applied, with the stream position; `taken[i]`
+        /// tells whether message i had an event taken (else all of it was rejected).
+        case applied(IngestReport, taken: [Bool])
+        /// Nothing applied, for the reason given; the messages come again.
+        case refused(String)
+    }
+
     /// Told about every batch that was applied, after the engine's lock is released.
     public typealias Observer = @Sendable (IngestReport) -> Void
 
@@ -97,8 +106,38 @@ public final class IngestPipeline: Sendable {
         } else {
             report = engine.apply(batch, receivedAt: receivedAt)
         }
-        for observer in observers.withLock({ $0 }) { observer(report) }
+        notify(report)
         return .processed(report)
+    }
+
+    /// Takes stream messages: journaled as one record with the position they reach, then
+    /// applied, each at its publish time. The caller acks them only after this returns `applied`.
+    func ingest(stream batch: StreamBatch) -> StreamOutcome {
+        switch admission.withLock({ $0 }) {
+        case .restoring: return .refused("the state is still being restored")
+        case .closed: return .refused("the daemon is stopping")
+        case .open: break
+        }
+        let result: (report: IngestReport, taken: [Bool])
+        if let journal {
+            let applied = LockedBox<(report: IngestReport, taken: [Bool])>((IngestReport(), []))
+            let engine = self.engine
+            let payload = JournalRecord.encode(batch.decoded.outcomes, groups: batch.groups, sourcePosition: batch.lastSequence)
+            let record = DurableStore.Batch(payload: payload) {
+                let outcome = engine.apply(batch)
+                applied.withLock { $0 = outcome }
+            }
+            if let failure = journal.submit(record) { return .refused("the events could not be stored durably (\(failure))") }
+            result = applied.withLock { $0 }
+        } else {
+            result = engine.apply(batch)
+        }
+        notify(result.report)
+        return .applied(result.report, taken: result.taken)
+    }
+
+    private func notify(_ report: IngestReport) {
+        for observer in observers.withLock({ $0 }) { observer(report) }
     }
 }
 

@@ -149,7 +149,7 @@ final class DurableStore: Sendable {
             var expected = segment.start
             while offset < bytes.count {
                 guard let record = Self.record(in: bytes, at: offset), record.sequence == expected,
-                      let batch = JournalRecord.decode(bytes[record.payload]) else {
+                      let contents = JournalRecord.decode(bytes[record.payload]) else {
                     guard position == segments.count - 1 else {
                         throw PersistenceError(.corruptJournal, "journal \(segment.name) is corrupt at byte \(offset), before the end of the journal; refusing to start with a gap")
                     }
@@ -160,7 +160,8 @@ final class DurableStore: Sendable {
                     break
                 }
                 if record.sequence >= from {
-                    replay(&state, batch.outcomes, batch.receivedAt)
+                    for group in contents.groups { replay(&state, group.outcomes, group.receivedAt) }
+                    if let position = contents.sourcePosition { state.recordSourcePosition(position) }
                     replayed += 1
                 }
                 expected += 1

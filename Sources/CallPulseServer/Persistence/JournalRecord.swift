@@ -4,13 +4,42 @@ import CZlib
 /// One journal record: an ingest batch as it was decoded (events and rejection reasons, in
 /// order) and the time it was received, so a replay applies exactly what was applied.
 /// Framing on disk: length (u32), CRC-32 of sequence and payload (u32), sequence (u64), payload.
+///
+/// A batch of stream messages (docs/spec/scale-out.md, "Consume") has several receive times
+/// (each message's publish time) and the stream position it reaches: its payload starts with
+/// `streamMarker` (never a receive time), the position and the number of groups, then each
+/// group as a plain batch's payload.
 enum JournalRecord {
     static let headerSize = 16
+    static let streamMarker = UInt64.max - 1
+
+    /// What a record holds: groups of outcomes with their receive time, and for stream
+    /// messages the last stream sequence among them.
+    struct Contents {
+        var groups: [(outcomes: [DecodeOutcome], receivedAt: EpochMillis)] = []
+        var sourcePosition: UInt64?
+    }
 
     /// The payload for `outcomes` received at `receivedAt`.
     static func encode(_ outcomes: [DecodeOutcome], receivedAt: EpochMillis) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(16 + outcomes.count * 96)
+        encodeGroup(outcomes[...], receivedAt: receivedAt, into: &out)
+        return out
+    }
+
+    /// The payload for stream messages: `groups` are ranges of `outcomes` sharing a receive time.
+    static func encode(_ outcomes: [DecodeOutcome], groups: [StreamGroup], sourcePosition: UInt64) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(24 + groups.count * 12 + outcomes.count * 96)
+        append(streamMarker, to: &out)
+        append(sourcePosition, to: &out)
+        append(UInt32(groups.count), to: &out)
+        for group in groups { encodeGroup(outcomes[group.outcomes], receivedAt: group.receivedAt, into: &out) }
+        return out
+    }
+
+    private static func encodeGroup(_ outcomes: ArraySlice<DecodeOutcome>, receivedAt: EpochMillis, into out: inout [UInt8]) {
         append(UInt64(bitPattern: receivedAt), to: &out)
         append(UInt32(outcomes.count), to: &out)
         for outcome in outcomes {
@@ -29,13 +58,30 @@ enum JournalRecord {
                 out.append(UInt8(RejectionReason.allCases.firstIndex(of: rejection.reason)!))
             }
         }
-        return out
     }
 
-    /// The batch back; nil when the payload is not one `encode` wrote.
-    static func decode(_ payload: ArraySlice<UInt8>) -> (outcomes: [DecodeOutcome], receivedAt: EpochMillis)? {
+    /// The record back; nil when the payload is not one `encode` wrote.
+    static func decode(_ payload: ArraySlice<UInt8>) -> Contents? {
         var reader = Reader(bytes: payload)
-        guard let received = reader.u64(), let count = reader.u32() else { return nil }
+        var contents = Contents()
+        guard let first = reader.u64() else { return nil }
+        if first == streamMarker {
+            guard let position = reader.u64(), let count = reader.u32() else { return nil }
+            contents.sourcePosition = position
+            for _ in 0..<count {
+                guard let received = reader.u64(), let group = decodeGroup(&reader, receivedAt: received) else { return nil }
+                contents.groups.append(group)
+            }
+        } else {
+            guard let group = decodeGroup(&reader, receivedAt: first) else { return nil }
+            contents.groups = [group]
+        }
+        return reader.isAtEnd ? contents : nil
+    }
+
+    private static func decodeGroup(_ reader: inout Reader, receivedAt received: UInt64)
+        -> (outcomes: [DecodeOutcome], receivedAt: EpochMillis)? {
+        guard let count = reader.u32() else { return nil }
         var outcomes: [DecodeOutcome] = []
         outcomes.reserveCapacity(Int(min(count, 1 << 20)))
         for _ in 0..<count {
@@ -54,7 +100,7 @@ enum JournalRecord {
             if flags & 4 != 0 { guard let time = reader.u64() else { return nil }; event.stateTime = EpochMillis(bitPattern: time) }
             outcomes.append(.event(event))
         }
-        return reader.isAtEnd ? (outcomes, EpochMillis(bitPattern: received)) : nil
+        return (outcomes, EpochMillis(bitPattern: received))
     }
 
     /// The framed record for `payload` with sequence number `sequence`.

@@ -40,6 +40,8 @@ public final class Daemon: Sendable {
     /// `http://HOST:PORT` once the server has bound its port (hook payloads link to it).
     private let externalURL = LockedBox("")
     private let reload: Reload
+    /// The NATS source (docs/spec/scale-out.md); nil without a `nats:` section.
+    private let nats: NATSSource?
 
     public init(options: Options, logger: Logger) throws(ServerError) {
         self.options = options
@@ -82,7 +84,7 @@ public final class Daemon: Sendable {
             let hooks = HookSenders(hooks: initialRules.hooks, externalURL: { externalURL.withLock { $0 } }, logger: logger)
             self.hooks = hooks
             alerting = AlertService(rulesFile: config.rulesFile ?? "", ruleSet: initialRules, host: host, hooks: hooks,
-                                    logger: logger, clock: clock)
+                                    instance: config.instance, logger: logger, clock: clock)
         } else {
             hooks = nil
             alerting = nil
@@ -141,6 +143,11 @@ public final class Daemon: Sendable {
             }
         }
         demo = options.demo ? DemoInput(pipeline: pipeline, clock: clock, logger: logger) : nil
+        if let natsConfig = config.nats {
+            nats = try NATSSource(config: natsConfig, instance: config.instance, pipeline: pipeline, host: host, logger: logger)
+        } else {
+            nats = nil
+        }
 
         // The HTTP server: the ingest input and the views behind one router.
         let crossOrigin = CrossOrigin(origins: Set(config.web.corsOrigins))
@@ -152,14 +159,16 @@ public final class Daemon: Sendable {
         let rateLimit = config.limits.ingestRate.map { rate in
             IngestRateLimit(IngestRateLimits(rate: rate, burst: config.limits.effectiveIngestBurst ?? rate), stats: stats)
         }
-        let router = Router(host: host, ingest: HTTPIngestInput(pipeline: pipeline, clock: clock, rateLimit: rateLimit),
+        let router = Router(host: host, ingest: HTTPIngestInput(pipeline: pipeline, clock: clock, rateLimit: rateLimit,
+                                                                relay: nats?.relay),
                             pipeline: pipeline,
                             stats: stats, status: status, access: access,
                             renderer: MetricsRenderer(exposeWindows: config.exposeWindows, version: options.version),
                             alerting: alerting, reload: reload, authFailures: AuthFailures(stats: stats, logger: logger),
                             clock: clock, feed: feed, store: store,
                             crossOrigin: crossOrigin,
-                            pagePolicy: SecurityHeaders.pagePolicy(frameAncestors: config.web.frameAncestors))
+                            pagePolicy: SecurityHeaders.pagePolicy(frameAncestors: config.web.frameAncestors),
+                            source: nats?.status)
         self.router = router
         var serverConfig = HTTPServer.Configuration(address: address)
         serverConfig.connectionLimit = config.limits.maxConnections
@@ -229,6 +238,7 @@ public final class Daemon: Sendable {
             let counts = alerting.ruleCounts
             logger.info("alerting: \(counts.rules) rules, \(counts.hooks) hooks", metadata: ["rules_file": "\(source)"])
         }
+        if let nats { services.append(tracker.track(nats.connectionService, as: "nats connection")) }
         let (address, externalURL, logger, clockName, version) = (self.address, self.externalURL, self.logger,
                                                                    host.settings.clock.rawValue, options.version)
         services.append(tracker.track(HTTPServerService(server: server) { port in
@@ -239,6 +249,7 @@ public final class Daemon: Sendable {
         }, as: "http server"))
         services.append(tracker.track(feed.service, as: "live feed"))
         services.append(tracker.track(pipeline, as: "ingest"))
+        if let consumer = nats?.consumer { services.append(tracker.track(consumer.service, as: "nats consumer")) }
         if let demo { services.append(tracker.track(demo.service, as: "demo")) }
         let reload = self.reload
         services.append(tracker.track(SignalService(signals: signals, reloadRules: {

@@ -8,6 +8,8 @@ struct HTTPIngestInput: Sendable {
     let clock: @Sendable () -> EpochMillis
     /// `limits.ingest_rate` per client address; nil when off.
     var rateLimit: IngestRateLimit? = nil
+    /// `nats.publish`: events go to the stream instead of the engine (docs/spec/scale-out.md).
+    var relay: EventRelay? = nil
 
     private static let mediaTypes: Set<String> = ["application/json", "application/x-ndjson", "application/jsonl"]
 
@@ -30,6 +32,7 @@ struct HTTPIngestInput: Sendable {
             return Self.emptyBody(IngestReport())
         }
         let admit: (Int) -> Duration? = { events in rateLimit?.admit(events, from: request.clientAddress) }
+        if let relay { return relayed(request.body, through: relay, admit: admit) }
         switch pipeline.ingest(request.body, receivedAt: clock(), admit: admit) {
         case .shuttingDown: return Self.shuttingDown
         case .notReady: return Self.notReady
@@ -40,6 +43,26 @@ struct HTTPIngestInput: Sendable {
                 "the events could not be stored durably (\(failure)); nothing was applied, send again later")
         case .processed(let report):
             return Self.answer(report)
+        }
+    }
+
+    private func relayed(_ body: [UInt8], through relay: EventRelay, admit: (Int) -> Duration?) -> HTTPResponse {
+        switch relay.publish(body, admit: admit) {
+        case .failure(let limited):
+            return Self.rateLimited(events: limited.events, wait: limited.retryAfter, rate: rateLimit?.rate ?? 0,
+                                    burst: rateLimit?.burst ?? 0)
+        case .success(.failed(let failure)):
+            return HTTPServer.error(503, "cannot_store",
+                "the events could not be stored in the message stream (\(failure)); send them again later")
+        case .success(.published(let count, let rejections)):
+            if count > 0 { return IngestResponse.render(status: 200, report: rejections, published: count, error: nil) }
+            if rejections.rejected == 0 { return Self.emptyBody(rejections) }
+            if rejections.rejected == 1, let only = rejections.errors.first {
+                return IngestResponse.render(status: 400, report: rejections, published: 0,
+                                             error: (only.rejection.reason.rawValue, only.rejection.detail))
+            }
+            return IngestResponse.render(status: 400, report: rejections, published: 0,
+                error: ("all_rejected", "every one of the \(rejections.rejected) events was rejected"))
         }
     }
 

@@ -47,6 +47,7 @@ struct StatusInfo: Sendable {
         out.key("rejected"); out.integer(ingest.rejected.reduce(0, +))
         out.key("queues"); out.integer(Int64(queues))
         out.endObject()
+        if let source = stats.source { render(source, into: &out) }
         out.key("rules_file"); out.string(alerting == nil ? "" : "loaded")
         out.key("last_reload_successful"); out.string(stats.lastReloadSuccessful ? "true" : "false")
         out.key("hooks")
@@ -65,5 +66,29 @@ struct StatusInfo: Sendable {
         out.endArray()
         out.endObject()
         return out.text + "\n"
+    }
+
+    /// `source` (docs/spec/scale-out.md, "Replicas"): the stream, the consumer and its position.
+    private func render(_ source: StreamSourceStatus, into out: inout JSONWriter) {
+        out.key("source")
+        out.beginObject()
+        out.key("type"); out.string("nats")
+        out.key("stream"); out.string(source.stream)
+        out.key("consumer")
+        if let consumer = source.consumer { out.string(consumer) } else { out.null() }
+        out.key("publishing"); out.bool(source.publishing)
+        out.key("connected"); out.bool(source.connected)
+        out.key("last_applied_sequence"); out.integer(Int64(bitPattern: source.appliedSequence))
+        out.key("pending")
+        if let pending = source.pending { out.integer(Int64(bitPattern: pending)) } else { out.null() }
+        out.key("messages")
+        out.beginObject()
+        out.key("applied"); out.integer(source.applied)
+        out.key("skipped"); out.integer(source.skipped)
+        out.key("rejected"); out.integer(source.rejected)
+        out.endObject()
+        out.key("published"); out.integer(source.published)
+        out.key("publish_failed"); out.integer(source.publishFailed)
+        out.endObject()
     }
 }

@@ -283,11 +283,38 @@ public struct MetricsRenderer: Sendable {
         out.family("callpulse_stream_clients", "gauge", "Clients connected to the live stream (/api/v1/stream).")
         out.sample("callpulse_stream_clients", ExpositionWriter.Labels(), Int64(stats.streamClients))
         if let state = stats.persistence { renderPersistence(state, into: &out) }
+        if let source = stats.source { renderSource(source, into: &out) }
         out.family("callpulse_config_last_reload_successful", "gauge", "1 when every step of the last reload (rules, tokens, certificate) succeeded.")
         out.sample("callpulse_config_last_reload_successful", ExpositionWriter.Labels(), stats.lastReloadSuccessful ? 1 : 0)
         out.family("callpulse_config_last_reload_success_timestamp_seconds", "gauge", "Unix time of the last successful reload.")
         out.sample("callpulse_config_last_reload_success_timestamp_seconds", ExpositionWriter.Labels(),
                    seconds: stats.lastReloadSuccessAt)
+    }
+
+    /// docs/spec/scale-out.md, "Metrics".
+    private func renderSource(_ source: StreamSourceStatus, into out: inout ExpositionWriter) {
+        let nats = ExpositionWriter.Labels(["source": "nats"])
+        let stream = ExpositionWriter.Labels(["source": "nats", "stream": source.stream])
+        out.family("callpulse_source_connected", "gauge", "1 while connected to the NATS server.")
+        out.sample("callpulse_source_connected", nats, source.connected ? 1 : 0)
+        if source.consumer != nil {
+            out.family("callpulse_source_applied_sequence", "gauge", "The last stream sequence applied.")
+            out.sample("callpulse_source_applied_sequence", stream, Int64(bitPattern: source.appliedSequence))
+            if let pending = source.pending {
+                out.family("callpulse_source_pending_messages", "gauge", "Messages of the stream the consumer has not been delivered yet (NumPending).")
+                out.sample("callpulse_source_pending_messages", stream, Int64(bitPattern: pending))
+            }
+            out.family("callpulse_source_messages_total", "counter",
+                       "Stream messages by result: applied, skipped (applied before, redelivered) or rejected (terminated).")
+            for (result, count) in [("applied", source.applied), ("skipped", source.skipped), ("rejected", source.rejected)] {
+                out.sample("callpulse_source_messages_total", ExpositionWriter.Labels(["source": "nats", "result": result]), count)
+            }
+        }
+        if source.publishing {
+            out.family("callpulse_publish_total", "counter", "Events the relay published, by whether JetStream acknowledged them.")
+            out.sample("callpulse_publish_total", ExpositionWriter.Labels(["result": "ok"]), source.published)
+            out.sample("callpulse_publish_total", ExpositionWriter.Labels(["result": "failed"]), source.publishFailed)
+        }
     }
 
     private func renderPersistence(_ state: DurableStore.Stats, into out: inout ExpositionWriter) {
