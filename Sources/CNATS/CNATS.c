@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -93,7 +95,10 @@ static int64_t reconnect_delay(natsConnection *nc, int attempts, void *closure) 
     for (int i = 1; i < attempts && delay < 5000; i++) delay *= 2;
     if (delay > 5000) delay = 5000;
     int64_t quarter = delay / 4;
-    return delay - quarter + (int64_t)(rand() % (int)(2 * quarter + 1));
+    // A seed of this process and thread (rand() is neither): replicas draw different jitter.
+    static _Thread_local unsigned int seed;
+    if (seed == 0) seed = (unsigned int)getpid() ^ (unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)&seed;
+    return delay - quarter + (int64_t)(rand_r(&seed) % (int)(2 * quarter + 1));
 }
 
 void cpnats_last_error(natsStatus status, char *buffer, size_t size) {
@@ -221,6 +226,10 @@ int cpnats_client_is_connected(cpnats_client *client) {
 }
 
 jsCtx *cpnats_client_jetstream(cpnats_client *client) { return client->js; }
+
+int64_t cpnats_client_max_payload(cpnats_client *client) {
+    return natsConnection_GetMaxPayload(client->connection);
+}
 
 // MARK: Publishing
 
@@ -383,7 +392,7 @@ natsStatus cpnats_pull_consumer(jsCtx *js, const char *stream, const char *durab
 // v1 $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>
 // v2 $JS.ACK.<domain>.<account hash>.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>[.<token>]
 static cpnats_message_info message_info(natsMsg *message) {
-    cpnats_message_info info = {0, 0, 0};
+    cpnats_message_info info = {0, 0, 0, 0, 0};
     const char *reply = natsMsg_GetReply(message);
     static const char prefix[] = "$JS.ACK.";
     if (!reply || strncmp(reply, prefix, sizeof prefix - 1) != 0) return info;
@@ -398,7 +407,9 @@ static cpnats_message_info message_info(natsMsg *message) {
     if (count == 7) first = 0;
     else if (count >= 9) first = 2;
     else return info;
+    info.delivered = strtoull(tokens[first + 2], NULL, 10);
     info.streamSequence = strtoull(tokens[first + 3], NULL, 10);
+    info.consumerSequence = strtoull(tokens[first + 4], NULL, 10);
     info.timestamp = strtoll(tokens[first + 5], NULL, 10);
     info.pending = strtoull(tokens[first + 6], NULL, 10);
     return info;

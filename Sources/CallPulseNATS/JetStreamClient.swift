@@ -71,6 +71,10 @@ public final class JetStreamClient: Sendable {
     /// Whether a server is connected right now.
     public var isConnected: Bool { cpnats_client_is_connected(client) != 0 }
 
+    /// The largest message the server takes (its `max_payload`; 1 MiB by default); 0 before the
+    /// first connection.
+    public var maxPayload: Int { Int(cpnats_client_max_payload(client)) }
+
     // MARK: Streams
 
     /// Creates the stream when absent (file storage, `subjects`, replicas, max age, duplicate
@@ -131,7 +135,7 @@ public final class JetStreamClient: Sendable {
         return ExistingStream(name: name, subjects: subjects, replicas: Int(c.Replicas), maxAgeNanos: c.MaxAge,
                               duplicateWindowNanos: c.Duplicates, fileStorage: c.Storage == js_FileStorage,
                               state: StreamState(firstSequence: state.FirstSeq, lastSequence: state.LastSeq,
-                                                 messages: state.Msgs))
+                                                 messages: state.Msgs, created: info.pointee.Created))
     }
 
     // MARK: Publishing

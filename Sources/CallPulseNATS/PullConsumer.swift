@@ -77,6 +77,10 @@ public final class FetchedBatch {
     /// The message's sequence in the stream; 0 if its metadata could not be read.
     public func streamSequence(_ i: Int) -> UInt64 { info(i).streamSequence }
 
+    /// The delivery's number from the consumer's creation (1, 2, 3, …; a redelivery takes a new
+    /// one): a number skipped is a delivery that never arrived.
+    public func consumerSequence(_ i: Int) -> UInt64 { info(i).consumerSequence }
+
     /// When the stream stored the message (its receive time), in nanoseconds since the epoch.
     public func timestampNanos(_ i: Int) -> Int64 { info(i).timestamp }
 

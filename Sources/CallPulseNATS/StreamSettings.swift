@@ -28,10 +28,14 @@ public struct StreamState: Sendable, Equatable {
     public var lastSequence: UInt64
     /// Messages in the stream now.
     public var messages: UInt64
+    /// When the stream was created (nanoseconds since the epoch): a stream deleted and made
+    /// again under the same name has another.
+    public var created: Int64
 
-    public init(firstSequence: UInt64, lastSequence: UInt64, messages: UInt64) {
+    public init(firstSequence: UInt64, lastSequence: UInt64, messages: UInt64, created: Int64 = 0) {
         self.firstSequence = firstSequence
         self.lastSequence = lastSequence
         self.messages = messages
+        self.created = created
     }
 }

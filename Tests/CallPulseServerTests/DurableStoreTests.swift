@@ -154,7 +154,7 @@ struct DurableStoreTests {
     /// Stream messages (docs/spec/scale-out.md, "Consume"): `count` lines of the fixture, one
     /// message each from stream sequence `from`, published a few per millisecond.
     static func streamBatch(_ lines: ArraySlice<String>, from: UInt64) -> StreamBatch {
-        var batch = StreamBatch()
+        var batch = StreamBatch(stream: "CALLPULSE@1")
         let reader = EventReader()
         var text = JSONText()
         for (offset, line) in lines.enumerated() {
@@ -188,19 +188,19 @@ struct DurableStoreTests {
             _ = reference.apply(batch)
         }
         let expected = UInt64(7 + lines.count - 1)
-        #expect(first.host.sourcePosition == expected)
+        #expect(first.host.sourcePosition == (expected, "CALLPULSE@1"))
         let state = String(decoding: SnapshotJSON.renderBytes(reference.snapshot(now: 1_700_000_000_000)), as: UTF8.self)
         #expect(first.state == state)
         first.stopWriter()
 
         let afterCrash = try Life(directory: directory)
-        #expect(afterCrash.host.sourcePosition == expected)
+        #expect(afterCrash.host.sourcePosition == (expected, "CALLPULSE@1"))
         #expect(afterCrash.state == state)
         afterCrash.startWriter()
         afterCrash.stopWriter()  // a graceful stop: a checkpoint holds it all
         #expect(try !afterCrash.files("checkpoint-").isEmpty)
         let afterCheckpoint = try Life(directory: directory)
-        #expect(afterCheckpoint.host.sourcePosition == expected)
+        #expect(afterCheckpoint.host.sourcePosition == (expected, "CALLPULSE@1"))
         #expect(afterCheckpoint.state == state)
     }
 }

@@ -293,7 +293,6 @@ struct RulesLoaderTests {
             "r.yml:5: hooks.urls: 'http://a:9093' is listed twice",
             "r.yml:6: hooks.urls must be a list of strings",
             "r.yml:6: hooks: alertmanager hook 'am3' needs a url or urls",
-            "r.yml:8: rules.annotations: 'instance' is set by CallPulse (the config's instance) and cannot be overridden",
         ])
     }
 }

@@ -53,6 +53,9 @@ void cpnats_client_destroy(cpnats_client *client);
 
 int cpnats_client_is_connected(cpnats_client *client);
 
+/// The largest message the connected server takes (its max_payload); 0 before the first connect.
+int64_t cpnats_client_max_payload(cpnats_client *client);
+
 /// The JetStream context for stream and consumer calls (safe from any thread).
 jsCtx *cpnats_client_jetstream(cpnats_client *client);
 
@@ -99,9 +102,11 @@ natsStatus cpnats_pull_consumer(jsCtx *js, const char *stream, const char *durab
 
 /// What the reply subject of a delivered JetStream message says about it.
 typedef struct {
-    uint64_t streamSequence;  // 0 when the metadata cannot be read
-    int64_t timestamp;        // the stream's publish time, nanoseconds since the epoch
-    uint64_t pending;         // messages left for the consumer after this one
+    uint64_t streamSequence;    // 0 when the metadata cannot be read
+    uint64_t consumerSequence;  // the delivery's number: 1, 2, 3, … from the consumer's creation
+    uint64_t delivered;         // 1 on the first delivery, more on a redelivery
+    int64_t timestamp;          // the stream's publish time, nanoseconds since the epoch
+    uint64_t pending;           // messages left for the consumer after this one
 } cpnats_message_info;
 
 typedef struct {

@@ -11,9 +11,12 @@ public struct Engine: Sendable {
     /// The live clock's latest `now` (kept in checkpoints): a restart long after it was down,
     /// and saw nothing, so its observed span starts again (`resumeObserving`).
     public private(set) var lastObservedAt: EpochMillis?
-    /// The sequence of the last message stream message applied (docs/spec/scale-out.md,
+    /// The sequence of the last message of a stream applied (docs/spec/scale-out.md,
     /// "Consume"): a consumer skips what is at or below it. 0: none. Kept in checkpoints.
     public private(set) var sourcePosition: UInt64 = 0
+    /// Which stream `sourcePosition` counts in (its name and creation time): a stream made
+    /// again under the same name starts from 1. "" before any. Kept in checkpoints.
+    public private(set) var sourceStream = ""
 
     private let calendar: DayCalendar
     var binLookup: BinLookup
@@ -397,10 +400,11 @@ public struct Engine: Sendable {
         queues[queue].busyPeaks.record(queues[queue].busyAgents, at: now, window: settings.forecast.agentsWindow)
     }
 
-    /// Records that the stream's messages up to `sequence` are applied (with their events, under
-    /// the same owner, so the two never part: docs/spec/scale-out.md, "Consume").
-    public mutating func recordSourcePosition(_ sequence: UInt64) {
+    /// Records that the messages of `stream` up to `sequence` are applied (with their events,
+    /// under the same owner, so the two never part: docs/spec/scale-out.md, "Consume").
+    public mutating func recordSourcePosition(_ sequence: UInt64, in stream: String) {
         sourcePosition = sequence
+        sourceStream = stream
     }
 
     /// Sets `observedSince` the first time the clock has a value: the live clock's first
@@ -493,6 +497,7 @@ extension Engine {
         out.optional(lastObservedAt)
         for queue in queues { queue.busyPeaks.write(to: &out) }
         out.int(Int64(bitPattern: sourcePosition))
+        out.string(sourceStream)
         return out.bytes
     }
 
@@ -539,7 +544,10 @@ extension Engine {
                 observedSince = try input.optional()
                 lastObservedAt = try input.optional()
                 for index in queues.indices { try queues[index].busyPeaks.read(from: &input) }
-                if version >= 4 { sourcePosition = UInt64(bitPattern: try input.int()) }
+                if version >= 4 {
+                    sourcePosition = UInt64(bitPattern: try input.int())
+                    sourceStream = try input.string()
+                }
             } else {
                 let note = "spike baselines start again: the state was written before the observed span was kept"
                 restoreNote = restoreNote.map { $0 + "; " + note } ?? note

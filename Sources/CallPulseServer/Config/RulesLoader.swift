@@ -223,11 +223,10 @@ public enum RulesLoader {
         }
         if let annotations = fields["annotations"] {
             r.mapping(annotations, path: "rules.annotations") { key, value, r in
-                if key == "instance" {
-                    // Every notification carries the config's `instance` (docs/spec/scale-out.md, "Replicas").
-                    r.problem(value, "rules.annotations: 'instance' is set by CallPulse (the config's instance) "
-                              + "and cannot be overridden")
-                } else if let text = r.string(value, "rules.annotations.\(key)") {
+                // A rule's own `instance` annotation still loads (rules files written before
+                // replicas); notifications carry the config's instance in its place
+                // (docs/spec/scale-out.md, "Replicas").
+                if let text = r.string(value, "rules.annotations.\(key)") {
                     do throws(AlertingError) {
                         rule.annotations[key] = try AnnotationTemplate(text)
                     } catch {

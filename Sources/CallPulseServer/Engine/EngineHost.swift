@@ -30,13 +30,13 @@ public final class EngineHost: Sendable {
                     takenOutcomes[index] = taken
                 }
             }
-            engine.recordSourcePosition(batch.lastSequence)
+            engine.recordSourcePosition(batch.lastSequence, in: batch.stream)
             return (report, batch.messages.map { $0.contains { takenOutcomes[$0] } })
         }
     }
 
-    /// The last stream sequence applied (0: none).
-    var sourcePosition: UInt64 { engine.withLock { $0.sourcePosition } }
+    /// The last stream sequence applied (0: none) and the stream it counts in ("": none).
+    var sourcePosition: (sequence: UInt64, stream: String) { engine.withLock { ($0.sourcePosition, $0.sourceStream) } }
 
     private static func apply(_ batch: DecodedBatch, _ receivedAt: EpochMillis, _ engine: inout Engine) -> IngestReport {
         var report = IngestReport()

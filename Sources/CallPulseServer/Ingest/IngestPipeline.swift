@@ -122,7 +122,8 @@ public final class IngestPipeline: Sendable {
         if let journal {
             let applied = LockedBox<(report: IngestReport, taken: [Bool])>((IngestReport(), []))
             let engine = self.engine
-            let payload = JournalRecord.encode(batch.decoded.outcomes, groups: batch.groups, sourcePosition: batch.lastSequence)
+            let payload = JournalRecord.encode(batch.decoded.outcomes, groups: batch.groups, sourcePosition: batch.lastSequence,
+                                               sourceStream: batch.stream)
             let record = DurableStore.Batch(payload: payload) {
                 let outcome = engine.apply(batch)
                 applied.withLock { $0 = outcome }

@@ -12,6 +12,10 @@ struct StreamBatch: Sendable {
     var messages: [Range<Int>] = []
     /// The stream sequence of the last message.
     var lastSequence: UInt64 = 0
+    /// The stream's name and creation time (`Engine.sourceStream`).
+    var stream: String
+
+    init(stream: String) { self.stream = stream }
 
     /// Decodes one message's body (any input shape; a relay publishes one object a message).
     mutating func append(_ body: UnsafeRawBufferPointer, receivedAt: EpochMillis, sequence: UInt64,

@@ -161,7 +161,7 @@ final class DurableStore: Sendable {
                 }
                 if record.sequence >= from {
                     for group in contents.groups { replay(&state, group.outcomes, group.receivedAt) }
-                    if let position = contents.sourcePosition { state.recordSourcePosition(position) }
+                    if let position = contents.sourcePosition { state.recordSourcePosition(position, in: contents.sourceStream) }
                     replayed += 1
                 }
                 expected += 1

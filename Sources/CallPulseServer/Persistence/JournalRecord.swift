@@ -18,6 +18,8 @@ enum JournalRecord {
     struct Contents {
         var groups: [(outcomes: [DecodeOutcome], receivedAt: EpochMillis)] = []
         var sourcePosition: UInt64?
+        /// The stream the position counts in (`Engine.sourceStream`).
+        var sourceStream = ""
     }
 
     /// The payload for `outcomes` received at `receivedAt`.
@@ -29,11 +31,13 @@ enum JournalRecord {
     }
 
     /// The payload for stream messages: `groups` are ranges of `outcomes` sharing a receive time.
-    static func encode(_ outcomes: [DecodeOutcome], groups: [StreamGroup], sourcePosition: UInt64) -> [UInt8] {
+    static func encode(_ outcomes: [DecodeOutcome], groups: [StreamGroup], sourcePosition: UInt64,
+                       sourceStream: String) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(24 + groups.count * 12 + outcomes.count * 96)
+        out.reserveCapacity(28 + sourceStream.utf8.count + groups.count * 12 + outcomes.count * 96)
         append(streamMarker, to: &out)
         append(sourcePosition, to: &out)
+        appendText(sourceStream, to: &out)
         append(UInt32(groups.count), to: &out)
         for group in groups { encodeGroup(outcomes[group.outcomes], receivedAt: group.receivedAt, into: &out) }
         return out
@@ -66,8 +70,9 @@ enum JournalRecord {
         var contents = Contents()
         guard let first = reader.u64() else { return nil }
         if first == streamMarker {
-            guard let position = reader.u64(), let count = reader.u32() else { return nil }
+            guard let position = reader.u64(), let stream = reader.text(), let count = reader.u32() else { return nil }
             contents.sourcePosition = position
+            contents.sourceStream = stream
             for _ in 0..<count {
                 guard let received = reader.u64(), let group = decodeGroup(&reader, receivedAt: received) else { return nil }
                 contents.groups.append(group)

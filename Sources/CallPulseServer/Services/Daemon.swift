@@ -160,7 +160,8 @@ public final class Daemon: Sendable {
             IngestRateLimit(IngestRateLimits(rate: rate, burst: config.limits.effectiveIngestBurst ?? rate), stats: stats)
         }
         let router = Router(host: host, ingest: HTTPIngestInput(pipeline: pipeline, clock: clock, rateLimit: rateLimit,
-                                                                relay: nats?.relay),
+                                                                relay: nats?.relay,
+                                                                consumesStream: nats?.consumer != nil && nats?.relay == nil),
                             pipeline: pipeline,
                             stats: stats, status: status, access: access,
                             renderer: MetricsRenderer(exposeWindows: config.exposeWindows, version: options.version),
@@ -249,7 +250,7 @@ public final class Daemon: Sendable {
         }, as: "http server"))
         services.append(tracker.track(feed.service, as: "live feed"))
         services.append(tracker.track(pipeline, as: "ingest"))
-        if let consumer = nats?.consumer { services.append(tracker.track(consumer.service, as: "nats consumer")) }
+        if let consumer = nats?.consumer { services.append(tracker.track(consumer.makeService(), as: "nats consumer")) }
         if let demo { services.append(tracker.track(demo.service, as: "demo")) }
         let reload = self.reload
         services.append(tracker.track(SignalService(signals: signals, reloadRules: {

@@ -10,6 +10,9 @@ struct HTTPIngestInput: Sendable {
     var rateLimit: IngestRateLimit? = nil
     /// `nats.publish`: events go to the stream instead of the engine (docs/spec/scale-out.md).
     var relay: EventRelay? = nil
+    /// `nats.consume` without `nats.publish`: the stream is this instance's only input, so a
+    /// replica never holds events the others lack (docs/spec/scale-out.md, "Replicas").
+    var consumesStream = false
 
     private static let mediaTypes: Set<String> = ["application/json", "application/x-ndjson", "application/jsonl"]
 
@@ -33,6 +36,11 @@ struct HTTPIngestInput: Sendable {
         }
         let admit: (Int) -> Duration? = { events in rateLimit?.admit(events, from: request.clientAddress) }
         if let relay { return relayed(request.body, through: relay, admit: admit) }
+        if consumesStream {
+            return HTTPServer.error(409, "consumes_stream",
+                "this instance applies the NATS stream (nats.consume) and takes no events over HTTP, so its replicas stay "
+                + "equal; post to an instance with nats.publish")
+        }
         switch pipeline.ingest(request.body, receivedAt: clock(), admit: admit) {
         case .shuttingDown: return Self.shuttingDown
         case .notReady: return Self.notReady
@@ -51,6 +59,10 @@ struct HTTPIngestInput: Sendable {
         case .failure(let limited):
             return Self.rateLimited(events: limited.events, wait: limited.retryAfter, rate: rateLimit?.rate ?? 0,
                                     burst: rateLimit?.burst ?? 0)
+        case .success(.tooLarge(let index, let bytes, let limit)):
+            return HTTPServer.error(413, "event_too_large",
+                "the event at index \(index) is \(bytes) bytes, more than the NATS server takes (max_payload \(limit)); "
+                + "nothing was published")
         case .success(.failed(let failure)):
             return HTTPServer.error(503, "cannot_store",
                 "the events could not be stored in the message stream (\(failure)); send them again later")

@@ -26,11 +26,15 @@ struct EventRelay: Sendable {
         /// Nothing may be taken as published (some may be in the stream: a retry is absorbed
         /// by the duplicate window).
         case failed(String)
+        /// Nothing was published: the event at `index` is larger than the server takes, and
+        /// sending it again would fail again.
+        case tooLarge(index: Int, bytes: Int, limit: Int)
     }
 
     /// Decodes `body`, counts the events `admit` is asked about (nil lets them in), publishes.
     func publish(_ body: [UInt8], admit: (Int) -> Duration?) -> Result<Outcome, RateLimited> {
         var messages: [OutgoingMessage] = []
+        var indices: [Int] = []  // each message's event index in the body
         var rejections = IngestReport()
         var total = 0
         readers.with { reader in
@@ -42,6 +46,7 @@ struct EventRelay: Sendable {
                         let bytes = Array(content[range])
                         messages.append(OutgoingMessage(subject: subjects.subject(forCallID: event.id.string),
                                                         data: bytes, id: JetStreamClient.messageID(of: bytes)))
+                        indices.append(positioned.index)
                     case .rejected(let rejection):
                         rejections.rejected += 1
                         if rejections.errors.count < IngestReport.maxErrors {
@@ -53,6 +58,10 @@ struct EventRelay: Sendable {
         }
         if let wait = admit(total) { return .failure(RateLimited(events: total, retryAfter: wait)) }
         guard !messages.isEmpty else { return .success(.published(0, rejections: rejections)) }
+        let limit = client.maxPayload
+        if limit > 0, let large = messages.firstIndex(where: { $0.data.count > limit }) {
+            return .success(.tooLarge(index: indices[large], bytes: messages[large].data.count, limit: limit))
+        }
         guard client.isConnected else {
             status.withLock { $0.publishFailed += Int64(messages.count) }
             return .success(.failed("the NATS server is unreachable"))

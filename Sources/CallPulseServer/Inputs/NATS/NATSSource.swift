@@ -46,6 +46,15 @@ struct NATSSource: Sendable {
         } catch {
             throw ServerError(.invalidConfig, "nats: \(error.description)")
         }
+        // A server down at the start calls no callback until it answers: say so now.
+        if !client.isConnected {
+            outage.withLock { outage in
+                guard !outage.connectedOnce, outage.lostAt == nil else { return }
+                logger.warning("nats: the server is unreachable; connecting with back-off, consuming and publishing wait",
+                               metadata: ["servers": "\(servers)"])
+                outage.lostAt = SystemClock.monotonicNanos()
+            }
+        }
         let subjects = ShardSubject(subject: config.subject, shards: config.shards)
         relay = config.publish ? EventRelay(client: client, subjects: subjects, status: status) : nil
         if config.consume {

@@ -27,11 +27,12 @@ final class StreamConsumer: Sendable {
     /// What only the worker thread touches (in a box to be shared with it; never contended).
     private struct Loop {
         var consumer: PullConsumer?
-        /// The last sequence applied.
-        var position: UInt64 = 0
-        /// True right after the consumer was created: its first message starts the sequence
-        /// (messages before it may have left the stream: `max_age`).
-        var fresh = false
+        /// Judges each delivery against the position (made again with the consumer).
+        var sequencer = StreamSequencer(position: 0)
+        /// The stream's name and creation time, recorded with the position.
+        var stream = ""
+        /// Consumers made again for a missing delivery, for the log's rate.
+        var refetches = 0
         var retryDelay = 0.25
         var failing = false
         var failureLogged = false
@@ -60,7 +61,7 @@ final class StreamConsumer: Sendable {
     }
 
     /// The service that runs the loop until the graceful stop (after the current fetch).
-    var service: WorkerService {
+    func makeService() -> WorkerService {
         worker.wake()  // the loop wakes itself after each step; this starts it
         return WorkerService(worker: worker, step: { [self] in
             step()
@@ -90,16 +91,19 @@ final class StreamConsumer: Sendable {
             _ = worker.sleep(seconds: 0.1)
             return false
         }
-        var position = host.sourcePosition
+        var (position, applied) = host.sourcePosition
         do throws(NATSError) {
             let state = try client.streamState(settings.stream)
-            if state.lastSequence < position {
+            let identity = "\(settings.stream)@\(state.created)"
+            if position > 0 && (state.lastSequence < position || (!applied.isEmpty && applied != identity)) {
                 logger.error("""
-                    nats: stream \(settings.stream) ends at sequence \(state.lastSequence) but \(position) was applied: \
-                    the stream was deleted or purged and made again; consuming it from its first message
+                    nats: stream \(settings.stream) is not the one the state was applied from (\(applied.isEmpty ? "unknown" : applied), \
+                    at sequence \(position); now \(identity), ending at \(state.lastSequence)): it was deleted and made \
+                    again; consuming it from its first message
                     """)
-                position = state.firstSequence > 0 ? state.firstSequence - 1 : 0
+                position = 0
             }
+            loop.stream = identity
             loop.consumer = try client.pullConsumer(stream: settings.stream, durable: settings.durable, filter: settings.filter,
                                                     startSequence: position == 0 ? nil : position + 1,
                                                     ackWait: settings.ackWait)
@@ -107,8 +111,8 @@ final class StreamConsumer: Sendable {
             failed(&loop, "cannot create the consumer \(settings.durable) on stream \(settings.stream): \(error.description)")
             return false
         }
-        loop.position = position
-        loop.fresh = true
+        loop.sequencer = StreamSequencer(position: position)
+        status.withLock { $0.appliedSequence = position }
         logger.info("nats: consuming stream \(settings.stream) as \(settings.durable)",
                     metadata: ["filter": "\(settings.filter)", "from_sequence": "\(position + 1)"])
         return true
@@ -120,8 +124,7 @@ final class StreamConsumer: Sendable {
         do throws(NATSError) {
             batch = try consumer.fetch(max: settings.batch, timeout: .seconds(1))
         } catch {
-            consumer.close()
-            loop.consumer = nil
+            dropConsumer(&loop)
             failed(&loop, "fetching from stream \(settings.stream) failed: \(error.description)")
             return
         }
@@ -130,67 +133,76 @@ final class StreamConsumer: Sendable {
             refreshPending(&loop, consumer)
             return
         }
-        var stream = StreamBatch()
+        var stream = StreamBatch(stream: loop.stream)
         var skipped: [Int] = []
         var included: [Int] = []
-        var hole = false
-        var next = loop.position + 1
+        var refetch: String?
         for index in 0..<batch.count {
             let sequence = batch.streamSequence(index)
-            if sequence < next {
-                skipped.append(index)  // applied before: a redelivery after a crash or an AckWait
+            switch loop.sequencer.judge(streamSequence: sequence, delivery: batch.consumerSequence(index)) {
+            case .skip:
+                skipped.append(index)
+                continue
+            case .refetch(let reason):
+                refetch = reason
+            case .apply:
+                let receivedAt = EpochMillis(batch.timestampNanos(index) / 1_000_000)
+                batch.withData(index) { body in
+                    stream.append(body, receivedAt: receivedAt, sequence: sequence, reader: loop.reader, text: &loop.text)
+                }
+                included.append(index)
                 continue
             }
-            if sequence > next && !loop.fresh && settings.contiguous {
-                hole = true  // a message before it went missing: fetch again from `next`
-                break
-            }
-            loop.fresh = false
-            let receivedAt = EpochMillis(batch.timestampNanos(index) / 1_000_000)
-            batch.withData(index) { body in
-                stream.append(body, receivedAt: receivedAt, sequence: sequence, reader: loop.reader, text: &loop.text)
-            }
-            included.append(index)
-            next = sequence + 1
+            break
         }
         for index in skipped { batch.ack(index) }
+        if !skipped.isEmpty { status.withLock { $0.skipped += Int64(skipped.count) } }
+        // Messages after the last one taken wait for the next fetch or the consumer made again.
+        let notTaken = UInt64(batch.count - skipped.count - included.count)
         if !stream.isEmpty {
             switch pipeline.ingest(stream: stream) {
             case .applied(_, let taken):
                 for (position, index) in included.enumerated() {
                     if taken[position] { batch.ack(index) } else { batch.term(index) }
                 }
-                loop.position = stream.lastSequence
-                recovered(&loop)
                 let accepted = Int64(taken.filter { $0 }.count)
                 let last = included.last!
                 status.withLock {
                     $0.applied += accepted
                     $0.rejected += Int64(taken.count) - accepted
                     $0.appliedSequence = stream.lastSequence
-                    $0.pending = hole ? nil : batch.pendingAfter(last)
+                    $0.appliedPublishedAt = EpochMillis(batch.timestampNanos(last) / 1_000_000)
+                    $0.pending = batch.pendingAfter(last) + notTaken
                 }
+                recovered(&loop)
             case .refused(let reason):
-                consumer.close()
-                loop.consumer = nil
+                let waiting = UInt64(included.count) + notTaken + batch.pendingAfter(included.last!)
+                status.withLock { $0.pending = waiting }
+                dropConsumer(&loop)
                 failed(&loop, "\(reason); the messages will be fetched again")
                 return
             }
         }
-        if !skipped.isEmpty { status.withLock { $0.skipped += Int64(skipped.count) } }
-        if hole {
-            logger.warning("nats: a message before sequence \(batch.streamSequence(included.count + skipped.count)) did not arrive; fetching again from \(loop.position + 1)")
-            consumer.close()
-            loop.consumer = nil
-            return
+        if let refetch {
+            loop.refetches += 1
+            if loop.refetches <= 3 || loop.refetches.isMultiple(of: 100) {
+                logger.warning("nats: \(refetch); fetching again from sequence \(loop.sequencer.position + 1)",
+                               metadata: ["times": "\(loop.refetches)"])
+            }
+            dropConsumer(&loop)
         }
+    }
+
+    private func dropConsumer(_ loop: inout Loop) {
+        loop.consumer?.close()
+        loop.consumer = nil
     }
 
     /// A fetch worked: the next failure is logged again.
     private func recovered(_ loop: inout Loop) {
         guard loop.failing else { return }
         if loop.failureLogged {
-            logger.notice("nats: consuming again", metadata: ["applied_sequence": "\(loop.position)"])
+            logger.notice("nats: consuming again", metadata: ["applied_sequence": "\(loop.sequencer.position)"])
         }
         loop.failing = false
         loop.failureLogged = false

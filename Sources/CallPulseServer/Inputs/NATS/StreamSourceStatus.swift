@@ -1,3 +1,4 @@
+import CallPulseCore
 import CallPulseSupport
 
 /// What `/api/v1/status` and `/metrics` show of the NATS source (docs/spec/scale-out.md,
@@ -10,6 +11,8 @@ struct StreamSourceStatus: Sendable {
     var connected = false
     /// The last stream sequence applied (the engine's source position).
     var appliedSequence: UInt64 = 0
+    /// When the stream stored the last message applied (lag: now minus this, while pending).
+    var appliedPublishedAt: EpochMillis?
     /// NumPending of the consumer after the last fetch; nil until known.
     var pending: UInt64?
     /// Stream messages applied, skipped (at or below the position: already applied) and

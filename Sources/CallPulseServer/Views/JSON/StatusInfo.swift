@@ -79,6 +79,8 @@ struct StatusInfo: Sendable {
         out.key("publishing"); out.bool(source.publishing)
         out.key("connected"); out.bool(source.connected)
         out.key("last_applied_sequence"); out.integer(Int64(bitPattern: source.appliedSequence))
+        out.key("last_applied_published_at")
+        if let at = source.appliedPublishedAt { out.string(Timestamp.format(at)) } else { out.null() }
         out.key("pending")
         if let pending = source.pending { out.integer(Int64(bitPattern: pending)) } else { out.null() }
         out.key("messages")

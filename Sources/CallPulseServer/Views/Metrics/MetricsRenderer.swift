@@ -300,6 +300,11 @@ public struct MetricsRenderer: Sendable {
         if source.consumer != nil {
             out.family("callpulse_source_applied_sequence", "gauge", "The last stream sequence applied.")
             out.sample("callpulse_source_applied_sequence", stream, Int64(bitPattern: source.appliedSequence))
+            if let publishedAt = source.appliedPublishedAt {
+                out.family("callpulse_source_applied_timestamp_seconds", "gauge",
+                           "When the stream stored the last message applied: time() minus it is the lag while messages are pending.")
+                out.sample("callpulse_source_applied_timestamp_seconds", stream, seconds: publishedAt)
+            }
             if let pending = source.pending {
                 out.family("callpulse_source_pending_messages", "gauge", "Messages of the stream the consumer has not been delivered yet (NumPending).")
                 out.sample("callpulse_source_pending_messages", stream, Int64(bitPattern: pending))
