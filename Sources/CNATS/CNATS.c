@@ -429,7 +429,7 @@ natsStatus cpnats_fetch(natsSubscription *sub, int max, int64_t timeoutMillis, c
     memset(fetched, 0, sizeof *fetched);
     if (max <= 0 || timeoutMillis <= 0) return NATS_INVALID_ARG;
     int64_t deadline = nats_Now() + timeoutMillis;
-    natsMsgList first = {0}, rest = {0};
+    natsMsgList first = {0};
     // NoWait with an expiry: nats-server 2.9 waits up to the expiry for the first message and
     // then returns what is there with it; a plain request would wait until `max` came.
     natsStatus s = fetch_request(sub, &first, max, 1, timeoutMillis);
@@ -437,20 +437,16 @@ natsStatus cpnats_fetch(natsSubscription *sub, int max, int64_t timeoutMillis, c
     if ((s == NATS_NOT_FOUND || s == NATS_TIMEOUT) && left > 0) {
         // Answered early with nothing: "404 No Messages" (servers before 2.9) or "408 Requests
         // Pending" (an earlier request of this subscription still open there). Wait for one
-        // message, then take what came with it without waiting.
+        // message and return it alone: asking for the rest with NoWait and an expiry would hold
+        // it until that expiry when nothing else is there (nats-server 2.9 waits for a first
+        // message then); the next fetch takes the rest at once.
         s = fetch_request(sub, &first, 1, 0, left);
-        if (s == NATS_OK && max > 1) {
-            left = deadline - nats_Now();
-            if (fetch_request(sub, &rest, max - 1, 1, left > 100 ? left : 100) != NATS_OK) {
-                memset(&rest, 0, sizeof rest);  // none came: the first alone
-            }
-        }
     }
     if (s != NATS_OK) {
         natsMsgList_Destroy(&first);
         return s;
     }
-    int count = first.Count + rest.Count;
+    int count = first.Count;
     fetched->messages = malloc((size_t)count * sizeof(natsMsg *));
     fetched->info = malloc((size_t)count * sizeof(cpnats_message_info));
     if (!fetched->messages || !fetched->info) {
@@ -458,15 +454,12 @@ natsStatus cpnats_fetch(natsSubscription *sub, int max, int64_t timeoutMillis, c
         free(fetched->info);
         memset(fetched, 0, sizeof *fetched);
         natsMsgList_Destroy(&first);
-        natsMsgList_Destroy(&rest);
         return NATS_NO_MEMORY;
     }
-    for (int i = 0; i < first.Count; i++) fetched->messages[i] = first.Msgs[i];
-    for (int i = 0; i < rest.Count; i++) fetched->messages[first.Count + i] = rest.Msgs[i];
+    for (int i = 0; i < count; i++) fetched->messages[i] = first.Msgs[i];
     for (int i = 0; i < count; i++) fetched->info[i] = message_info(fetched->messages[i]);
     fetched->count = count;
     free(first.Msgs);  // the messages now belong to `fetched`
-    free(rest.Msgs);
     return NATS_OK;
 }
 
