@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 SWIFT ?= swift
 RELEASE_BIN := .build/release/callpulse
 
-.PHONY: all bootstrap build release package test fuzz sanitize run bench load latency streams durability hostile soak floor forecast-accuracy security clean
+.PHONY: all bootstrap build release package test fuzz sanitize run bench load latency ha streams durability hostile soak floor forecast-accuracy security clean
 
 all: build
 
@@ -70,6 +70,11 @@ load: release
 latency: release
 	@scripts/bootstrap.sh bench
 	scripts/alert_latency.py
+
+## High availability on NATS JetStream: relay publish rate, catch-up and consume rate for 1 M pending messages, event → webhook through relay + stream + consumer (HA_EVENTS, PROBES).
+ha: release
+	@scripts/bootstrap.sh bench
+	scripts/ha_figures.py
 
 ## A contact-center floor behind one address: 2,000 keep-alive clients beside 20,000 events/s of ingest (FLOOR_CLIENTS, FLOOR_SECONDS).
 floor: release
