@@ -20,7 +20,9 @@ struct InputShapeTests {
         let reader = EventReader()
         var found: [String] = []
         JSONText(text).withContent { content in
-            reader.read(content: content) { _, range in found.append(String(decoding: content[range], as: UTF8.self)) }
+            reader.read(content: content) { _, range in
+                found.append(String(decoding: content[InputScan.trimmed(content, range)], as: UTF8.self))
+            }
         }
         return found
     }

@@ -39,15 +39,13 @@ public final class EventReader {
         read(content: content) { positioned, _ in emit(positioned) }
     }
 
-    /// Reads a whole input, with the bytes of `content` each value was read from (white space
-    /// around it trimmed): what a relay publishes as it was received (docs/spec/scale-out.md).
+    /// Reads a whole input, with the bytes of `content` each value was read from (its line or
+    /// element, white space around it included: `InputScan.trimmed` takes it off): what a relay
+    /// publishes as it was received (docs/spec/scale-out.md).
     public func read(content: UnsafeBufferPointer<UInt8>, _ emit: (PositionedOutcome, Range<Int>) -> Void) {
         let input = InputScan.skippingByteOrderMark(content)
         let base = content.count - input.count
-        func inContent(_ range: Range<Int>) -> Range<Int> {
-            let trimmed = InputScan.trimmed(input, range)
-            return (trimmed.lowerBound + base)..<(trimmed.upperBound + base)
-        }
+        func inContent(_ range: Range<Int>) -> Range<Int> { (range.lowerBound + base)..<(range.upperBound + base) }
         guard let first = InputScan.firstSignificant(input, from: 0) else { return }
         if input[first] == UInt8(ascii: "[") {
             readArray(input) { emit($0, ($1.lowerBound + base)..<($1.upperBound + base)) }
@@ -140,7 +138,7 @@ public enum InputScan {
     }
 
     /// `range` without the JSON white space at either end.
-    static func trimmed(_ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
+    public static func trimmed(_ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
         var (start, end) = (range.lowerBound, range.upperBound)
         while start < end && isJSONSpace(input[start]) { start += 1 }
         while end > start && isJSONSpace(input[end - 1]) { end -= 1 }

@@ -39,11 +39,11 @@ struct EventRelay: Sendable {
         var total = 0
         readers.with { reader in
             JSONText(body).withContent { content in
-                reader.read(content: content) { positioned, range in
+                reader.read(content: content) { positioned, line in
                     total += 1
                     switch positioned.outcome {
                     case .event(let event):
-                        let bytes = Array(content[range])
+                        let bytes = Array(content[InputScan.trimmed(content, line)])
                         messages.append(OutgoingMessage(subject: subjects.subject(forCallID: event.id.string),
                                                         data: bytes, id: JetStreamClient.messageID(of: bytes)))
                         indices.append(positioned.index)
