@@ -43,10 +43,12 @@ import tempfile
 import threading
 import time
 import zlib
-from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import callpulse_daemon  # noqa: E402
+# The webhook receiver and the probe events of `make latency`: arrivals maps (path, queue) to
+# the arrival time of the first firing webhook.
+from alert_latency import Receiver, arrivals, event, lock as arrivals_lock  # noqa: E402
 
 BIN = callpulse_daemon.BIN
 EVENTS = int(os.environ.get("HA_EVENTS", "1000000"))
@@ -67,8 +69,6 @@ workers = []  # multiprocessing.Process
 scratch_dirs = []
 daemon_logs = {}  # pid -> the log file callpulse_daemon.start wrote the daemon's stderr to
 
-arrivals = {}  # (path, queue) -> arrival time of the first firing webhook
-arrivals_lock = threading.Lock()
 
 
 # ----------------------------------------------------------------------------- processes
@@ -420,30 +420,6 @@ def catch_up(nats_url, monitor, nats_pid, name, state_dir):
 
 
 # ----------------------------------------------------------------------------- 3. latency
-
-
-class Receiver(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        now = time.time()
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        with arrivals_lock:
-            for alert in body.get("alerts", []):
-                if alert.get("status") == "firing":
-                    arrivals.setdefault((self.path, alert["labels"].get("queue")), now)
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-def stamp():
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def event(call, name, queue):
-    return json.dumps({"message": {"call": {"id": call, "event": name, "ResponseFields": {
-        "MediaProperties": {"queueName": queue}, "CurrentStateTime": stamp()}}}})
 
 
 def background(port, seconds, rate, prefix, counter):
