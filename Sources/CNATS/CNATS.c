@@ -347,10 +347,21 @@ void cpnats_publication_end(cpnats_publication *p, cpnats_publish_outcome *outco
 
 // MARK: Consuming
 
-natsStatus cpnats_pull_consumer(jsCtx *js, const char *stream, const char *durable, const char *filter,
+struct cpnats_puller {
+    natsConnection *connection;
+    natsSubscription *subscription;  // a plain subscription on `inbox`
+    char next[512];                  // $JS.API.CONSUMER.MSG.NEXT.<stream>.<durable>
+    char inbox[128];
+    int open;                        // a pull request of ours is open on the server
+    int remaining;                   // its messages not delivered yet
+    int64_t expiresAt;               // when the server ends it (nats_Now milliseconds)
+};
+
+natsStatus cpnats_pull_consumer(cpnats_client *client, const char *stream, const char *durable, const char *filter,
                                 uint64_t startSequence, int64_t ackWaitNanos, int64_t maxAckPending,
-                                natsSubscription **subscription, jsErrCode *errorCode, char *error, size_t error_size) {
+                                cpnats_puller **puller, jsErrCode *errorCode, char *error, size_t error_size) {
     char what[256];
+    jsCtx *js = client->js;
     natsStatus s = js_DeleteConsumer(js, stream, durable, NULL, errorCode);
     if (s == NATS_NOT_FOUND) s = NATS_OK;  // none yet (or no stream: adding says so)
     if (s != NATS_OK) {
@@ -375,17 +386,44 @@ natsStatus cpnats_pull_consumer(jsCtx *js, const char *stream, const char *durab
         fail(s, error, error_size, what);
         return s;
     }
-    // Bound to the consumer made above: nats.c did not create it, so no unsubscribe deletes it.
-    jsSubOptions options;
-    jsSubOptions_Init(&options);
-    options.Stream = stream;
-    options.Consumer = durable;
-    s = js_PullSubscribe(subscription, js, filter, durable, NULL, &options, errorCode);
+    // Pull requests of our own to a plain subscription, not nats.c's pull subscription: 3.4's
+    // fetch loses count of its batch when messages of an earlier request wait in the subscription
+    // (more than half a batch), collects past it and writes beyond its array.
+    cpnats_puller *p = calloc(1, sizeof *p);
+    if (!p) return NATS_NO_MEMORY;
+    p->connection = client->connection;
+    snprintf(p->next, sizeof p->next, "$JS.API.CONSUMER.MSG.NEXT.%s.%s", stream, durable);
+    natsInbox *inbox = NULL;
+    s = natsInbox_Create(&inbox);
+    if (s == NATS_OK) {
+        snprintf(p->inbox, sizeof p->inbox, "%s", (const char *)inbox);
+        natsInbox_Destroy(inbox);
+        s = natsConnection_SubscribeSync(&p->subscription, client->connection, p->inbox);
+    }
+    // Up to MaxAckPending messages may be delivered ahead: the subscription must hold them all.
+    if (s == NATS_OK) s = natsSubscription_SetPendingLimits(p->subscription, -1, -1);
     if (s != NATS_OK) {
+        natsSubscription_Destroy(p->subscription);
+        free(p);
         snprintf(what, sizeof what, "cannot subscribe to the consumer %s of stream %s", durable, stream);
         fail(s, error, error_size, what);
+        return s;
     }
-    return s;
+    *puller = p;
+    return NATS_OK;
+}
+
+void cpnats_puller_close(cpnats_puller *puller) { natsSubscription_Unsubscribe(puller->subscription); }
+
+void cpnats_puller_destroy(cpnats_puller *puller) {
+    natsSubscription_Destroy(puller->subscription);
+    free(puller);
+}
+
+int cpnats_reply(cpnats_puller *puller, natsMsg *message, const char *body) {
+    const char *reply = natsMsg_GetReply(message);
+    if (!reply || !*reply) return 0;
+    return natsConnection_PublishString(puller->connection, reply, body) == NATS_OK;
 }
 
 // Reads the reply subject of a delivered message without allocating:
@@ -415,51 +453,68 @@ static cpnats_message_info message_info(natsMsg *message) {
     return info;
 }
 
-static natsStatus fetch_request(natsSubscription *sub, natsMsgList *list, int batch, int noWait, int64_t millis) {
-    jsFetchRequest request;
-    jsFetchRequest_Init(&request);
-    request.Batch = batch;
-    request.NoWait = noWait;
-    // Also for NoWait: nats.c waits this long for the server's answer (which comes at once).
-    request.Expires = millis * 1000000;
-    return natsSubscription_FetchRequest(list, sub, &request);
-}
+// How long the server keeps a pull request open, and how long a fetch that has messages waits
+// for the next one before it returns them.
+static const int64_t requestMillis = 5000;
+static const int64_t gapMillis = 2;
 
-natsStatus cpnats_fetch(natsSubscription *sub, int max, int64_t timeoutMillis, cpnats_fetched *fetched) {
+natsStatus cpnats_fetch(cpnats_puller *p, int max, int64_t timeoutMillis, cpnats_fetched *fetched) {
     memset(fetched, 0, sizeof *fetched);
     if (max <= 0 || timeoutMillis <= 0) return NATS_INVALID_ARG;
+    natsMsg **messages = malloc((size_t)max * sizeof(natsMsg *));
+    if (!messages) return NATS_NO_MEMORY;
     int64_t deadline = nats_Now() + timeoutMillis;
-    natsMsgList first = {0};
-    // NoWait with an expiry: nats-server 2.9 waits up to the expiry for the first message and
-    // then returns what is there with it; a plain request would wait until `max` came.
-    natsStatus s = fetch_request(sub, &first, max, 1, timeoutMillis);
-    int64_t left = deadline - nats_Now();
-    if ((s == NATS_NOT_FOUND || s == NATS_TIMEOUT) && left > 0) {
-        // Answered early with nothing: "404 No Messages" (servers before 2.9) or "408 Requests
-        // Pending" (an earlier request of this subscription still open there). Wait for one
-        // message and return it alone: asking for the rest with NoWait and an expiry would hold
-        // it until that expiry when nothing else is there (nats-server 2.9 waits for a first
-        // message then); the next fetch takes the rest at once.
-        s = fetch_request(sub, &first, 1, 0, left);
+    int count = 0;
+    natsStatus s = NATS_OK;
+    while (count < max) {
+        int64_t now = nats_Now();
+        // Its end never came (the connection was lost meanwhile): ask again.
+        if (p->open && now > p->expiresAt + 1000) p->open = 0;
+        if (!p->open) {
+            // One request open at a time, for a whole batch: the server delivers what waits at
+            // once and the rest as it comes, until the batch is full or the request expires.
+            char request[96];
+            snprintf(request, sizeof request, "{\"batch\":%d,\"expires\":%lld}", max,
+                     (long long)(requestMillis * 1000000));
+            s = natsConnection_PublishRequestString(p->connection, p->next, p->inbox, request);
+            if (s != NATS_OK) break;
+            p->open = 1;
+            p->remaining = max;
+            p->expiresAt = now + requestMillis;
+        }
+        // Nothing yet: wait for the first message; else return what came unless more follows at once.
+        int64_t wait = count == 0 ? deadline - now : gapMillis;
+        if (wait <= 0) {
+            s = NATS_TIMEOUT;
+            break;
+        }
+        natsMsg *message = NULL;
+        s = natsSubscription_NextMsg(&message, p->subscription, wait);
+        if (s != NATS_OK) break;
+        const char *status = NULL;
+        if (natsMsg_GetDataLength(message) == 0 && natsMsgHeader_Get(message, "Status", &status) == NATS_OK && status) {
+            // 404, 408, 409: the request ended (expired, or the consumer changed); 100 is a heartbeat.
+            if (strncmp(status, "100", 3) != 0) p->open = 0;
+            natsMsg_Destroy(message);
+            continue;
+        }
+        messages[count++] = message;
+        if (--p->remaining <= 0) p->open = 0;
     }
-    if (s != NATS_OK) {
-        natsMsgList_Destroy(&first);
+    if (count == 0) {
+        free(messages);
         return s;
     }
-    int count = first.Count;
-    fetched->messages = malloc((size_t)count * sizeof(natsMsg *));
+    fetched->messages = messages;
     fetched->info = malloc((size_t)count * sizeof(cpnats_message_info));
-    if (!fetched->messages || !fetched->info) {
-        free(fetched->messages);
-        free(fetched->info);
+    if (!fetched->info) {
+        for (int i = 0; i < count; i++) natsMsg_Destroy(messages[i]);
+        free(messages);
         memset(fetched, 0, sizeof *fetched);
-        natsMsgList_Destroy(&first);
         return NATS_NO_MEMORY;
     }
-    for (int i = 0; i < count; i++) fetched->messages[i] = first.Msgs[i];
-    for (int i = 0; i < count; i++) fetched->info[i] = message_info(fetched->messages[i]);
+    for (int i = 0; i < count; i++) fetched->info[i] = message_info(messages[i]);
     fetched->count = count;
-    free(first.Msgs);  // the messages now belong to `fetched`
     return NATS_OK;
 }
 

@@ -186,7 +186,7 @@ public final class JetStreamClient: Sendable {
         var subscription: OpaquePointer?
         var errorCode = jsErrCode(0)
         var error = [CChar](repeating: 0, count: 512)
-        let status = cpnats_pull_consumer(js, stream, durable, filter, startSequence ?? 0,
+        let status = cpnats_pull_consumer(client, stream, durable, filter, startSequence ?? 0,
                                           Int64(ackWait.wholeNanoseconds), Int64(maxAckPending),
                                           &subscription, &errorCode, &error, error.count)
         guard status == NATS_OK, let subscription else {
@@ -224,15 +224,14 @@ public final class JetStreamClient: Sendable {
         return info.pointee.NumPending
     }
 
-    /// Ends delivery to `subscription`. It is bound to a consumer nats.c did not create, so the
-    /// durable consumer stays (nats.c deletes on unsubscribe only consumers it created itself).
+    /// Ends delivery to `subscription` (a `cpnats_puller`); the durable consumer stays.
     static func unsubscribe(_ subscription: OpaquePointer) {
-        _ = natsSubscription_Unsubscribe(subscription)
+        cpnats_puller_close(subscription)
     }
 
     /// Frees `subscription` (unsubscribing first if needed; the durable consumer stays).
     static func destroy(_ subscription: OpaquePointer) {
-        natsSubscription_Destroy(subscription)
+        cpnats_puller_destroy(subscription)
     }
 
     static func free(_ fetched: inout cpnats_fetched) {
@@ -245,10 +244,14 @@ public final class JetStreamClient: Sendable {
     }
 
     /// Sends the ack (not waiting for the server's confirmation); false when it could not be sent.
-    static func ack(_ message: OpaquePointer) -> Bool { natsMsg_Ack(message, nil) == NATS_OK }
+    static func ack(_ message: OpaquePointer, of subscription: OpaquePointer) -> Bool {
+        cpnats_reply(subscription, message, "+ACK") != 0
+    }
 
     /// Tells JetStream never to deliver the message again; false when it could not be sent.
-    static func term(_ message: OpaquePointer) -> Bool { natsMsg_Term(message, nil) == NATS_OK }
+    static func term(_ message: OpaquePointer, of subscription: OpaquePointer) -> Bool {
+        cpnats_reply(subscription, message, "+TERM") != 0
+    }
 
     // MARK: Helpers
 

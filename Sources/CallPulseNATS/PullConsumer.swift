@@ -5,15 +5,17 @@ import CallPulseSupport
 /// consuming thread; `close` may come from another one and ends a `fetch` that is waiting.
 ///
 /// Sendable without `@unchecked`: the subscription is kept as an integer that never changes,
-/// nats.c's subscription calls are safe from any thread (two fetches at once get an error from
-/// nats.c, not a race), and the subscription is freed only in `deinit`, so a `close` racing a
-/// `fetch` never frees what the fetch uses.
+/// fetches take turns under `fetching` (the puller keeps the state of its open pull request),
+/// nats.c's subscription calls are safe from any thread, and the subscription is freed only in
+/// `deinit`, so a `close` racing a `fetch` never frees what the fetch uses.
 public final class PullConsumer: Sendable {
     public let stream: String
     public let durable: String
     private let client: JetStreamClient
-    /// The `natsSubscription *`, as an integer so the class stays Sendable.
+    /// The `cpnats_puller *`, as an integer so the class stays Sendable.
     private let handle: UInt
+    /// Held while a fetch runs: one at a time.
+    private let fetching = LockedBox(())
     private let closed = LockedBox(false)
 
     init(client: JetStreamClient, subscription: OpaquePointer, stream: String, durable: String) {
@@ -27,14 +29,17 @@ public final class PullConsumer: Sendable {
         JetStreamClient.destroy(subscription)
     }
 
-    private var subscription: OpaquePointer { OpaquePointer(bitPattern: handle)! }
+    var subscription: OpaquePointer { OpaquePointer(bitPattern: handle)! }
 
     /// Up to `max` messages in stream order: those waiting now, without waiting for more; when
     /// none are, waits up to `timeout` for the first and returns what came with it. An empty
     /// batch when none came. Throws when not connected, after `close`, or when the consumer is gone.
     public func fetch(max: Int, timeout: Duration) throws(NATSError) -> FetchedBatch {
         if closed.withLock({ $0 }) { throw NATSError(.failed, "the consumer \(durable) was closed") }
-        return FetchedBatch(consumer: self, fetched: try client.fetch(subscription, max: max, timeout: timeout, durable: durable))
+        let fetched = fetching.withLock { _ in
+            Result { () throws(NATSError) in try client.fetch(subscription, max: max, timeout: timeout, durable: durable) }
+        }
+        return FetchedBatch(consumer: self, fetched: try fetched.get())
     }
 
     /// NumPending of the consumer: stream messages it has not delivered yet; nil when unknown
@@ -95,11 +100,11 @@ public final class FetchedBatch {
     /// Acknowledges the message (explicit ack, not waiting for the server's confirmation). False
     /// when it could not be sent; JetStream then delivers it again after AckWait.
     @discardableResult
-    public func ack(_ i: Int) -> Bool { JetStreamClient.ack(message(i)) }
+    public func ack(_ i: Int) -> Bool { JetStreamClient.ack(message(i), of: consumer.subscription) }
 
     /// Tells JetStream the message can never be processed: it is not delivered again.
     @discardableResult
-    public func term(_ i: Int) -> Bool { JetStreamClient.term(message(i)) }
+    public func term(_ i: Int) -> Bool { JetStreamClient.term(message(i), of: consumer.subscription) }
 
     @inline(__always)
     private func info(_ i: Int) -> cpnats_message_info {

@@ -92,13 +92,24 @@ void cpnats_publication_end(cpnats_publication *publication, cpnats_publish_outc
 
 // MARK: Consuming
 
+/// A durable pull consumer's subscription: pull requests of our own on an inbox.
+typedef struct cpnats_puller cpnats_puller;
+
 /// Deletes the durable consumer `durable` on `stream` if it exists, creates it as a pull consumer
-/// (explicit ack, `ackWaitNanos`, `filter`, from `startSequence` or all when 0) and binds a pull
-/// subscription to it. On failure, the step and nats.c's reason go into `error`.
-natsStatus cpnats_pull_consumer(jsCtx *js, const char *stream, const char *durable, const char *filter,
+/// (explicit ack, `ackWaitNanos`, `filter`, from `startSequence` or all when 0) and subscribes
+/// an inbox for its messages. On failure, the step and nats.c's reason go into `error`.
+natsStatus cpnats_pull_consumer(cpnats_client *client, const char *stream, const char *durable, const char *filter,
                                 uint64_t startSequence, int64_t ackWaitNanos, int64_t maxAckPending,
-                                natsSubscription **subscription, jsErrCode *errorCode,
-                                char *error, size_t error_size);
+                                cpnats_puller **puller, jsErrCode *errorCode, char *error, size_t error_size);
+
+/// Ends delivery to the puller's subscription (the durable consumer stays).
+void cpnats_puller_close(cpnats_puller *puller);
+
+/// Frees the puller (after `cpnats_puller_close`, or closing it).
+void cpnats_puller_destroy(cpnats_puller *puller);
+
+/// Sends `body` ("+ACK", "+TERM") to a delivered message's reply subject; 0 when it could not.
+int cpnats_reply(cpnats_puller *puller, natsMsg *message, const char *body);
 
 /// What the reply subject of a delivered JetStream message says about it.
 typedef struct {
@@ -115,10 +126,10 @@ typedef struct {
     int count;
 } cpnats_fetched;
 
-/// Up to `max` messages: what is waiting, without waiting; else waits up to `timeoutMillis` for
-/// the first and takes what came with it. NATS_TIMEOUT when none came. `fetched` must be
-/// freed with `cpnats_fetched_free` when NATS_OK.
-natsStatus cpnats_fetch(natsSubscription *subscription, int max, int64_t timeoutMillis, cpnats_fetched *fetched);
+/// Up to `max` messages: waits up to `timeoutMillis` for the first, then takes those that follow
+/// within 2 ms. NATS_TIMEOUT when none came. `fetched` must be freed with `cpnats_fetched_free`
+/// when NATS_OK. One thread at a time per puller.
+natsStatus cpnats_fetch(cpnats_puller *puller, int max, int64_t timeoutMillis, cpnats_fetched *fetched);
 
 void cpnats_fetched_free(cpnats_fetched *fetched);
 
