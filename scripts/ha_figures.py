@@ -46,9 +46,8 @@ import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import callpulse_daemon  # noqa: E402
-# The webhook receiver and the probe events of `make latency`: arrivals maps (path, queue) to
-# the arrival time of the first firing webhook.
-from alert_latency import Receiver, arrivals, event, lock as arrivals_lock  # noqa: E402
+# The webhook receiver, the probe events and the probes of `make latency`.
+from alert_latency import Receiver, event, probe  # noqa: E402
 
 BIN = callpulse_daemon.BIN
 EVENTS = int(os.environ.get("HA_EVENTS", "1000000"))
@@ -448,29 +447,6 @@ def background(port, seconds, rate, prefix, counter):
     counter.value = sent
 
 
-def probe(port, name, path, count, spacing, timeout=2):
-    latencies = []
-    for index in range(count):
-        queue = f"probe-{name}-{index}"
-        # A fresh connection per probe: waits for slow peers outlast the daemon's idle timeout.
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        start = time.time()
-        connection.request("POST", "/api/v1/events", body=event(queue, "connecting", queue),
-                           headers={"Content-Type": "application/json"})
-        connection.getresponse().read()
-        connection.close()
-        deadline = start + timeout
-        while time.time() < deadline:
-            with arrivals_lock:
-                arrived = arrivals.get((path, queue))
-            if arrived:
-                latencies.append(arrived - start)
-                break
-            time.sleep(0.0005)
-        time.sleep(max(0, spacing - (time.time() - start)))
-    return latencies
-
-
 def percentiles(latencies):
     if not latencies:
         return None
@@ -491,7 +467,7 @@ def run_probes(label, post_port, path, name, traffic):
     if load:
         worker = spawn(background, post_port, seconds, BACKGROUND_RATE, f"bg-{name}-", sent)
         time.sleep(1)
-    latencies = probe(post_port, name, path, count, spacing)
+    latencies = probe(post_port, f"probe-{name}", path, count, spacing, 2)
     if worker:
         worker.join()
         workers.remove(worker)
