@@ -184,8 +184,10 @@ struct HATests {
         defer { loader.stop() }
         #expect(waitUntil { loader.done.withLock { $0 } >= loader.batches.count / 4 })
         let answeredBeforeKill = loader.done.withLock { $0 }
-        loader.serverDown.withLock { $0 = true }
+        // The flag marks only the real outage (set once the server is dead, cleared before it
+        // starts): a body answered 200 inside it would be a body acknowledged while down.
         server.kill9()
+        loader.serverDown.withLock { $0 = true }
         // Down: the relay refuses with 503 cannot_store; the replicas serve what they have.
         #expect(waitUntil { loader.figures.withLock { $0.unavailableWhileDown } >= 3 }, "no 503 while nats-server was down")
         #expect(waitUntil { (try? a.source())?.connected == false && (try? b.source())?.connected == false })
@@ -194,8 +196,8 @@ struct HATests {
         #expect(try a.get("/api/v1/queues").status == 200)
         #expect(try relay.get("/-/ready").status == 200)
         let outage = loader.figures.withLock { $0 }
-        try server.start()
         loader.serverDown.withLock { $0 = false }
+        try server.start()
         #expect(waitUntil(patience * 2) { loader.isFinished }, "the load did not finish after nats-server came back")
         let posted = loader.figures.withLock { $0 }
         #expect(posted.problems.isEmpty, "\(posted.problems)")
