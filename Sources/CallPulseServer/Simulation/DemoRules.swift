@@ -13,6 +13,7 @@ enum DemoRules {
             metric: missed
             window: 1m
             spike: { baseline: 5m, factor: 4, min: 20 }   # holds once a whole 5m was observed
+            keep_firing_for: 1m   # the spike's own minutes enter the baseline and hide it for a moment
             labels: { severity: page }
             annotations:
               summary: "{{ $labels.queue }}: {{ $value }} missed calls in a minute, over 4 × the pace of the minutes before"
