@@ -45,6 +45,7 @@ struct RulesLoaderTests {
             .eventSilence,
         ])
         #expect(set.rules[0].spike == Spike(baseline: .rolling(.rolling("1h", minutes: 60), minCoverage: 1), factor: 3, min: 5))
+        #expect(set.rules[0].keepFiringFor == 300_000)
         #expect(set.rules[1].op == .less)
         #expect(set.rules[1].threshold == 0.8)
         #expect(set.rules[1].forDuration == 300_000)
