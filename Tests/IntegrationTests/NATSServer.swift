@@ -85,9 +85,31 @@ final class NATSServer {
     }
 
     /// SIGSTOP: the server keeps its connections but answers nothing until `resume`.
+    /// Freezes the server and returns once every one of its threads has stopped: `kill`
+    /// returns when SIGSTOP is queued, and a thread running on the other CPU meanwhile still
+    /// answers what it has read (CI once saw 10 PubAcks from a "frozen" server under ASan).
     func pause() {
         guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, SIGSTOP)
+        let pid = process.processIdentifier
+        kill(pid, SIGSTOP)
+        let deadline = Date().addingTimeInterval(10)
+        while !Self.allThreadsStopped(pid), Date() < deadline {
+            usleep(1_000)
+        }
+    }
+
+    /// Whether /proc shows every thread of `pid` in state T (stopped by a signal).
+    private static func allThreadsStopped(_ pid: pid_t) -> Bool {
+        let tasks = "/proc/\(pid)/task"
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: tasks), !threads.isEmpty else {
+            return false
+        }
+        return threads.allSatisfy { thread in
+            // The state is the field after the parenthesised command name, which may hold spaces.
+            guard let stat = try? String(contentsOfFile: "\(tasks)/\(thread)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            return stat[close...].dropFirst().trimmingCharacters(in: .whitespaces).first == "T"
+        }
     }
 
     func resume() {
