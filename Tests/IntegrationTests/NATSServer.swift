@@ -84,18 +84,15 @@ final class NATSServer {
         process.waitUntilExit()
     }
 
-    /// SIGSTOP: the server keeps its connections but answers nothing until `resume`.
-    /// Freezes the server and returns once every one of its threads has stopped: `kill`
-    /// returns when SIGSTOP is queued, and a thread running on the other CPU meanwhile still
-    /// answers what it has read (CI once saw 10 PubAcks from a "frozen" server under ASan).
+    /// SIGSTOP: the server keeps its connections but answers nothing until `resume`. Returns
+    /// once every one of its threads has stopped: `kill` returns when SIGSTOP is queued, and a
+    /// thread running on the other CPU meanwhile still answers what it has read (CI once saw
+    /// 10 PubAcks from a "frozen" server under ASan).
     func pause() {
         guard let process, process.isRunning else { return }
         let pid = process.processIdentifier
         kill(pid, SIGSTOP)
-        let deadline = Date().addingTimeInterval(10)
-        while !Self.allThreadsStopped(pid), Date() < deadline {
-            usleep(1_000)
-        }
+        #expect(waitUntil { Self.allThreadsStopped(pid) }, "nats-server \(pid) did not stop on SIGSTOP")
     }
 
     /// Whether /proc shows every thread of `pid` in state T (stopped by a signal).
